@@ -1,0 +1,6 @@
+//! One file per command; each has an `Args` (clap) and a `run` that returns the exit code.
+
+pub mod api;
+pub mod emulator;
+pub mod fmt;
+pub mod validate;

@@ -1,0 +1,78 @@
+//! Every environment variable sgform reads, in one place, each documented.
+//!
+//! The rest of the crate never calls `std::env::var` (clippy's `disallowed-methods` enforces
+//! it): library code takes what it needs as arguments, so tests can set "the environment" without
+//! touching the process's.
+
+#![allow(clippy::disallowed_methods)] // this module is the one allowed reader
+
+/// Debug logging filter, e.g. `SGFORM_LOG=debug` (secrets are masked in every log line).
+pub const SGFORM_LOG: &str = "SGFORM_LOG";
+/// Disable colour when set to anything non-empty (https://no-color.org).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// AccessKey ID (Alibaba Cloud SDK convention).
+pub const ALIBABA_CLOUD_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+/// AccessKey secret (Alibaba Cloud SDK convention).
+pub const ALIBABA_CLOUD_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+/// STS security token (Alibaba Cloud SDK convention).
+pub const ALIBABA_CLOUD_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
+/// AccessKey ID (terraform provider convention).
+pub const ALICLOUD_ACCESS_KEY: &str = "ALICLOUD_ACCESS_KEY";
+/// AccessKey secret (terraform provider convention).
+pub const ALICLOUD_SECRET_KEY: &str = "ALICLOUD_SECRET_KEY";
+/// STS security token (terraform provider convention).
+pub const ALICLOUD_SECURITY_TOKEN: &str = "ALICLOUD_SECURITY_TOKEN";
+/// Profile name in `~/.aliyun/config.json`.
+pub const ALIBABA_CLOUD_PROFILE: &str = "ALIBABA_CLOUD_PROFILE";
+/// Region (aliyun CLI convention).
+pub const ALIBABA_CLOUD_REGION_ID: &str = "ALIBABA_CLOUD_REGION_ID";
+/// Region (terraform provider convention).
+pub const ALICLOUD_REGION: &str = "ALICLOUD_REGION";
+/// ECS endpoint override, e.g. an emulator's `http://127.0.0.1:PORT`.
+pub const ALIBABA_CLOUD_ENDPOINT_ECS: &str = "ALIBABA_CLOUD_ENDPOINT_ECS";
+/// Home directory, to find `~/.aliyun/config.json`.
+pub const HOME: &str = "HOME";
+
+/// Shown at the end of `sgform --help`.
+pub const HELP: &str = "\
+Environment:
+  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN
+  ALICLOUD_ACCESS_KEY, ALICLOUD_SECRET_KEY, ALICLOUD_SECURITY_TOKEN   credentials
+  ALIBABA_CLOUD_PROFILE        profile in ~/.aliyun/config.json
+  ALIBABA_CLOUD_REGION_ID, ALICLOUD_REGION                           region
+  ALIBABA_CLOUD_ENDPOINT_ECS   ECS endpoint override
+  SGFORM_LOG                   log filter, e.g. `debug` (secrets are masked)
+  NO_COLOR                     disable colour";
+
+/// One variable, `None` when unset or not valid UTF-8.
+pub fn get(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// One variable, `None` when unset, empty or not valid UTF-8.
+pub fn non_empty(name: &str) -> Option<String> {
+    get(name).filter(|v| !v.is_empty())
+}
+
+/// Every variable whose name starts with `prefix`, with the prefix removed (for `SGFORM_VAR_*`).
+pub fn with_prefix(prefix: &str) -> Vec<(String, String)> {
+    let mut vars: Vec<_> = std::env::vars()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|name| (name.to_owned(), v)))
+        .collect();
+    vars.sort();
+    vars
+}
+
+/// Installs the log subscriber on stderr, filtered by `SGFORM_LOG` (off when unset).
+pub fn init_logging() {
+    let Some(filter) = non_empty(SGFORM_LOG) else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("debug"));
+    // Ignore the error: a subscriber may already be installed (tests).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

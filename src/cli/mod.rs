@@ -1,0 +1,67 @@
+//! The command line: argument parsing (clap), wiring the library together, terminal output and
+//! exit codes. This is the only module that prints or reads the environment (see [`env`]).
+//!
+//! Exit codes follow Terraform's: 0 success, 1 error, 2 "changes present" only where a command
+//! documents `--detailed-exitcode`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod commands;
+pub mod env;
+pub mod printer;
+
+/// Manage Alibaba Cloud ECS security-group membership the way Terraform manages infrastructure.
+#[derive(Debug, Parser)]
+#[command(name = "sgform", version, about, long_about = None, after_help = env::HELP)]
+pub struct Cli {
+    /// Disable colour in output (also honoured: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a configuration directory offline (no credentials needed).
+    Validate(commands::validate::Args),
+    /// Rewrite configuration files in the canonical style.
+    Fmt(commands::fmt::Args),
+    /// Sign and send one ECS API request and print the JSON response.
+    Api(commands::api::Args),
+    /// Run or generate worlds for the local ECS API emulator.
+    #[command(subcommand)]
+    Emulator(commands::emulator::Command),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    printer::init(cli.no_color);
+    env::init_logging();
+    let result = match cli.command {
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Fmt(args) => commands::fmt::run(args),
+        Command::Api(args) => commands::api::run(args),
+        Command::Emulator(cmd) => commands::emulator::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            printer::error_chain(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A multi-threaded tokio runtime for commands that do I/O.
+#[allow(dead_code)] // used by the commands that do I/O as they land
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("failed to start the async runtime: {e}"))
+}

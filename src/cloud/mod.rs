@@ -1,0 +1,1 @@
+//! The signed ECS OpenAPI client (issue 2).

@@ -1,0 +1,1 @@
+//! Configuration: HCL loading, evaluation and static checks (issue 4).

@@ -1,0 +1,1 @@
+//! A local ECS API emulator over HTTP (issue 3). Imports nothing else from the crate.

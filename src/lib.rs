@@ -1,0 +1,16 @@
+//! sgform: Terraform-style plan/apply for Alibaba Cloud ECS security-group membership.
+//!
+//! Code map (see `ARCHITECTURE.md` for the whole picture):
+//! - [`ids`]: typed IDs and addresses, validated once (leaf).
+//! - [`diag`]: diagnostics as plain data (leaf; rendering lives in `cli`).
+//! - [`config`]: HCL loading, evaluation and static checks.
+//! - [`cloud`]: the signed ECS OpenAPI client (RPC signature v1), retries, credentials.
+//! - [`emulator`]: a local ECS API over HTTP; imports nothing else from the crate.
+//! - [`cli`]: commands, terminal output and exit codes.
+
+pub mod cli;
+pub mod cloud;
+pub mod config;
+pub mod diag;
+pub mod emulator;
+pub mod ids;

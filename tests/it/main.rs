@@ -1,0 +1,15 @@
+//! The one integration-test binary (matklad's "one `tests/it`"): every test that drives the
+//! library over HTTP or runs the real `sgform` binary lives in a module here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod support;
+
+mod cli_api;
+mod cloud_client;
+mod config_eval;
+mod diag_golden;
+mod emulator_sdk;
+mod emulator_wire;
+mod fmt_cases;
+mod tidy;
