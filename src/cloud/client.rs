@@ -1,0 +1,514 @@
+//! The signed ECS client: reqwest (rustls, certificate verification on) over tokio.
+//!
+//! Every call is a POST: the common parameters (and `Signature`) in the URL query, the action's
+//! parameters as an `application/x-www-form-urlencoded` body, the signature over both (as the
+//! Tea RPC client that terraform uses does). Each attempt gets a fresh `SignatureNonce` and
+//! `Timestamp`. Retryable answers are retried with jittered exponential backoff; every attempt
+//! first waits for the shared rate limiter.
+//!
+//! Debug logs (`SGFORM_LOG=debug`) show each request with `Signature`, `SecurityToken` and
+//! `AccessKeyId` masked; server text is passed through a [`Redactor`] before it is logged or
+//! put into an error.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use super::credentials::Credentials;
+use super::error::{ApiError, Error, ErrorClass, ErrorCode};
+use super::retry::{Counters, RateLimiter, RetryPolicy, Stats};
+use super::secret::Redactor;
+use super::sign::{self, Method};
+use crate::ids::RegionId;
+
+/// The ECS API version this client speaks.
+pub const API_VERSION: &str = "2014-05-26";
+
+/// Parameters the client sets itself; a caller may not pass them.
+pub const COMMON_PARAMS: &[&str] = &[
+    "AccessKeyId",
+    "Action",
+    "Format",
+    "SecurityToken",
+    "Signature",
+    "SignatureMethod",
+    "SignatureNonce",
+    "SignatureType",
+    "SignatureVersion",
+    "Timestamp",
+    "Version",
+];
+
+/// How to build a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `https://ecs.<region>.aliyuncs.com` or an override (an emulator's `http://127.0.0.1:PORT`).
+    pub endpoint: String,
+    /// Sent as `RegionId` when the caller's parameters do not name one.
+    pub region: RegionId,
+    pub credentials: Credentials,
+    /// Per attempt, from sending the request to the end of the response body.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Requests per second across every clone of the client; `None` for no limit.
+    pub rate_limit: Option<f64>,
+    /// Requests allowed back to back before the rate limit spaces them.
+    pub rate_burst: u32,
+}
+
+impl ClientConfig {
+    /// Defaults: 30 s per attempt, 5 s to connect, [`RetryPolicy::default`], 10 requests/s.
+    pub fn new(endpoint: impl Into<String>, region: RegionId, credentials: Credentials) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            region,
+            credentials,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+            rate_limit: Some(10.0),
+            rate_burst: 5,
+        }
+    }
+}
+
+/// A successful (or already-done) answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub action: String,
+    pub http_status: u16,
+    pub request_id: Option<String>,
+    /// The JSON body as the server sent it.
+    pub body: serde_json::Value,
+    /// Attempts it took, 1 when the first one succeeded.
+    pub attempts: u32,
+    /// Set when the server answered with an error that means "already in effect" for this
+    /// action (join of a member, leave of a non-member); `body` is then the error body.
+    pub already_done: Option<ApiError>,
+}
+
+impl Response {
+    /// The body as a typed response; fields the type does not know are ignored.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_value(self.body.clone()).map_err(|e| Error::InvalidResponse {
+            action: self.action.clone(),
+            http_status: self.http_status,
+            request_id: self.request_id.clone(),
+            detail: format!("the JSON does not have the documented shape: {e}"),
+        })
+    }
+}
+
+/// The signed client. Cheap to clone; clones share the connection pool, the rate limiter and
+/// the counters.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    endpoint: reqwest::Url,
+    region: RegionId,
+    credentials: Credentials,
+    redactor: Redactor,
+    timeout: Duration,
+    retry: RetryPolicy,
+    limiter: Option<RateLimiter>,
+    counters: Counters,
+}
+
+/// The outcome of one attempt.
+enum Attempt {
+    Done(Response),
+    Api(ApiError, serde_json::Value),
+    Invalid(Error),
+    Transport { connect: bool, detail: String },
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Self, Error> {
+        let endpoint =
+            reqwest::Url::parse(&config.endpoint).map_err(|e| Error::InvalidEndpoint {
+                endpoint: config.endpoint.clone(),
+                detail: format!(
+                    "{e}; expected something like `https://ecs.cn-hangzhou.aliyuncs.com`"
+                ),
+            })?;
+        if !matches!(endpoint.scheme(), "http" | "https") || endpoint.host_str().is_none() {
+            return Err(Error::InvalidEndpoint {
+                endpoint: config.endpoint.clone(),
+                detail: "expected an http:// or https:// URL with a host".to_owned(),
+            });
+        }
+        if endpoint.query().is_some() || !endpoint.username().is_empty() {
+            return Err(Error::InvalidEndpoint {
+                endpoint: config.endpoint.clone(),
+                detail: "the endpoint may not carry a query or user info".to_owned(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .user_agent(concat!("sgform/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::HttpClient(e.to_string()))?;
+        let mut secrets = vec![&config.credentials.access_key_secret];
+        if let Some(token) = &config.credentials.security_token {
+            secrets.push(token);
+        }
+        let redactor = Redactor::new(secrets);
+        let limiter = config
+            .rate_limit
+            .and_then(|rate| RateLimiter::new(rate, config.rate_burst));
+        Ok(Self {
+            http,
+            inner: Arc::new(Inner {
+                endpoint,
+                region: config.region,
+                credentials: config.credentials,
+                redactor,
+                timeout: config.timeout,
+                retry: config.retry,
+                limiter,
+                counters: Counters::default(),
+            }),
+        })
+    }
+
+    /// The region the client sends by default.
+    pub fn region(&self) -> &RegionId {
+        &self.inner.region
+    }
+
+    /// The endpoint, as a string.
+    pub fn endpoint(&self) -> &str {
+        self.inner.endpoint.as_str()
+    }
+
+    /// Calls, retries and throttled answers so far (shared by clones).
+    pub fn stats(&self) -> Stats {
+        self.inner.counters.snapshot()
+    }
+
+    /// Signs and sends `action` with `params`, retrying per the policy.
+    ///
+    /// `RegionId` is added from the client's region when `params` has none. An error code that
+    /// means "already in effect" for this action is returned as `Ok` with `already_done` set.
+    pub async fn call(&self, action: &str, params: &[(String, String)]) -> Result<Response, Error> {
+        self.call_with_timeout(action, params, self.inner.timeout)
+            .await
+    }
+
+    /// [`Client::call`] with a per-attempt timeout other than the client's.
+    pub async fn call_with_timeout(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Response, Error> {
+        let params = self.action_params(action, params)?;
+        let policy = self.inner.retry;
+        let mut attempt: u32 = 0;
+        let mut retryable_tries: u32 = 0;
+        let mut wait_tries: u32 = 0;
+        loop {
+            attempt += 1;
+            if attempt > 1 {
+                self.inner.counters.retry();
+            }
+            if let Some(limiter) = &self.inner.limiter {
+                limiter.acquire().await;
+            }
+            self.inner.counters.call();
+            let outcome = self.attempt(action, &params, attempt, timeout).await;
+            let (class, error) = match outcome {
+                Attempt::Done(response) => return Ok(response),
+                Attempt::Api(error, body) => {
+                    if error.code.is_throttling() {
+                        self.inner.counters.throttled();
+                    }
+                    let class = error.class();
+                    if class == ErrorClass::AlreadyDone {
+                        tracing::debug!(action, code = %error.code, "already in effect; counted as success");
+                        return Ok(Response {
+                            action: action.to_owned(),
+                            http_status: error.http_status,
+                            request_id: error.request_id.clone(),
+                            body,
+                            attempts: attempt,
+                            already_done: Some(error),
+                        });
+                    }
+                    (
+                        class,
+                        Error::Api {
+                            error: Box::new(error),
+                            attempts: attempt,
+                        },
+                    )
+                }
+                Attempt::Invalid(error) => {
+                    let retry = matches!(&error, Error::InvalidResponse { http_status, .. } if *http_status >= 500);
+                    let class = if retry {
+                        ErrorClass::Retryable
+                    } else {
+                        ErrorClass::Permanent
+                    };
+                    (class, error)
+                }
+                Attempt::Transport { connect, detail } => {
+                    let action = action.to_owned();
+                    let endpoint = self.inner.endpoint.to_string();
+                    let error = if connect {
+                        Error::Unreachable {
+                            action,
+                            endpoint,
+                            detail,
+                            attempts: attempt,
+                        }
+                    } else {
+                        Error::OutcomeUnknown {
+                            action,
+                            endpoint,
+                            detail,
+                            attempts: attempt,
+                        }
+                    };
+                    (ErrorClass::Retryable, error)
+                }
+            };
+            let (backoff, tries) = match class {
+                ErrorClass::Retryable => (policy.retryable, &mut retryable_tries),
+                ErrorClass::WaitAndRetry => (policy.wait, &mut wait_tries),
+                ErrorClass::AlreadyDone | ErrorClass::Permanent => return Err(error),
+            };
+            *tries += 1;
+            if *tries >= backoff.max_attempts {
+                return Err(error);
+            }
+            let delay = backoff.delay(*tries);
+            tracing::debug!(action, attempt, ?class, ?delay, error = %error, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// Sends a typed request and parses its typed response.
+    pub async fn send<A: super::api::Action>(&self, request: &A) -> Result<A::Output, Error> {
+        let response = self.call(A::NAME, &request.params()).await?;
+        A::output(&response)
+    }
+
+    fn action_params(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+    ) -> Result<Vec<(String, String)>, Error> {
+        if action.is_empty() || !action.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Error::InvalidRequest {
+                action: action.to_owned(),
+                detail: "the action must be an API name such as `DescribeInstances`".to_owned(),
+            });
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, _) in params {
+            if COMMON_PARAMS.contains(&name.as_str()) {
+                return Err(Error::InvalidRequest {
+                    action: action.to_owned(),
+                    detail: format!("`{name}` is set by sgform itself; leave it out"),
+                });
+            }
+            if name.is_empty() || !seen.insert(name.as_str()) {
+                return Err(Error::InvalidRequest {
+                    action: action.to_owned(),
+                    detail: format!("parameter `{name}` is empty or given twice"),
+                });
+            }
+        }
+        let mut out = params.to_vec();
+        if !seen.contains("RegionId") {
+            out.push(("RegionId".to_owned(), self.inner.region.to_string()));
+        }
+        Ok(out)
+    }
+
+    async fn attempt(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        attempt: u32,
+        timeout: Duration,
+    ) -> Attempt {
+        let creds = &self.inner.credentials;
+        let mut common: Vec<(&str, String)> = vec![
+            ("Action", action.to_owned()),
+            ("Format", "JSON".to_owned()),
+            ("Version", API_VERSION.to_owned()),
+            ("AccessKeyId", creds.access_key_id.clone()),
+            ("SignatureMethod", "HMAC-SHA1".to_owned()),
+            ("SignatureVersion", "1.0".to_owned()),
+            ("SignatureNonce", sign::fresh_nonce()),
+            ("Timestamp", sign::timestamp_now()),
+        ];
+        if let Some(token) = &creds.security_token {
+            common.push(("SecurityToken", token.expose().to_owned()));
+        }
+        let all = common
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let signed = sign::sign(Method::Post, all, &creds.access_key_secret);
+
+        let encode = |pairs: &mut dyn Iterator<Item = (&str, &str)>| {
+            pairs
+                .map(|(k, v)| format!("{}={}", sign::percent_encode(k), sign::percent_encode(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        let query = encode(
+            &mut common
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .chain(std::iter::once(("Signature", signed.signature.as_str()))),
+        );
+        let body = encode(&mut params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+
+        if tracing::enabled!(tracing::Level::DEBUG) {
+            let masked: Vec<String> = common
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .chain(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map(|(k, v)| format!("{k}={}", mask(k, v)))
+                .collect();
+            tracing::debug!(
+                action,
+                attempt,
+                endpoint = %self.inner.endpoint,
+                params = %self.inner.redactor.redact(&masked.join(" ")),
+                "POST Signature=***"
+            );
+        }
+
+        let mut url = self.inner.endpoint.clone();
+        url.set_query(Some(&query));
+        let result = self
+            .http
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("x-acs-action", action)
+            .header("x-acs-version", API_VERSION)
+            .timeout(timeout)
+            .body(body)
+            .send()
+            .await;
+        let response = match result {
+            Ok(r) => r,
+            Err(e) => return self.transport(action, attempt, e),
+        };
+        let status = response.status().as_u16();
+        let text = match response.text().await {
+            Ok(t) => t,
+            Err(e) => return self.transport(action, attempt, e),
+        };
+        let text = self.inner.redactor.redact(&text);
+        tracing::debug!(action, attempt, status, body = %truncate(&text, 2000), "response");
+        self.interpret(action, status, &text, attempt)
+    }
+
+    fn transport(&self, action: &str, attempt: u32, e: reqwest::Error) -> Attempt {
+        let connect = e.is_connect();
+        let timeout = e.is_timeout();
+        // The URL carries the signature and any STS token: drop it before formatting. reqwest's
+        // top-level message alone says little, so the causes are appended.
+        let e = e.without_url();
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            detail.push_str(": ");
+            detail.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        if timeout {
+            detail.push_str(" (timed out)");
+        }
+        let detail = self.inner.redactor.redact(&detail);
+        tracing::debug!(action, attempt, connect, timeout, error = %detail, "transport error");
+        Attempt::Transport { connect, detail }
+    }
+
+    fn interpret(&self, action: &str, status: u16, text: &str, attempt: u32) -> Attempt {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(text);
+        let request_id = parsed
+            .as_ref()
+            .ok()
+            .and_then(|v| v.get("RequestId"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let body = match parsed {
+            Ok(body @ serde_json::Value::Object(_)) => body,
+            _ => {
+                return Attempt::Invalid(Error::InvalidResponse {
+                    action: action.to_owned(),
+                    http_status: status,
+                    request_id,
+                    detail: format!("expected a JSON object, got: {}", truncate(text, 200)),
+                });
+            }
+        };
+        if (200..300).contains(&status) {
+            return Attempt::Done(Response {
+                action: action.to_owned(),
+                http_status: status,
+                request_id,
+                body,
+                attempts: attempt,
+                already_done: None,
+            });
+        }
+        let field = |name: &str| body.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let Some(code) = field("Code") else {
+            return Attempt::Invalid(Error::InvalidResponse {
+                action: action.to_owned(),
+                http_status: status,
+                request_id,
+                detail: format!("an error status without a `Code`: {}", truncate(text, 200)),
+            });
+        };
+        let error = ApiError {
+            action: action.to_owned(),
+            http_status: status,
+            code: ErrorCode::new(code),
+            message: field("Message").unwrap_or_default(),
+            request_id,
+            host_id: field("HostId"),
+            recommend: field("Recommend"),
+        };
+        Attempt::Api(error, body)
+    }
+}
+
+/// How a parameter value appears in debug logs.
+fn mask<'a>(name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
+    match name {
+        "Signature" | "SecurityToken" => "***".into(),
+        "AccessKeyId" => {
+            let shown: String = value.chars().take(4).collect();
+            format!("{shown}***").into()
+        }
+        _ => value.into(),
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}

@@ -1,0 +1,170 @@
+//! Retry pacing: jittered exponential backoff, a shared client-side rate limiter, and the
+//! counters (calls, retries, throttled) that `plan` and `apply` report.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Jittered exponential backoff: the n-th retry waits `d/2 + rand(0..=d/2)` where
+/// `d = min(cap, base * 2^(n-1))` ("equal jitter", as the Python SDK does for throttling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+    /// Total attempts including the first; 1 means "never retry".
+    pub max_attempts: u32,
+}
+
+impl Backoff {
+    /// The ceiling of the delay before retry number `retry` (1-based), before jitter.
+    pub fn ceiling(&self, retry: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.base.saturating_mul(factor).min(self.cap)
+    }
+
+    /// The delay before retry number `retry` (1-based), jittered.
+    pub fn delay(&self, retry: u32) -> Duration {
+        let d = self.ceiling(retry);
+        let half = d / 2;
+        let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        let jitter = if nanos == 0 {
+            0
+        } else {
+            rand::random_range(0..=nanos)
+        };
+        half + Duration::from_nanos(jitter)
+    }
+}
+
+/// How the client retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// For throttling, 5xx, conflicts and transport errors.
+    pub retryable: Backoff,
+    /// For targets still being created or in a transitional status: fewer, longer waits.
+    pub wait: Backoff,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            retryable: Backoff {
+                base: Duration::from_millis(500),
+                cap: Duration::from_secs(20),
+                max_attempts: 5,
+            },
+            wait: Backoff {
+                base: Duration::from_secs(2),
+                cap: Duration::from_secs(30),
+                max_attempts: 6,
+            },
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry (one attempt).
+    pub fn none() -> Self {
+        let once = Backoff {
+            base: Duration::ZERO,
+            cap: Duration::ZERO,
+            max_attempts: 1,
+        };
+        Self {
+            retryable: once,
+            wait: once,
+        }
+    }
+}
+
+/// A client-side rate limiter shared by every request of one client (and its clones), so a
+/// whole apply stays under the account's API budget. GCRA: requests are spaced `1/rate` apart,
+/// with up to `burst` requests allowed back to back.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    burst: u32,
+    /// The theoretical arrival time of the next request.
+    tat: Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    /// `per_second` requests per second (must be > 0), bursts of up to `burst` (at least 1).
+    pub fn new(per_second: f64, burst: u32) -> Option<Self> {
+        if !(per_second.is_finite() && per_second > 0.0) {
+            return None;
+        }
+        Some(Self {
+            interval: Duration::from_secs_f64(1.0 / per_second),
+            burst: burst.max(1),
+            tat: Mutex::new(None),
+        })
+    }
+
+    /// Waits until a request may be sent, and reserves its slot.
+    pub async fn acquire(&self) {
+        let wait_until = {
+            let now = Instant::now();
+            let mut tat = match self.tat.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let current = tat.map_or(now, |t| t.max(now));
+            let slack = self.interval.saturating_mul(self.burst - 1);
+            let allowed_at = current.checked_sub(slack).unwrap_or(now);
+            *tat = Some(current + self.interval);
+            allowed_at
+        };
+        if wait_until > Instant::now() {
+            tokio::time::sleep_until(wait_until).await;
+        }
+    }
+}
+
+/// Counters a client keeps; clones of a client share them.
+#[derive(Debug, Default)]
+pub struct Counters {
+    calls: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+}
+
+/// A snapshot of [`Counters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// HTTP requests sent (every attempt counts).
+    pub calls: u64,
+    /// Attempts after the first, for any reason.
+    pub retries: u64,
+    /// Answers with a throttling code.
+    pub throttled: u64,
+}
+
+impl Counters {
+    pub(crate) fn call(&self) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn retry(&self) {
+        self.retries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn throttled(&self) {
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> Stats {
+        Stats {
+            calls: self.calls.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,56 @@
+use super::*;
+
+#[test]
+fn backoff_grows_exponentially_up_to_the_cap_with_jitter_in_range() {
+    let b = Backoff {
+        base: Duration::from_millis(100),
+        cap: Duration::from_millis(1000),
+        max_attempts: 10,
+    };
+    assert_eq!(b.ceiling(1), Duration::from_millis(100));
+    assert_eq!(b.ceiling(2), Duration::from_millis(200));
+    assert_eq!(b.ceiling(4), Duration::from_millis(800));
+    assert_eq!(b.ceiling(5), Duration::from_millis(1000));
+    assert_eq!(b.ceiling(60), Duration::from_millis(1000));
+    for retry in 1..8 {
+        for _ in 0..50 {
+            let d = b.delay(retry);
+            assert!(d >= b.ceiling(retry) / 2 && d <= b.ceiling(retry), "{d:?}");
+        }
+    }
+}
+
+#[test]
+fn rate_limiter_rejects_nonsense_rates() {
+    assert!(RateLimiter::new(0.0, 1).is_none());
+    assert!(RateLimiter::new(f64::NAN, 1).is_none());
+    assert!(RateLimiter::new(-1.0, 1).is_none());
+}
+
+// Paused tokio time: the clock only moves when every task waits, so the assertion is on
+// virtual time and exact.
+#[tokio::test(start_paused = true)]
+async fn rate_limiter_spaces_requests_after_the_burst() {
+    let limiter = RateLimiter::new(10.0, 2).unwrap();
+    let start = Instant::now();
+    for _ in 0..6 {
+        limiter.acquire().await;
+    }
+    // Two back to back, then four more at 100 ms intervals.
+    assert_eq!(Instant::now() - start, Duration::from_millis(400));
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limiter_is_shared_between_tasks() {
+    let limiter = std::sync::Arc::new(RateLimiter::new(5.0, 1).unwrap());
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..5 {
+        let l = limiter.clone();
+        handles.push(tokio::spawn(async move { l.acquire().await }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(Instant::now() - start, Duration::from_millis(800));
+}
