@@ -583,3 +583,36 @@ async fn no_secret_in_debug_output_errors_or_logs() {
         }
     }
 }
+
+#[test]
+fn cli_env_names_match_the_credentials_chain() {
+    use sgform::cli::env;
+    use sgform::cloud::credentials::vars;
+    for (cli, lib) in [
+        (
+            env::ALIBABA_CLOUD_ACCESS_KEY_ID,
+            vars::ALIBABA_CLOUD_ACCESS_KEY_ID,
+        ),
+        (
+            env::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+            vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+        ),
+        (
+            env::ALIBABA_CLOUD_SECURITY_TOKEN,
+            vars::ALIBABA_CLOUD_SECURITY_TOKEN,
+        ),
+        (env::ALICLOUD_ACCESS_KEY, vars::ALICLOUD_ACCESS_KEY),
+        (env::ALICLOUD_SECRET_KEY, vars::ALICLOUD_SECRET_KEY),
+        (env::ALICLOUD_SECURITY_TOKEN, vars::ALICLOUD_SECURITY_TOKEN),
+        (env::ALIBABA_CLOUD_PROFILE, vars::ALIBABA_CLOUD_PROFILE),
+        (env::ALIBABA_CLOUD_REGION_ID, vars::ALIBABA_CLOUD_REGION_ID),
+        (env::ALICLOUD_REGION, vars::ALICLOUD_REGION),
+        (
+            env::ALIBABA_CLOUD_ENDPOINT_ECS,
+            vars::ALIBABA_CLOUD_ENDPOINT_ECS,
+        ),
+    ] {
+        assert_eq!(cli, lib);
+        assert!(env::HELP.contains(cli), "{cli} is not in `sgform --help`");
+    }
+}

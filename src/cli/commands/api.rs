@@ -1,10 +1,141 @@
-//! `sgform api` (being built; see the open issues).
+//! `sgform api ACTION [Key=Value ...]`: sign and send one ECS API request with the same client
+//! `plan` and `apply` use, and print the JSON answer, like `aliyun ecs ACTION`.
+//!
+//! The answer goes to stdout (pretty JSON); an API error goes to stderr with its code, message,
+//! HTTP status, request id and a hint, and the exit code is 1.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // this command's output is its purpose
+
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use anyhow::Context as _;
+
+use crate::cli::env;
+use crate::cloud::credentials::{self, ProviderSettings};
+use crate::cloud::{ApiError, Client, ClientConfig};
+
+/// Sign and send one ECS API request and print the JSON response.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// The API action, case-sensitive (e.g. `DescribeInstances`, `JoinSecurityGroup`).
+    pub action: String,
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`sgform api` is not built yet")
+    /// Action parameters, each `Key=Value` (e.g. `InstanceId=i-bp1gtjxuuvwj17zr8s5f`,
+    /// `InstanceIds=["i-…"]`, `SecurityGroupIds.1=sg-…`).
+    #[arg(value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+
+    /// Region (default: ALIBABA_CLOUD_REGION_ID, ALICLOUD_REGION, then the profile's region_id).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// ECS endpoint URL (default: ALIBABA_CLOUD_ENDPOINT_ECS, then https://ecs.<region>.aliyuncs.com).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Profile in ~/.aliyun/config.json (default: ALIBABA_CLOUD_PROFILE, then the file's `current`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Seconds to wait for each attempt's answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+const AFTER_HELP: &str = "\
+Credentials and region come from the chain described under `Credentials` in README.md:
+environment variables, then ~/.aliyun/config.json. `RegionId` is added from the region unless
+given as a parameter. The response is printed to stdout; an API error goes to stderr (code,
+message, HTTP status, request id, hint) and the exit code is 1.
+
+Example:
+  sgform api DescribeSecurityGroups MaxResults=10 --region cn-hangzhou";
+
+fn parse_params(raw: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    raw.iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+            _ => anyhow::bail!(
+                "parameter `{p}` is not `Key=Value`, e.g. `InstanceId=i-bp1gtjxuuvwj17zr8s5f`"
+            ),
+        })
+        .collect()
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let params = parse_params(&args.params)?;
+    let region_param = params
+        .iter()
+        .find(|(k, _)| k == "RegionId")
+        .map(|(_, v)| v.clone());
+    let settings = ProviderSettings {
+        region: args.region.clone().or(region_param),
+        profile: args.profile.clone(),
+        ..Default::default()
+    };
+    let lookup = |name: &str| env::get(name);
+    let home = env::non_empty(env::HOME).map(PathBuf::from);
+    let region = credentials::resolve_region(&settings, &lookup, home.as_deref())?;
+    let creds = credentials::resolve_credentials(&settings, &lookup, home.as_deref())?;
+    let endpoint =
+        credentials::resolve_endpoint(args.endpoint.as_deref(), &settings, &lookup, &region);
+    tracing::debug!(%region, %endpoint, source = %creds.source, "sgform api");
+
+    let mut config = ClientConfig::new(endpoint, region, creds);
+    config.timeout = Duration::from_secs(args.timeout.max(1));
+    let client = Client::new(config)?;
+    let runtime = crate::cli::runtime()?;
+    let response = runtime.block_on(client.call(&args.action, &params));
+    match response {
+        Ok(response) => match &response.already_done {
+            // The raw command reports the server's answer as it is; `apply` is what treats
+            // this code as success.
+            Some(error) => {
+                print_api_error(error);
+                Ok(ExitCode::FAILURE)
+            }
+            None => {
+                let text = serde_json::to_string_pretty(&response.body)
+                    .context("failed to format the response as JSON")?;
+                println!("{text}");
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        Err(err) => match err.api() {
+            Some(error) => {
+                print_api_error(error);
+                Ok(ExitCode::FAILURE)
+            }
+            None => Err(err.into()),
+        },
+    }
+}
+
+fn print_api_error(e: &ApiError) {
+    let head = if crate::cli::printer::color() {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    };
+    eprintln!(
+        "{head}: {} failed: {} (HTTP {})",
+        e.action, e.code, e.http_status
+    );
+    eprintln!("  code: {}", e.code);
+    eprintln!("  message: {}", e.message);
+    eprintln!("  http status: {}", e.http_status);
+    eprintln!(
+        "  request id: {}",
+        e.request_id.as_deref().unwrap_or("(none)")
+    );
+    if let Some(host) = &e.host_id {
+        eprintln!("  host id: {host}");
+    }
+    if let Some(recommend) = &e.recommend {
+        eprintln!("  recommend: {recommend}");
+    }
+    eprintln!("hint: {}", e.hint());
 }
