@@ -214,6 +214,22 @@ impl Client {
         let mut attempt: u32 = 0;
         let mut retryable_tries: u32 = 0;
         let mut wait_tries: u32 = 0;
+        // The first attempt whose outcome is unknown: once a mutation may have been applied, a
+        // later definite failure does not make it "not applied".
+        let mut unknown: Option<String> = None;
+        let fail = |error: Error, unknown: &Option<String>, attempts: u32| -> Error {
+            match unknown {
+                Some(first) if !is_read_only(action) && !error.is_outcome_unknown() => {
+                    Error::OutcomeUnknown {
+                        action: action.to_owned(),
+                        endpoint: self.inner.endpoint.to_string(),
+                        detail: format!("{first}; the last attempt failed with: {error}"),
+                        attempts,
+                    }
+                }
+                _ => error,
+            }
+        };
         loop {
             attempt += 1;
             if attempt > 1 {
@@ -229,6 +245,11 @@ impl Client {
                 Attempt::Api(error, body) => {
                     if error.code.is_throttling() {
                         self.inner.counters.throttled();
+                    }
+                    if unknown.is_none()
+                        && (error.http_status == 504 || error.code.as_str() == "RequestTimeout")
+                    {
+                        unknown = Some(format!("attempt {attempt}: {error}"));
                     }
                     let class = error.class();
                     if class == ErrorClass::AlreadyDone {
@@ -262,6 +283,9 @@ impl Client {
                 Attempt::Transport { connect, detail } => {
                     let action = action.to_owned();
                     let endpoint = self.inner.endpoint.to_string();
+                    if !connect && unknown.is_none() {
+                        unknown = Some(format!("attempt {attempt}: {detail}"));
+                    }
                     let error = if connect {
                         Error::Unreachable {
                             action,
@@ -283,11 +307,13 @@ impl Client {
             let (backoff, tries) = match class {
                 ErrorClass::Retryable => (policy.retryable, &mut retryable_tries),
                 ErrorClass::WaitAndRetry => (policy.wait, &mut wait_tries),
-                ErrorClass::AlreadyDone | ErrorClass::Permanent => return Err(error),
+                ErrorClass::AlreadyDone | ErrorClass::Permanent => {
+                    return Err(fail(error, &unknown, attempt));
+                }
             };
             *tries += 1;
             if *tries >= backoff.max_attempts {
-                return Err(error);
+                return Err(fail(error, &unknown, attempt));
             }
             let delay = backoff.delay(*tries);
             tracing::debug!(action, attempt, ?class, ?delay, error = %error, "retrying");
@@ -488,6 +514,11 @@ impl Client {
         };
         Attempt::Api(error, body)
     }
+}
+
+/// Whether an action only reads (`Describe*`), so an unknown outcome cannot have changed anything.
+fn is_read_only(action: &str) -> bool {
+    action.starts_with("Describe")
 }
 
 /// How a parameter value appears in debug logs.

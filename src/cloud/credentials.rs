@@ -40,7 +40,8 @@ pub mod vars {
 /// An environment lookup: `None` when the variable is unset.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// What the provider block (or the command line) says; every field is optional.
+/// What the provider block says (the CLI fills it from `--region` and `--profile`); every field
+/// is optional.
 #[derive(Debug, Clone, Default)]
 pub struct ProviderSettings {
     pub access_key: Option<String>,
@@ -206,16 +207,16 @@ pub fn resolve_region(
     home: Option<&Path>,
 ) -> Result<RegionId, Error> {
     let parse = |place: &str, value: &str| {
-        RegionId::parse(value.trim()).map_err(|source| Error::InvalidRegion {
+        RegionId::parse(value.trim()).map_err(|error| Error::InvalidRegion {
             place: place.to_owned(),
-            source,
+            error,
         })
     };
     let mut looked = Vec::new();
     if let Some(region) = non_empty(settings.region.clone()) {
-        return parse("provider setting `region`", &region);
+        return parse("provider setting `region` (`--region`)", &region);
     }
-    looked.push(not_set("provider setting `region`"));
+    looked.push(not_set("provider setting `region` (`--region`)"));
     for var in [vars::ALIBABA_CLOUD_REGION_ID, vars::ALICLOUD_REGION] {
         if let Some(region) = non_empty(env(var)) {
             return parse(&format!("environment {var}"), &region);
@@ -257,6 +258,31 @@ pub fn resolve_endpoint(
 /// `https://ecs.<region>.aliyuncs.com`, the regional endpoint.
 pub fn default_endpoint(region: &RegionId) -> String {
     format!("https://ecs.{region}.aliyuncs.com")
+}
+
+/// Everything a [`super::Client`] needs from the chains.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub region: RegionId,
+    pub credentials: Credentials,
+    pub endpoint: String,
+}
+
+/// Runs the region, credentials and endpoint chains in one go.
+pub fn resolve(
+    settings: &ProviderSettings,
+    endpoint_override: Option<&str>,
+    env: EnvLookup<'_>,
+    home: Option<&Path>,
+) -> Result<Resolved, Error> {
+    let region = resolve_region(settings, env, home)?;
+    let credentials = resolve_credentials(settings, env, home)?;
+    let endpoint = resolve_endpoint(endpoint_override, settings, env, &region);
+    Ok(Resolved {
+        region,
+        credentials,
+        endpoint,
+    })
 }
 
 /// The aliyun CLI config file (only the fields sgform uses; the rest is ignored).

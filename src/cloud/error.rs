@@ -315,10 +315,10 @@ pub enum Error {
     NoRegion { looked: Vec<Looked> },
 
     /// A region was set but is not a region ID.
-    #[error("invalid region from {place}: {source}")]
+    #[error("invalid region from {place}: {error}")]
     InvalidRegion {
         place: String,
-        source: crate::ids::IdError,
+        error: crate::ids::IdError,
     },
 
     /// The aliyun CLI profile file is unreadable or not what we expect.

@@ -40,7 +40,8 @@ impl Backoff {
     }
 }
 
-/// How the client retries.
+/// How the client retries. The two budgets are counted separately: a call may spend up to
+/// `retryable.max_attempts` on transient errors and `wait.max_attempts` on transitional ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// For throttling, 5xx, conflicts and transport errors.

@@ -560,7 +560,10 @@ async fn no_secret_in_debug_output_errors_or_logs() {
     let mut shown = format!("{config:?}\n");
     let client = Client::new(config).unwrap();
     shown.push_str(&format!("{client:?}\n"));
-    let err = client.send(&join()).await.unwrap_err();
+    let err = client
+        .send(&DescribeInstances::default())
+        .await
+        .unwrap_err();
     shown.push_str(&format!("{err}\n{err:?}\n{:?}\n", err.api()));
     assert_eq!(server.requests().len(), 3);
     assert!(
@@ -573,7 +576,7 @@ async fn no_secret_in_debug_output_errors_or_logs() {
 
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(
-        logs.contains("JoinSecurityGroup") && logs.contains("Signature=***"),
+        logs.contains("DescribeInstances") && logs.contains("Signature=***"),
         "logs were captured:\n{logs}"
     );
     let all = format!("{shown}\n{logs}");
@@ -615,4 +618,35 @@ fn cli_env_names_match_the_credentials_chain() {
         assert_eq!(cli, lib);
         assert!(env::HELP.contains(cli), "{cli} is not in `sgform --help`");
     }
+}
+
+#[tokio::test]
+async fn a_definite_failure_after_an_unknown_outcome_is_still_unknown_for_mutations() {
+    let script = |n: usize, _: &crate::support::cloud_server::Recorded| match n % 2 {
+        0 => Reply::Drop,
+        _ => Reply::error(
+            400,
+            "InvalidOperation.MultiGroupType",
+            "The specified instance can't join different types of security group.",
+        ),
+    };
+    let server = CloudServer::start(SECRET, script).await;
+    let client = client(&server.endpoint);
+    // The dropped first attempt may have joined the group: the later refusal does not undo it.
+    let err = client.send(&join()).await.unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert!(
+        err.to_string().contains("InvalidOperation.MultiGroupType"),
+        "{err}"
+    );
+    // A read cannot have changed anything, so it reports the definite error.
+    let err = client
+        .send(&DescribeInstances::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.api().map(|e| e.code.as_str()),
+        Some("InvalidOperation.MultiGroupType")
+    );
+    assert_eq!(server.requests().len(), 4);
 }

@@ -78,13 +78,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let lookup = |name: &str| env::get(name);
     let home = env::non_empty(env::HOME).map(PathBuf::from);
-    let region = credentials::resolve_region(&settings, &lookup, home.as_deref())?;
-    let creds = credentials::resolve_credentials(&settings, &lookup, home.as_deref())?;
-    let endpoint =
-        credentials::resolve_endpoint(args.endpoint.as_deref(), &settings, &lookup, &region);
-    tracing::debug!(%region, %endpoint, source = %creds.source, "sgform api");
+    let resolved = credentials::resolve(
+        &settings,
+        args.endpoint.as_deref(),
+        &lookup,
+        home.as_deref(),
+    )?;
+    tracing::debug!(
+        region = %resolved.region,
+        endpoint = %resolved.endpoint,
+        credentials = %resolved.credentials.source,
+        "sgform api"
+    );
 
-    let mut config = ClientConfig::new(endpoint, region, creds);
+    let mut config = ClientConfig::new(resolved.endpoint, resolved.region, resolved.credentials);
     config.timeout = Duration::from_secs(args.timeout.max(1));
     let client = Client::new(config)?;
     let runtime = crate::cli::runtime()?;
