@@ -573,6 +573,8 @@ async fn no_secret_in_debug_output_errors_or_logs() {
             .contains("server string to sign is:POST"),
         "{err}"
     );
+    let err = client.send(&join()).await.unwrap_err();
+    shown.push_str(&format!("{err}\n{err:?}\n"));
 
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(
