@@ -155,3 +155,26 @@ fn timestamp_has_the_documented_shape() {
 fn nonces_are_fresh() {
     assert_ne!(fresh_nonce(), fresh_nonce());
 }
+
+mod properties {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+    use proptest::prelude::*;
+
+    use super::super::percent_encode;
+
+    /// RFC 3986 unreserved characters stay; this is the oracle, built on another crate.
+    const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+
+    proptest! {
+        #[test]
+        fn percent_encode_matches_an_independent_rfc3986_encoder(s in any::<String>()) {
+            let ours = percent_encode(&s);
+            prop_assert_eq!(&ours, &utf8_percent_encode(&s, RFC3986).to_string());
+            prop_assert_eq!(percent_decode_str(&ours).decode_utf8().unwrap(), s.as_str());
+        }
+    }
+}
