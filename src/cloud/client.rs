@@ -131,28 +131,15 @@ enum Attempt {
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, Error> {
-        let endpoint =
-            reqwest::Url::parse(&config.endpoint).map_err(|e| Error::InvalidEndpoint {
-                endpoint: config.endpoint.clone(),
-                detail: format!(
-                    "{e}; expected something like `https://ecs.cn-hangzhou.aliyuncs.com`"
-                ),
-            })?;
-        if !matches!(endpoint.scheme(), "http" | "https") || endpoint.host_str().is_none() {
-            return Err(Error::InvalidEndpoint {
-                endpoint: config.endpoint.clone(),
-                detail: "expected an http:// or https:// URL with a host".to_owned(),
-            });
-        }
-        if endpoint.query().is_some() || !endpoint.username().is_empty() {
-            return Err(Error::InvalidEndpoint {
-                endpoint: config.endpoint.clone(),
-                detail: "the endpoint may not carry a query or user info".to_owned(),
-            });
-        }
-        let http = reqwest::Client::builder()
+        let endpoint = parse_endpoint(&config.endpoint)?;
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("sgform/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("sgform/", env!("CARGO_PKG_VERSION")));
+        // A local emulator is never reached through a proxy configured for the internet.
+        if is_loopback(&endpoint) {
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .build()
             .map_err(|e| Error::HttpClient(e.to_string()))?;
         let mut secrets = vec![&config.credentials.access_key_secret];
@@ -515,6 +502,51 @@ impl Client {
         Attempt::Api(error, body)
     }
 }
+
+/// Parses an endpoint; a bare host (`ecs.cn-hangzhou.aliyuncs.com`, as terraform's
+/// `ALIBABA_CLOUD_ENDPOINT_ECS` and DescribeRegions' `RegionEndpoint` give it) means HTTPS.
+pub fn parse_endpoint(raw: &str) -> Result<reqwest::Url, Error> {
+    let invalid = |detail: String| Error::InvalidEndpoint {
+        endpoint: raw.to_owned(),
+        detail,
+    };
+    let trimmed = raw.trim();
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let url = reqwest::Url::parse(&with_scheme).map_err(|e| {
+        invalid(format!(
+            "{e}; expected something like `https://ecs.cn-hangzhou.aliyuncs.com`"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid(
+            "expected an http:// or https:// URL with a host".to_owned(),
+        ));
+    }
+    if url.query().is_some() || !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "the endpoint may not carry a query or user info".to_owned(),
+        ));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => bare.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+#[cfg(test)]
+mod tests;
 
 /// Whether an action only reads (`Describe*`), so an unknown outcome cannot have changed anything.
 fn is_read_only(action: &str) -> bool {
