@@ -426,8 +426,15 @@ impl Client {
             Ok(t) => t,
             Err(e) => return self.transport(action, attempt, e),
         };
-        let text = self.inner.redactor.redact(&text);
-        tracing::debug!(action, attempt, status, body = %truncate(&text, 2000), "response");
+        // A success is returned as sent (redacting a short test secret could mangle real data);
+        // anything that may echo the request (errors, unexpected bodies) is redacted first.
+        let redacted = self.inner.redactor.redact(&text);
+        tracing::debug!(action, attempt, status, body = %truncate(&redacted, 2000), "response");
+        let text = if (200..300).contains(&status) {
+            text
+        } else {
+            redacted
+        };
         self.interpret(action, status, &text, attempt)
     }
 
@@ -467,7 +474,10 @@ impl Client {
                     action: action.to_owned(),
                     http_status: status,
                     request_id,
-                    detail: format!("expected a JSON object, got: {}", truncate(text, 200)),
+                    detail: format!(
+                        "expected a JSON object, got: {}",
+                        truncate(&self.inner.redactor.redact(text), 200)
+                    ),
                 });
             }
         };

@@ -355,6 +355,23 @@ impl Error {
         }
     }
 
+    /// A one-line hint for a person, where sgform has one.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Api { error, .. } => Some(error.hint()),
+            Error::OutcomeUnknown { .. } => Some(
+                "re-read the target (`sgform plan`) before trying again; the change may have been made",
+            ),
+            Error::Unreachable { .. } => Some(
+                "check the endpoint (`--endpoint`, ALIBABA_CLOUD_ENDPOINT_ECS), the network and any proxy",
+            ),
+            Error::InvalidEndpoint { .. } => Some(
+                "use a URL like `https://ecs.cn-hangzhou.aliyuncs.com` or `http://127.0.0.1:PORT`",
+            ),
+            _ => None,
+        }
+    }
+
     /// Whether the outcome of a mutation is unknown (it may have been applied).
     pub fn is_outcome_unknown(&self) -> bool {
         matches!(self, Error::OutcomeUnknown { .. })

@@ -652,3 +652,22 @@ async fn a_definite_failure_after_an_unknown_outcome_is_still_unknown_for_mutati
     );
     assert_eq!(server.requests().len(), 4);
 }
+
+#[tokio::test]
+async fn success_bodies_are_returned_as_sent_even_if_they_contain_the_secret() {
+    // Redaction is for what may echo the request (errors, logs); a short test secret that also
+    // occurs in real data must not mangle a successful answer.
+    let server = CloudServer::start("abc", |_, _| {
+        Reply::ok(serde_json::json!({"RequestId": "R", "Name": "abc-group"}))
+    })
+    .await;
+    let mut c = config(&server.endpoint);
+    c.credentials = Credentials::new("LTAIshort", Secret::new("abc"));
+    let response = Client::new(c)
+        .unwrap()
+        .call("DescribeRegions", &[])
+        .await
+        .unwrap();
+    assert_eq!(response.body["Name"], "abc-group");
+    assert!(server.requests()[0].signature_ok);
+}

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 
 use crate::cli::env;
 use crate::cloud::credentials::{self, ProviderSettings};
-use crate::cloud::{ApiError, Client, ClientConfig};
+use crate::cloud::{ApiError, Client, ClientConfig, Response};
 
 /// Sign and send one ECS API request and print the JSON response.
 #[derive(Debug, clap::Args)]
@@ -76,26 +76,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         profile: args.profile.clone(),
         ..Default::default()
     };
-    let lookup = |name: &str| env::get(name);
-    let home = env::non_empty(env::HOME).map(PathBuf::from);
-    let resolved = credentials::resolve(
-        &settings,
-        args.endpoint.as_deref(),
-        &lookup,
-        home.as_deref(),
-    )?;
-    tracing::debug!(
-        region = %resolved.region,
-        endpoint = %resolved.endpoint,
-        credentials = %resolved.credentials.source,
-        "sgform api"
-    );
-
-    let mut config = ClientConfig::new(resolved.endpoint, resolved.region, resolved.credentials);
-    config.timeout = Duration::from_secs(args.timeout.max(1));
-    let client = Client::new(config)?;
     let runtime = crate::cli::runtime()?;
-    let response = runtime.block_on(client.call(&args.action, &params));
+    let response = runtime.block_on(send(&args, &settings, &params));
     match response {
         Ok(response) => match &response.already_done {
             // The raw command reports the server's answer as it is; `apply` is what treats
@@ -111,22 +93,54 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
-        Err(err) => match err.api() {
-            Some(error) => {
-                print_api_error(error);
-                Ok(ExitCode::FAILURE)
+        Err(err) => {
+            match err.api() {
+                Some(error) => print_api_error(error),
+                None => print_error(&err),
             }
-            None => Err(err.into()),
-        },
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// Resolves the chains, builds the client and sends the request.
+async fn send(
+    args: &Args,
+    settings: &ProviderSettings,
+    params: &[(String, String)],
+) -> Result<Response, crate::cloud::Error> {
+    let lookup = |name: &str| env::get(name);
+    let home = env::non_empty(env::HOME).map(PathBuf::from);
+    let resolved =
+        credentials::resolve(settings, args.endpoint.as_deref(), &lookup, home.as_deref())?;
+    tracing::debug!(
+        region = %resolved.region,
+        endpoint = %resolved.endpoint,
+        credentials = %resolved.credentials.source,
+        "sgform api"
+    );
+    let mut config = ClientConfig::new(resolved.endpoint, resolved.region, resolved.credentials);
+    config.timeout = Duration::from_secs(args.timeout.max(1));
+    Client::new(config)?.call(&args.action, params).await
+}
+
+fn error_head() -> &'static str {
+    if crate::cli::printer::color() {
+        "\x1b[1;31merror\x1b[0m"
+    } else {
+        "error"
+    }
+}
+
+fn print_error(e: &crate::cloud::Error) {
+    eprintln!("{}: {e}", error_head());
+    if let Some(hint) = e.hint() {
+        eprintln!("hint: {hint}");
     }
 }
 
 fn print_api_error(e: &ApiError) {
-    let head = if crate::cli::printer::color() {
-        "\x1b[1;31merror\x1b[0m"
-    } else {
-        "error"
-    };
+    let head = error_head();
     eprintln!(
         "{head}: {} failed: {} (HTTP {})",
         e.action, e.code, e.http_status
