@@ -259,7 +259,14 @@ impl Client {
                     )
                 }
                 Attempt::Invalid(error) => {
-                    let retry = matches!(&error, Error::InvalidResponse { http_status, .. } if *http_status >= 500);
+                    let status = match &error {
+                        Error::InvalidResponse { http_status, .. } => *http_status,
+                        _ => 0,
+                    };
+                    if status == 504 && unknown.is_none() {
+                        unknown = Some(format!("attempt {attempt}: {error}"));
+                    }
+                    let retry = status >= 500;
                     let class = if retry {
                         ErrorClass::Retryable
                     } else {

@@ -671,3 +671,37 @@ async fn success_bodies_are_returned_as_sent_even_if_they_contain_the_secret() {
     assert_eq!(response.body["Name"], "abc-group");
     assert!(server.requests()[0].signature_ok);
 }
+
+#[tokio::test]
+async fn non_json_answers_are_retried_only_for_5xx() {
+    let server = CloudServer::start(SECRET, |n, _| match n {
+        0 => Reply::Json {
+            status: 502,
+            body: "<html>Bad Gateway</html>".into(),
+        },
+        1 => ok(),
+        _ => Reply::Json {
+            status: 200,
+            body: "<html>captive portal</html>".into(),
+        },
+    })
+    .await;
+    let client = client(&server.endpoint);
+    assert_eq!(
+        client.send(&join()).await.unwrap().request_id.as_deref(),
+        Some("473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E")
+    );
+    let err = client.send(&join()).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidResponse {
+                http_status: 200,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("captive portal"), "{err}");
+    assert_eq!(server.requests().len(), 3);
+}
