@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// ECS endpoint URL (default: ALIBABA_CLOUD_ENDPOINT_ECS, then https://ecs.<region>.aliyuncs.com).
+    /// ECS endpoint URL (default: ALIBABA_CLOUD_ENDPOINT_ECS, then `https://ecs.REGION.aliyuncs.com`).
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 
