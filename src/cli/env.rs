@@ -8,7 +8,7 @@
 
 /// Debug logging filter, e.g. `SGFORM_LOG=debug` (secrets are masked in every log line).
 pub const SGFORM_LOG: &str = "SGFORM_LOG";
-/// Disable colour when set to anything non-empty (https://no-color.org).
+/// Disable colour when set to anything non-empty (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// AccessKey ID (Alibaba Cloud SDK convention).
 pub const ALIBABA_CLOUD_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";

@@ -1,5 +1,5 @@
 //! The command line: argument parsing (clap), wiring the library together, terminal output and
-//! exit codes. This is the only module that prints or reads the environment (see [`env`]).
+//! exit codes. This is the only module that prints or reads the environment (see the `env` submodule).
 //!
 //! Exit codes follow Terraform's: 0 success, 1 error, 2 "changes present" only where a command
 //! documents `--detailed-exitcode`.
