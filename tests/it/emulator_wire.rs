@@ -1419,3 +1419,114 @@ fn generated_worlds_are_valid_and_repeatable() {
     assert!(file["instances"][0]["tags"]["role"].is_string());
     World::from_json(&a).unwrap();
 }
+
+// The `sgform emulator` commands, as a user runs them.
+
+#[test]
+fn serve_command_prints_its_address_and_stops_on_sigterm() {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sgform"))
+        .args([
+            "emulator",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            "3",
+            "--world",
+        ])
+        .arg(wire_world_path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let c = crate::support::emu_env::Client::new(&base, KEY);
+        c.call("DescribeRegions", &[]).await.ok();
+    });
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn serve_command_refuses_an_invalid_world_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    let mut world: Value =
+        serde_json::from_str(&std::fs::read_to_string(wire_world_path()).unwrap()).unwrap();
+    world["network_interfaces"][0]["instance_id"] = "i-bp1nowhere000001".into();
+    std::fs::write(&path, world.to_string()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgform"))
+        .args(["emulator", "serve", "--world"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "network_interfaces[0] `eni-bp1sec00000001`: unknown instance `i-bp1nowhere000001`"
+        ),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn generate_command_writes_a_valid_world() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgform"))
+        .args([
+            "emulator",
+            "generate",
+            "--instances",
+            "50",
+            "--enis",
+            "20",
+            "--groups",
+            "12",
+            "--regions",
+            "2",
+            "--seed",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let world = World::from_json(&text).unwrap();
+    assert_eq!(world.to_file().instances.len(), 50);
+    let regions: std::collections::BTreeSet<String> = world
+        .to_file()
+        .vpcs
+        .iter()
+        .map(|v| v.region.clone())
+        .collect();
+    assert_eq!(regions.len(), 2);
+}
