@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -151,7 +150,7 @@ where
         tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
+                let (stream, _peer) = match accepted {
                     Ok(a) => a,
                     // Transient accept errors (too many open files, a reset) must not stop
                     // the server; back off briefly and go on.
@@ -162,7 +161,7 @@ where
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                connections.spawn(connection(shared.clone(), stream, peer, stop_rx.clone()));
+                connections.spawn(connection(shared.clone(), stream, stop_rx.clone()));
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -185,7 +184,6 @@ where
 async fn connection(
     shared: Arc<Shared>,
     stream: tokio::net::TcpStream,
-    _peer: SocketAddr,
     mut stop: watch::Receiver<bool>,
 ) {
     let service = hyper::service::service_fn(move |req| {
@@ -286,7 +284,11 @@ impl Shared {
         let mut params: BTreeMap<String, String> = parse_form(req.uri().query().unwrap_or(""))
             .into_iter()
             .collect();
-        let body = match req.into_body().collect().await {
+        // The API's requests are small; a body over 1 MiB is not a client of ours.
+        let body = match http_body_util::Limited::new(req.into_body(), 1 << 20)
+            .collect()
+            .await
+        {
             Ok(b) => b.to_bytes(),
             Err(_) => return Err(Dropped),
         };
