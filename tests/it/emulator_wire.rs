@@ -960,7 +960,7 @@ async fn concurrent_mutations_of_one_target_conflict() {
     let emu = Emu::start(
         wire_world(),
         Options {
-            op_ms: 400,
+            op_ms: 1500,
             ..Options::default()
         },
     )
@@ -1287,6 +1287,40 @@ fn world_applies_requests_directly_and_transitions_with_time() {
         )
         .unwrap();
     assert!(body.contains_key("Regions"));
+}
+
+#[test]
+fn capacity_is_freed_by_leaving_and_taken_by_replacing() {
+    let mut world = wire_world();
+    let account = "1111111111111111";
+    let full = "sg-bp1full0000001";
+    assert_eq!(world.member_count(full), 1);
+    let err = world
+        .apply(account, &Request::join(I_WEB, full, HZ))
+        .unwrap_err();
+    assert_eq!(err.code, Code::SecurityGroupInstanceLimitExceeded);
+    world
+        .apply(account, &Request::leave("i-bp1full00000001", full, HZ))
+        .unwrap();
+    assert_eq!(world.member_count(full), 0);
+    world
+        .apply(account, &Request::join(I_WEB, full, HZ))
+        .unwrap();
+    // The group is full again: a replacement that adds it is refused, one that keeps it is not.
+    let err = world
+        .apply(account, &Request::replace("i-bp1modify000001", &[full], HZ))
+        .unwrap_err();
+    assert_eq!(err.code.as_str(), "SecurityGroupInstanceLimitExceed");
+    world
+        .apply(account, &Request::replace(I_WEB, &[full, APP], HZ))
+        .unwrap();
+    assert_eq!(world.member_count(full), 1);
+    assert_eq!(world.member_count(WEB) + 1, wire_world().member_count(WEB));
+    // Another account's caller sees none of it.
+    let err = world
+        .apply("2222222222222222", &Request::join(I_WEB, WEB, HZ))
+        .unwrap_err();
+    assert_eq!(err.code, Code::NotBelongUser);
 }
 
 #[test]
