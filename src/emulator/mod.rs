@@ -4,7 +4,7 @@
 //! It owns the world model and its file format ([`world`]), the business rules and answers of
 //! the nine actions ([`rules`], callable without HTTP through [`World::apply`]), the error
 //! catalog ([`catalog`]), signature verification ([`verify`]), injected faults ([`faults`]),
-//! the HTTP server ([`server`]) and world generation ([`generate`]).
+//! the HTTP server ([`server`]) and world generation ([`mod@generate`]).
 //!
 //! **Architecture Invariant:** this module imports nothing from the rest of the crate, not even
 //! `ids`. It is an independent implementation that the client and the planner are checked

@@ -542,8 +542,10 @@ impl World {
                 if let Some(inst) = self.instances.get_mut(id) {
                     inst.security_group_ids = groups.clone();
                 }
-                for eni in self.enis.values_mut() {
-                    if eni.eni_type == "Primary" && eni.instance_id.as_deref() == Some(id) {
+                for eni_id in self.attached.get(id).into_iter().flatten() {
+                    if let Some(eni) = self.enis.get_mut(eni_id)
+                        && eni.eni_type == "Primary"
+                    {
                         eni.security_group_ids = groups.clone();
                     }
                 }
@@ -977,9 +979,11 @@ impl World {
 
     fn instance_json(&self, inst: &Instance) -> Value {
         let enis: Vec<Value> = self
-            .enis
-            .values()
-            .filter(|e| e.instance_id.as_deref() == Some(inst.id.as_str()))
+            .attached
+            .get(&inst.id)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.enis.get(id))
             .map(|e| json!({"NetworkInterfaceId": e.id, "Type": e.eni_type}))
             .collect();
         let locks: Vec<Value> = if inst.locked_for_security {

@@ -263,6 +263,8 @@ pub struct World {
     pub(crate) enis: IndexMap<String, NetworkInterface>,
     /// Members per group (instances plus non-primary ENIs), kept in step with every change.
     pub(crate) members: HashMap<String, u64>,
+    /// The ENIs attached to each instance, in world order (attachments never change here).
+    pub(crate) attached: HashMap<String, Vec<String>>,
     /// Milliseconds since the world started, as last told by [`World::advance`].
     pub(crate) elapsed_ms: u64,
 }
@@ -329,6 +331,7 @@ impl World {
                 .map(|e| (e.id.clone(), e))
                 .collect(),
             members: HashMap::new(),
+            attached: HashMap::new(),
             elapsed_ms: 0,
         };
         // A primary ENI shares its instance's set; validation allowed it to be left empty.
@@ -347,6 +350,15 @@ impl World {
             }
         }
         world.members = count_members(&world);
+        for eni in world.enis.values() {
+            if let Some(inst) = &eni.instance_id {
+                world
+                    .attached
+                    .entry(inst.clone())
+                    .or_default()
+                    .push(eni.id.clone());
+            }
+        }
         world.advance(0);
         Ok(world)
     }

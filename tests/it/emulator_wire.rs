@@ -1457,7 +1457,13 @@ fn generated_worlds_are_valid_and_repeatable() {
 // The `sgform emulator` commands, as a user runs them.
 
 #[test]
-fn serve_command_prints_its_address_and_stops_on_sigterm() {
+fn serve_command_prints_its_address_and_stops_on_sigterm_and_sigint() {
+    for signal in ["-TERM", "-INT"] {
+        serve_and_stop(signal);
+    }
+}
+
+fn serve_and_stop(signal: &str) {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sgform"))
         .args([
@@ -1493,7 +1499,7 @@ fn serve_command_prints_its_address_and_stops_on_sigterm() {
         c.call("DescribeRegions", &[]).await.ok();
     });
     let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
