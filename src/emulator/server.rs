@@ -400,7 +400,10 @@ impl Shared {
                 )));
             }
         }
-        if caller.denied(action.as_str()) {
+        // A RAM user without DescribeInstances permission gets an empty list, not an error
+        // (reference §3.3); every other denied action is `Forbidden.RAM`.
+        let denied = caller.denied(action.as_str());
+        if denied && action != Action::DescribeInstances {
             return Outcome::Answer(Err(ApiError::new(Code::ForbiddenRam)));
         }
         if let Some(limit) = self.options.rate_limit
@@ -424,7 +427,9 @@ impl Shared {
             action,
             params: params.clone(),
         };
-        let result = self.execute(&caller.account, &request);
+        // The empty account owns nothing, so a denied DescribeInstances sees nothing.
+        let account = if denied { "" } else { caller.account.as_str() };
+        let result = self.execute(account, &request);
         if action.is_mutation() && result.is_ok() && self.options.op_ms > 0 {
             tokio::time::sleep(Duration::from_millis(self.options.op_ms)).await;
         }

@@ -887,6 +887,9 @@ async fn authentication_failures() {
         "Forbidden.RAM",
     );
     deny.call("DescribeRegions", &regions).await.ok();
+    // DescribeInstances without permission answers an empty list, as documented.
+    let a = deny.call("DescribeInstances", &regions).await;
+    assert_eq!(a.ok()["TotalCount"], 0);
 
     // Unknown action and version.
     expect_error(
