@@ -426,6 +426,18 @@ impl World {
         self.groups.get(id)
     }
 
+    /// The groups of an instance (`i-…`) or network interface (`eni-…`), in order.
+    pub fn groups_of(&self, target: &str) -> Option<&[String]> {
+        self.instances
+            .get(target)
+            .map(|i| i.security_group_ids.as_slice())
+            .or_else(|| {
+                self.enis
+                    .get(target)
+                    .map(|e| e.security_group_ids.as_slice())
+            })
+    }
+
     /// How many targets (instances and non-primary ENIs) are in a group.
     pub fn member_count(&self, group: &str) -> u64 {
         self.members.get(group).copied().unwrap_or(0)

@@ -1468,6 +1468,13 @@ fn serve_command_prints_its_address_and_stops_on_sigterm_and_sigint() {
 }
 
 fn serve_and_stop(signal: &str) {
+    serve_and_stop_with(signal, &wire_world_path(), &[], &[]);
+}
+
+type Call<'a> = (&'a str, &'a [(&'a str, &'a str)]);
+
+/// Runs `sgform emulator serve`, makes `calls` (each must succeed), then stops it with `signal`.
+fn serve_and_stop_with(signal: &str, world: &std::path::Path, extra: &[&str], calls: &[Call<'_>]) {
     use std::io::BufRead as _;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sgform"))
         .args([
@@ -1477,9 +1484,10 @@ fn serve_and_stop(signal: &str) {
             "127.0.0.1:0",
             "--seed",
             "3",
-            "--world",
         ])
-        .arg(wire_world_path())
+        .args(extra)
+        .arg("--world")
+        .arg(world)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1498,9 +1506,12 @@ fn serve_and_stop(signal: &str) {
         .enable_all()
         .build()
         .unwrap();
+    let c = crate::support::emu_env::Client::new(&base, KEY);
     runtime.block_on(async {
-        let c = crate::support::emu_env::Client::new(&base, KEY);
         c.call("DescribeRegions", &[]).await.ok();
+        for (action, params) in calls {
+            c.call(action, params).await.ok();
+        }
     });
     let status = std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
@@ -1510,9 +1521,57 @@ fn serve_and_stop(signal: &str) {
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{signal}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn serve_command_persists_and_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world.json");
+    let log = dir.path().join("log.jsonl");
+    std::fs::copy(wire_world_path(), &world).unwrap();
+    serve_and_stop_with(
+        "-TERM",
+        &world,
+        &[
+            "--persist",
+            "--log",
+            log.to_str().unwrap(),
+            "--op-ms",
+            "1",
+            "--latency-ms",
+            "1",
+        ],
+        &[(
+            "JoinSecurityGroup",
+            &[("InstanceId", I_WEB), ("SecurityGroupId", APP)],
+        )],
+    );
+    let reloaded = World::load(&world).unwrap();
+    assert_eq!(reloaded.groups_of(I_WEB).unwrap(), [WEB, APP]);
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    assert!(!lines.contains(KEY.1));
+}
+
+#[test]
+fn serve_command_refuses_a_bad_fault_spec() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sgform"))
+        .args([
+            "emulator",
+            "serve",
+            "--faults",
+            "InternalError=0.5,Gremlins=0.1",
+            "--world",
+        ])
+        .arg(wire_world_path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown fault `Gremlins`"), "{stderr}");
 }
 
 #[test]
