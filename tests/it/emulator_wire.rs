@@ -1633,3 +1633,17 @@ fn generate_command_writes_a_valid_world() {
         .collect();
     assert_eq!(regions.len(), 2);
 }
+
+#[test]
+fn every_world_in_testdata_loads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/worlds");
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            World::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            count += 1;
+        }
+    }
+    assert!(count >= 2);
+}
