@@ -1,0 +1,855 @@
+//! The world: what the emulated cloud contains, its JSON file format, and the checks that refuse
+//! an impossible world at start.
+//!
+//! The field names are a user-facing interface (other tools write world files), so they are
+//! spelled exactly as documented in the README and never renamed. Every optional field has a
+//! default, and unknown fields are refused, so a misspelled field is an error rather than a
+//! silently ignored default.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::EmulatorError;
+use super::rules::well_formed;
+
+/// Limits that apply to every target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    #[serde(default = "default_groups_per_target")]
+    pub groups_per_target: usize,
+    #[serde(default = "default_rules_per_target")]
+    pub rules_per_target: u64,
+}
+
+fn default_groups_per_target() -> usize {
+    5
+}
+fn default_rules_per_target() -> u64 {
+    1000
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            groups_per_target: default_groups_per_target(),
+            rules_per_target: default_rules_per_target(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub id: String,
+    #[serde(default)]
+    pub access_keys: Vec<AccessKey>,
+}
+
+/// An AccessKey pair. `Debug` never shows the secret or the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    pub id: String,
+    pub secret: String,
+    /// Set for STS credentials: requests must then carry this `SecurityToken`.
+    #[serde(default)]
+    pub security_token: Option<String>,
+    /// Actions this key may not call (`JoinSecurityGroup`, `ecs:JoinSecurityGroup`, `*`).
+    #[serde(default)]
+    pub deny_actions: Vec<String>,
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessKey")
+            .field("id", &self.id)
+            .field("secret", &"***")
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "***"),
+            )
+            .field("deny_actions", &self.deny_actions)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    pub id: String,
+    pub region: String,
+    pub owner: String,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupType {
+    #[default]
+    Normal,
+    Enterprise,
+}
+
+impl GroupType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupType::Normal => "normal",
+            GroupType::Enterprise => "enterprise",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub region: String,
+    pub owner: String,
+    /// `None` is a classic-network group.
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "type", default)]
+    pub group_type: GroupType,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub rule_count: u64,
+    /// How many targets (instances and ENIs) the group can hold.
+    #[serde(default = "default_capacity")]
+    pub capacity: u64,
+    #[serde(default)]
+    pub service_managed: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn default_capacity() -> u64 {
+    2000
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkType {
+    #[default]
+    Vpc,
+    Classic,
+}
+
+impl NetworkType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkType::Vpc => "vpc",
+            NetworkType::Classic => "classic",
+        }
+    }
+}
+
+/// Instance statuses the API documents (reference §4.6).
+pub const INSTANCE_STATUSES: &[&str] = &["Pending", "Running", "Starting", "Stopping", "Stopped"];
+/// ENI statuses the API documents.
+pub const ENI_STATUSES: &[&str] = &["Available", "Attaching", "InUse", "Detaching", "Deleting"];
+/// ENI types: `Trunk` and `Member` exist in the API and cannot change groups through Join/Leave.
+pub const ENI_TYPES: &[&str] = &["Primary", "Secondary", "Trunk", "Member"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    pub to: String,
+    pub after_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Instance {
+    pub id: String,
+    pub region: String,
+    pub owner: String,
+    #[serde(default)]
+    pub network_type: NetworkType,
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    #[serde(default = "default_instance_status")]
+    pub status: String,
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    #[serde(default)]
+    pub locked_for_security: bool,
+    #[serde(default = "default_true")]
+    pub supports_enterprise_groups: bool,
+    #[serde(default)]
+    pub being_created: bool,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition: Option<Transition>,
+}
+
+fn default_instance_status() -> String {
+    "Running".to_owned()
+}
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterface {
+    pub id: String,
+    pub region: String,
+    pub owner: String,
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    #[serde(rename = "type", default = "default_eni_type")]
+    pub eni_type: String,
+    #[serde(default = "default_eni_status")]
+    pub status: String,
+    #[serde(default)]
+    pub instance_id: Option<String>,
+    /// For a primary ENI this is always its instance's set.
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    #[serde(default)]
+    pub service_managed: bool,
+    #[serde(default)]
+    pub being_created: bool,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn default_eni_type() -> String {
+    "Secondary".to_owned()
+}
+fn default_eni_status() -> String {
+    "Available".to_owned()
+}
+
+/// The world file, exactly as read and written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WorldFile {
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub vpcs: Vec<Vpc>,
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroup>,
+    #[serde(default)]
+    pub instances: Vec<Instance>,
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+}
+
+/// The validated, in-memory world. Business rules live in `rules.rs` (`World::apply`).
+///
+/// Resources keep the order of the file (IndexMap), so `GET /_emulator/world` and `--persist`
+/// write the world back in the order a person wrote it.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub(crate) limits: Limits,
+    pub(crate) accounts: Vec<Account>,
+    pub(crate) vpcs: IndexMap<String, Vpc>,
+    pub(crate) groups: IndexMap<String, SecurityGroup>,
+    pub(crate) instances: IndexMap<String, Instance>,
+    pub(crate) enis: IndexMap<String, NetworkInterface>,
+    /// Members per group (instances plus non-primary ENIs), kept in step with every change.
+    pub(crate) members: HashMap<String, u64>,
+    /// The ENIs attached to each instance, in world order (attachments never change here).
+    pub(crate) attached: HashMap<String, Vec<String>>,
+    /// Milliseconds since the world started, as last told by [`World::advance`].
+    pub(crate) elapsed_ms: u64,
+}
+
+/// An error in a world file, naming the entry (`instances[2] \`i-abc\``) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorldProblem {
+    pub entry: String,
+    pub problem: String,
+}
+
+impl fmt::Display for WorldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.entry, self.problem)
+    }
+}
+
+impl World {
+    /// Reads and validates a world file.
+    pub fn load(path: &Path) -> Result<World, EmulatorError> {
+        let text = std::fs::read_to_string(path).map_err(|source| EmulatorError::ReadWorld {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        World::from_json(&text).map_err(|e| e.with_path(path))
+    }
+
+    /// Parses and validates a world from JSON text.
+    pub fn from_json(text: &str) -> Result<World, EmulatorError> {
+        let file: WorldFile =
+            serde_json::from_str(text).map_err(|e| EmulatorError::ParseWorld {
+                path: None,
+                message: e.to_string(),
+            })?;
+        World::from_file(file)
+    }
+
+    /// Validates a parsed world file.
+    pub fn from_file(file: WorldFile) -> Result<World, EmulatorError> {
+        let problems = validate(&file);
+        if !problems.is_empty() {
+            return Err(EmulatorError::InvalidWorld {
+                path: None,
+                problems,
+            });
+        }
+        let mut world = World {
+            limits: file.limits,
+            accounts: file.accounts,
+            vpcs: file.vpcs.into_iter().map(|v| (v.id.clone(), v)).collect(),
+            groups: file
+                .security_groups
+                .into_iter()
+                .map(|g| (g.id.clone(), g))
+                .collect(),
+            instances: file
+                .instances
+                .into_iter()
+                .map(|i| (i.id.clone(), i))
+                .collect(),
+            enis: file
+                .network_interfaces
+                .into_iter()
+                .map(|e| (e.id.clone(), e))
+                .collect(),
+            members: HashMap::new(),
+            attached: HashMap::new(),
+            elapsed_ms: 0,
+        };
+        // A primary ENI shares its instance's set; validation allowed it to be left empty.
+        let primaries: Vec<(String, Vec<String>)> = world
+            .enis
+            .values()
+            .filter(|e| e.eni_type == "Primary")
+            .filter_map(|e| {
+                let inst = world.instances.get(e.instance_id.as_deref()?)?;
+                Some((e.id.clone(), inst.security_group_ids.clone()))
+            })
+            .collect();
+        for (id, groups) in primaries {
+            if let Some(eni) = world.enis.get_mut(&id) {
+                eni.security_group_ids = groups;
+            }
+        }
+        world.members = count_members(&world);
+        for eni in world.enis.values() {
+            if let Some(inst) = &eni.instance_id {
+                world
+                    .attached
+                    .entry(inst.clone())
+                    .or_default()
+                    .push(eni.id.clone());
+            }
+        }
+        world.advance(0);
+        Ok(world)
+    }
+
+    /// The world in its file format; a pending transition shows the time it still has to run.
+    pub fn to_file(&self) -> WorldFile {
+        let instances = self
+            .instances
+            .values()
+            .map(|i| {
+                let mut i = i.clone();
+                if let Some(t) = &mut i.transition {
+                    t.after_ms = t.after_ms.saturating_sub(self.elapsed_ms);
+                }
+                i
+            })
+            .collect();
+        WorldFile {
+            limits: self.limits.clone(),
+            accounts: self.accounts.clone(),
+            vpcs: self.vpcs.values().cloned().collect(),
+            security_groups: self.groups.values().cloned().collect(),
+            instances,
+            network_interfaces: self.enis.values().cloned().collect(),
+        }
+    }
+
+    /// The world as pretty JSON, the same format as the file.
+    pub fn to_json(&self) -> String {
+        // Serialising plain structs of strings, numbers and maps with string keys cannot fail.
+        serde_json::to_string_pretty(&self.to_file()).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// Moves the world's clock to `elapsed_ms` since start: instances whose transition is due
+    /// take their new status.
+    pub fn advance(&mut self, elapsed_ms: u64) {
+        self.elapsed_ms = self.elapsed_ms.max(elapsed_ms);
+        for inst in self.instances.values_mut() {
+            if let Some(t) = &inst.transition
+                && t.after_ms <= self.elapsed_ms
+            {
+                inst.status = t.to.clone();
+                inst.transition = None;
+            }
+        }
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    pub fn instance(&self, id: &str) -> Option<&Instance> {
+        self.instances.get(id)
+    }
+
+    pub fn network_interface(&self, id: &str) -> Option<&NetworkInterface> {
+        self.enis.get(id)
+    }
+
+    pub fn security_group(&self, id: &str) -> Option<&SecurityGroup> {
+        self.groups.get(id)
+    }
+
+    /// The groups of an instance (`i-…`) or network interface (`eni-…`), in order.
+    pub fn groups_of(&self, target: &str) -> Option<&[String]> {
+        self.instances
+            .get(target)
+            .map(|i| i.security_group_ids.as_slice())
+            .or_else(|| {
+                self.enis
+                    .get(target)
+                    .map(|e| e.security_group_ids.as_slice())
+            })
+    }
+
+    /// How many targets (instances and non-primary ENIs) are in a group.
+    pub fn member_count(&self, group: &str) -> u64 {
+        self.members.get(group).copied().unwrap_or(0)
+    }
+}
+
+fn count_members(world: &World) -> HashMap<String, u64> {
+    let mut members = HashMap::new();
+    let sets = world
+        .instances
+        .values()
+        .map(|i| &i.security_group_ids)
+        .chain(
+            world
+                .enis
+                .values()
+                .filter(|e| e.eni_type != "Primary")
+                .map(|e| &e.security_group_ids),
+        );
+    for set in sets {
+        for g in set {
+            *members.entry(g.clone()).or_insert(0) += 1;
+        }
+    }
+    members
+}
+
+/// Every problem of a world file, in file order.
+pub fn validate(file: &WorldFile) -> Vec<WorldProblem> {
+    let mut problems = Vec::new();
+    let mut problem = |entry: String, text: String| {
+        problems.push(WorldProblem {
+            entry,
+            problem: text,
+        })
+    };
+    if file.limits.groups_per_target == 0 {
+        problem(
+            "limits".into(),
+            "`groups_per_target` must be at least 1".into(),
+        );
+    }
+
+    let mut accounts = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    for (n, a) in file.accounts.iter().enumerate() {
+        let entry = format!("accounts[{n}] `{}`", a.id);
+        if !accounts.insert(a.id.as_str()) {
+            problem(entry.clone(), "duplicate account id".into());
+        }
+        for (k, key) in a.access_keys.iter().enumerate() {
+            if !keys.insert(key.id.as_str()) {
+                problem(
+                    format!("{entry} access_keys[{k}] `{}`", key.id),
+                    "duplicate access key id".into(),
+                );
+            }
+            if key.secret.is_empty() {
+                problem(
+                    format!("{entry} access_keys[{k}] `{}`", key.id),
+                    "empty `secret`".into(),
+                );
+            }
+        }
+    }
+
+    let owner_check = |entry: &str, owner: &str, problems: &mut Vec<(String, String)>| {
+        if !accounts.contains(owner) {
+            problems.push((entry.to_owned(), format!("unknown owner account `{owner}`")));
+        }
+    };
+    let mut deferred: Vec<(String, String)> = Vec::new();
+
+    let mut vpcs: HashMap<&str, &Vpc> = HashMap::new();
+    for (n, v) in file.vpcs.iter().enumerate() {
+        let entry = format!("vpcs[{n}] `{}`", v.id);
+        if vpcs.insert(&v.id, v).is_some() {
+            deferred.push((entry.clone(), "duplicate vpc id".into()));
+        }
+        owner_check(&entry, &v.owner, &mut deferred);
+    }
+
+    let mut groups: HashMap<&str, &SecurityGroup> = HashMap::new();
+    for (n, g) in file.security_groups.iter().enumerate() {
+        let entry = format!("security_groups[{n}] `{}`", g.id);
+        if groups.insert(&g.id, g).is_some() {
+            deferred.push((entry.clone(), "duplicate security group id".into()));
+        }
+        owner_check(&entry, &g.owner, &mut deferred);
+        if let Some(vpc) = &g.vpc_id {
+            match vpcs.get(vpc.as_str()) {
+                None => deferred.push((entry, format!("unknown vpc `{vpc}`"))),
+                Some(v) if v.region != g.region => deferred.push((
+                    entry,
+                    format!(
+                        "vpc `{vpc}` is in region `{}`, not `{}`",
+                        v.region, g.region
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+
+    let mut instances: HashMap<&str, &Instance> = HashMap::new();
+    for (n, i) in file.instances.iter().enumerate() {
+        let entry = format!("instances[{n}] `{}`", i.id);
+        if instances.insert(&i.id, i).is_some() {
+            deferred.push((entry.clone(), "duplicate instance id".into()));
+        }
+        owner_check(&entry, &i.owner, &mut deferred);
+        if !INSTANCE_STATUSES.contains(&i.status.as_str()) {
+            deferred.push((
+                entry.clone(),
+                format!(
+                    "unknown status `{}` (one of {})",
+                    i.status,
+                    INSTANCE_STATUSES.join(", ")
+                ),
+            ));
+        }
+        if let Some(t) = &i.transition
+            && !INSTANCE_STATUSES.contains(&t.to.as_str())
+        {
+            deferred.push((
+                entry.clone(),
+                format!("unknown transition status `{}`", t.to),
+            ));
+        }
+        match (i.network_type, &i.vpc_id) {
+            (NetworkType::Vpc, None) => {
+                deferred.push((entry.clone(), "a vpc instance needs `vpc_id`".into()))
+            }
+            (NetworkType::Classic, Some(_)) => deferred.push((
+                entry.clone(),
+                "a classic instance cannot have `vpc_id`".into(),
+            )),
+            (NetworkType::Vpc, Some(vpc)) => match vpcs.get(vpc.as_str()) {
+                None => deferred.push((entry.clone(), format!("unknown vpc `{vpc}`"))),
+                Some(v) if v.region != i.region => deferred.push((
+                    entry.clone(),
+                    format!(
+                        "vpc `{vpc}` is in region `{}`, not `{}`",
+                        v.region, i.region
+                    ),
+                )),
+                Some(_) => {}
+            },
+            (NetworkType::Classic, None) => {}
+        }
+        check_set(
+            &entry,
+            &i.security_group_ids,
+            &i.region,
+            &i.owner,
+            i.vpc_id.as_deref(),
+            i.supports_enterprise_groups,
+            &groups,
+            &file.limits,
+            &mut deferred,
+        );
+    }
+
+    let mut enis: HashMap<&str, &NetworkInterface> = HashMap::new();
+    let mut primary_of: HashMap<&str, &str> = HashMap::new();
+    for (n, e) in file.network_interfaces.iter().enumerate() {
+        let entry = format!("network_interfaces[{n}] `{}`", e.id);
+        if enis.insert(&e.id, e).is_some() {
+            deferred.push((entry.clone(), "duplicate network interface id".into()));
+        }
+        owner_check(&entry, &e.owner, &mut deferred);
+        if !ENI_TYPES.contains(&e.eni_type.as_str()) {
+            deferred.push((
+                entry.clone(),
+                format!(
+                    "unknown type `{}` (one of {})",
+                    e.eni_type,
+                    ENI_TYPES.join(", ")
+                ),
+            ));
+        }
+        if !ENI_STATUSES.contains(&e.status.as_str()) {
+            deferred.push((
+                entry.clone(),
+                format!(
+                    "unknown status `{}` (one of {})",
+                    e.status,
+                    ENI_STATUSES.join(", ")
+                ),
+            ));
+        }
+        match &e.vpc_id {
+            None => deferred.push((entry.clone(), "a network interface needs `vpc_id`".into())),
+            Some(vpc) => match vpcs.get(vpc.as_str()) {
+                None => deferred.push((entry.clone(), format!("unknown vpc `{vpc}`"))),
+                Some(v) if v.region != e.region => deferred.push((
+                    entry.clone(),
+                    format!(
+                        "vpc `{vpc}` is in region `{}`, not `{}`",
+                        v.region, e.region
+                    ),
+                )),
+                Some(_) => {}
+            },
+        }
+        let inst = match &e.instance_id {
+            None => None,
+            Some(id) => match instances.get(id.as_str()) {
+                None => {
+                    deferred.push((entry.clone(), format!("unknown instance `{id}`")));
+                    None
+                }
+                Some(inst) => {
+                    if inst.vpc_id != e.vpc_id {
+                        deferred.push((
+                            entry.clone(),
+                            format!("instance `{id}` is not in the interface's vpc"),
+                        ));
+                    }
+                    Some(*inst)
+                }
+            },
+        };
+        if e.eni_type == "Primary" {
+            match inst {
+                None if e.instance_id.is_none() => deferred.push((
+                    entry.clone(),
+                    "a primary network interface needs `instance_id`".into(),
+                )),
+                None => {}
+                Some(inst) => {
+                    if let Some(other) = primary_of.insert(&inst.id, &e.id) {
+                        deferred.push((
+                            entry.clone(),
+                            format!("instance `{}` already has primary `{other}`", inst.id),
+                        ));
+                    }
+                    let mine: BTreeSet<_> = e.security_group_ids.iter().collect();
+                    let theirs: BTreeSet<_> = inst.security_group_ids.iter().collect();
+                    if !mine.is_empty() && mine != theirs {
+                        deferred.push((
+                            entry.clone(),
+                            format!(
+                                "a primary network interface shares its instance's groups; \
+                                 leave `security_group_ids` empty or equal to `{}`'s",
+                                inst.id
+                            ),
+                        ));
+                    }
+                }
+            }
+        } else {
+            let supports = inst.is_none_or(|i| i.supports_enterprise_groups);
+            check_set(
+                &entry,
+                &e.security_group_ids,
+                &e.region,
+                &e.owner,
+                e.vpc_id.as_deref(),
+                supports,
+                &groups,
+                &file.limits,
+                &mut deferred,
+            );
+        }
+    }
+
+    // Group capacity, counted over instances and non-primary ENIs.
+    let mut members: BTreeMap<&str, u64> = BTreeMap::new();
+    for set in file.instances.iter().map(|i| &i.security_group_ids).chain(
+        file.network_interfaces
+            .iter()
+            .filter(|e| e.eni_type != "Primary")
+            .map(|e| &e.security_group_ids),
+    ) {
+        for g in set {
+            *members.entry(g.as_str()).or_insert(0) += 1;
+        }
+    }
+    for (n, g) in file.security_groups.iter().enumerate() {
+        let count = members.get(g.id.as_str()).copied().unwrap_or(0);
+        if count > g.capacity {
+            deferred.push((
+                format!("security_groups[{n}] `{}`", g.id),
+                format!("{count} members exceed its capacity {}", g.capacity),
+            ));
+        }
+    }
+
+    // IDs must look like real ones, or no request could ever name them.
+    let id_lists: [(&str, &str, Vec<&str>); 4] = [
+        (
+            "vpcs",
+            "vpc-",
+            file.vpcs.iter().map(|v| v.id.as_str()).collect(),
+        ),
+        (
+            "security_groups",
+            "sg-",
+            file.security_groups.iter().map(|g| g.id.as_str()).collect(),
+        ),
+        (
+            "instances",
+            "i-",
+            file.instances.iter().map(|i| i.id.as_str()).collect(),
+        ),
+        (
+            "network_interfaces",
+            "eni-",
+            file.network_interfaces
+                .iter()
+                .map(|e| e.id.as_str())
+                .collect(),
+        ),
+    ];
+    for (list, prefix, list_ids) in id_lists {
+        for (n, id) in list_ids.into_iter().enumerate() {
+            if !well_formed(id, prefix) {
+                deferred.push((
+                    format!("{list}[{n}] `{id}`"),
+                    format!(
+                        "malformed id: `{prefix}` followed by 8 to 32 lower-case letters and digits"
+                    ),
+                ));
+            }
+        }
+    }
+
+    for (entry, text) in deferred {
+        problem(entry, text);
+    }
+    problems
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_set(
+    entry: &str,
+    set: &[String],
+    region: &str,
+    owner: &str,
+    vpc: Option<&str>,
+    supports_enterprise: bool,
+    groups: &HashMap<&str, &SecurityGroup>,
+    limits: &Limits,
+    out: &mut Vec<(String, String)>,
+) {
+    let mut seen = BTreeSet::new();
+    let mut types = BTreeSet::new();
+    let mut rules = 0u64;
+    for g in set {
+        if !seen.insert(g.as_str()) {
+            out.push((
+                entry.to_owned(),
+                format!("security group `{g}` listed twice"),
+            ));
+        }
+        let Some(group) = groups.get(g.as_str()) else {
+            out.push((entry.to_owned(), format!("unknown security group `{g}`")));
+            continue;
+        };
+        if group.region != region {
+            out.push((
+                entry.to_owned(),
+                format!("security group `{g}` is in region `{}`", group.region),
+            ));
+        }
+        if group.owner != owner {
+            out.push((
+                entry.to_owned(),
+                format!("security group `{g}` belongs to account `{}`", group.owner),
+            ));
+        }
+        if group.vpc_id.as_deref() != vpc {
+            out.push((
+                entry.to_owned(),
+                format!("security group `{g}` is not in the same vpc (or network type)"),
+            ));
+        }
+        if group.group_type == GroupType::Enterprise && !supports_enterprise {
+            out.push((
+                entry.to_owned(),
+                format!(
+                    "enterprise security group `{g}` on an instance that does not support them"
+                ),
+            ));
+        }
+        types.insert(group.group_type);
+        rules += group.rule_count;
+    }
+    if set.len() > limits.groups_per_target {
+        out.push((
+            entry.to_owned(),
+            format!(
+                "{} security groups exceed `groups_per_target` {}",
+                set.len(),
+                limits.groups_per_target
+            ),
+        ));
+    }
+    if types.len() > 1 {
+        out.push((
+            entry.to_owned(),
+            "mixes normal and enterprise security groups".into(),
+        ));
+    }
+    if rules > limits.rules_per_target {
+        out.push((
+            entry.to_owned(),
+            format!(
+                "its groups have {rules} rules, over `rules_per_target` {}",
+                limits.rules_per_target
+            ),
+        ));
+    }
+}
