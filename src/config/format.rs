@@ -1,0 +1,1 @@
+//! `sgform fmt`: canonical formatting on the comment-preserving `hcl_edit` tree.
