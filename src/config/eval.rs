@@ -134,20 +134,30 @@ impl Model {
             return;
         }
         let mask = |s: &mut String| {
+            let mut hit = false;
             for secret in &self.secrets {
                 if s.contains(secret.as_str()) {
                     *s = s.replace(secret.as_str(), "(sensitive value)");
+                    hit = true;
                 }
             }
+            hit
         };
         for d in diags {
-            mask(&mut d.summary);
-            if let Some(l) = &mut d.primary_label {
-                mask(l);
+            let mut hit = mask(&mut d.summary);
+            for l in &mut d.labels {
+                hit |= mask(&mut l.message);
             }
-            d.labels.iter_mut().for_each(|l| mask(&mut l.message));
-            d.notes.iter_mut().for_each(&mask);
-            d.hints.iter_mut().for_each(&mask);
+            for n in d.notes.iter_mut().chain(d.hints.iter_mut()) {
+                hit |= mask(n);
+            }
+            if let Some(l) = &mut d.primary_label {
+                hit |= mask(l);
+                // The label explains the value ("it contains `T`"): hide it all.
+                if hit {
+                    *l = "details hidden: the value is sensitive".to_owned();
+                }
+            }
         }
     }
 

@@ -192,6 +192,8 @@ pub(super) fn resolve(
     let ctx = eval::base_context();
     let mut out: BTreeMap<String, Resolved> = BTreeMap::new();
     let mut headers = BTreeMap::new();
+    // Variables given a value that did not fit: reported once, not again as "no value".
+    let mut failed = std::collections::BTreeSet::new();
     for (name, block) in &d.variables {
         headers.insert(name.clone(), block.header);
         let description = literal_string(block.attr("description"), diags);
@@ -254,13 +256,14 @@ pub(super) fn resolve(
         if let Some(var) = out.get_mut(name) {
             match from_text(&var.ty, raw, &ctx) {
                 Ok(v) => var.value = Some(v),
-                Err(e) => diags.push(
+                Err(e) => diags.push({
+                    failed.insert(name.clone());
                     Diagnostic::error(format!(
                         "invalid value for `var.{name}` from `SGFORM_VAR_{name}`"
                     ))
                     .with_note(redact_if(var.sensitive, e))
-                    .with_hint(format!("the variable's type is `{}`", var.ty.show())),
-                ),
+                    .with_hint(format!("the variable's type is `{}`", var.ty.show()))
+                }),
             }
         }
     }
@@ -274,11 +277,12 @@ pub(super) fn resolve(
                 };
                 match from_text(&var.ty, value, &ctx) {
                     Ok(v) => var.value = Some(v),
-                    Err(e) => diags.push(
+                    Err(e) => diags.push({
+                        failed.insert(name.clone());
                         Diagnostic::error(format!("invalid value for `var.{name}` from `--var`"))
                             .with_note(redact_if(var.sensitive, e))
-                            .with_hint(format!("the variable's type is `{}`", var.ty.show())),
-                    ),
+                            .with_hint(format!("the variable's type is `{}`", var.ty.show()))
+                    }),
                 }
             }
             VarSource::File { path, text } => {
@@ -321,10 +325,13 @@ pub(super) fn resolve(
                     let v = eval::evaluate(&attr.value, &ctx).and_then(|v| var.ty.convert(v));
                     match v {
                         Ok(v) => var.value = Some(v),
-                        Err(e) => diags.push(
-                            Diagnostic::error(format!("invalid value for `var.{name}`"))
-                                .with_span_label(value_span, redact_if(var.sensitive, e)),
-                        ),
+                        Err(e) => {
+                            failed.insert(name.to_owned());
+                            diags.push(
+                                Diagnostic::error(format!("invalid value for `var.{name}`"))
+                                    .with_span_label(value_span, redact_if(var.sensitive, e)),
+                            );
+                        }
                     }
                 }
             }
@@ -334,6 +341,7 @@ pub(super) fn resolve(
     for (name, var) in &out {
         if var.value.is_none()
             && !inputs.validate_only
+            && !failed.contains(name)
             && let Some(header) = headers.get(name)
         {
             diags.push(
