@@ -68,9 +68,25 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
             let Some(file) = sources.get(file_id) else {
                 continue;
             };
+            // Spans are byte ranges; keep them inside the file and on character boundaries.
+            let text = file.text.as_str();
+            let floor = |mut i: usize| {
+                i = i.min(text.len());
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let ceil = |mut i: usize| {
+                i = i.min(text.len());
+                while !text.is_char_boundary(i) {
+                    i += 1;
+                }
+                i
+            };
             let clamp = |s: &Span| {
-                let start = s.start.min(file.text.len());
-                start..s.end.clamp(start, file.text.len())
+                let start = floor(s.start);
+                start..ceil(s.end.max(start))
             };
             let mut snippet = Snippet::source(file.text.as_str())
                 .line_start(1)

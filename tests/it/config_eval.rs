@@ -568,3 +568,132 @@ fn validate_reads_vars_from_flags_files_and_environment() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sg-ALSOBAD"));
 }
+
+// ---- no input makes the loader panic (the CI-sized sibling of the cargo-fuzz target) ------
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fragments that reach deep into the loader: blocks, references, functions, for_each.
+    const TOKENS: &[&str] = &[
+        "membership",
+        "membership_set",
+        "group_members",
+        "locals",
+        "variable",
+        "provider",
+        "data",
+        "\"instances\"",
+        "\"network_interfaces\"",
+        "\"web\"",
+        "\"alicloud\"",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "=",
+        ",",
+        "\n",
+        "  ",
+        ":",
+        "=>",
+        "?",
+        "...",
+        "for_each",
+        "security_group_id",
+        "security_group_ids",
+        "instance_id",
+        "network_interface_id",
+        "instance_ids",
+        "ignore_security_group_ids",
+        "depends_on",
+        "alias",
+        "region",
+        "max_groups_per_target",
+        "type",
+        "default",
+        "sensitive",
+        "toset(",
+        "setproduct(",
+        "format(\"%s%d%q%v%%\",",
+        "lookup(",
+        "zipmap(",
+        "split(\"\",",
+        "length(",
+        "flatten(",
+        "merge(",
+        "coalesce(",
+        "keys(",
+        "values(",
+        "distinct(",
+        "concat(",
+        "join(\"-\",",
+        "each.key",
+        "each.value",
+        "local.a",
+        "local.b",
+        "var.v",
+        "data.instances.web.ids",
+        "data.instances.web.instances",
+        "membership.web",
+        "alicloud.x",
+        "for x in",
+        "if",
+        "\"sg-bp1fg655nh68xyz9i4w1\"",
+        "\"i-bp1gtjxuuvwj17zr8s5f\"",
+        "\"eni-bp13kd656hxambfe1234\"",
+        "\"${local.a}\"",
+        "0",
+        "1",
+        "-1",
+        "1e308",
+        "true",
+        "null",
+        "list(string)",
+        "set(string)",
+        "a",
+        "b",
+        "v",
+        "x",
+        "# c\n",
+        "/* c */",
+        "<<EOT\nx\nEOT\n",
+        "é",
+        "\u{0}",
+    ];
+
+    fn soup() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(TOKENS), 0..80).prop_map(|t| t.join(" "))
+    }
+
+    proptest! {
+        // `PROPTEST_CASES=N` runs more (the default config reads it); never fewer than 512.
+        #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases.max(512), ..ProptestConfig::default() })]
+
+        #[test]
+        fn loader_never_panics(a in soup(), b in soup(), bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            let raw = String::from_utf8_lossy(&bytes).into_owned();
+            for validate_only in [false, true] {
+                let inputs = Inputs { validate_only, ..Inputs::default() };
+                let files = vec![
+                    (PathBuf::from("a.hcl"), a.clone()),
+                    (PathBuf::from("b.hcl"), b.clone()),
+                    (PathBuf::from("c.hcl"), raw.clone()),
+                ];
+                let (config, diags) = config::load_sources(files, &inputs);
+                let text = sgform::cli::printer::render_diagnostics(&diags, config.sources(), false);
+                prop_assert_eq!(diags.is_empty(), text.is_empty());
+                let mut data = DataResults::new();
+                for req in config.data_requests() {
+                    data.insert(req.kind, req.name.clone(), vec![instance("i-bp1aaaaaaaaaaaaaaaa")]);
+                }
+                let (_, more) = config.expand(&data);
+                let _ = sgform::cli::printer::render_diagnostics(&more, config.sources(), true);
+                let _ = sgform::config::format::format_source(&a);
+            }
+        }
+    }
+}

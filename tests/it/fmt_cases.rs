@@ -323,7 +323,8 @@ fn render(items: &[Item], noise: &[u8]) -> (String, Vec<String>) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    // `PROPTEST_CASES=N` runs more (the default config reads it); never fewer than 256.
+    #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases.max(256), ..ProptestConfig::default() })]
 
     #[test]
     fn fmt_is_idempotent_keeps_meaning_and_comments(
