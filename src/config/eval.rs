@@ -73,8 +73,9 @@ pub(super) fn evaluate(expr: &Expression, ctx: &Context<'_>) -> Result<Value, St
     e.evaluate(ctx).map_err(|err| err.kind().to_string())
 }
 
-/// Everything evaluation needs, built once by [`Model::new`].
-#[derive(Debug, Clone, Default)]
+/// Everything evaluation needs, built once by [`Model::new`]. `Debug` shows names only: values
+/// may be sensitive.
+#[derive(Clone, Default)]
 pub(super) struct Model {
     pub decoded: Decoded,
     vars: hcl::Map<String, Value>,
@@ -91,6 +92,18 @@ pub(super) struct Model {
     unknown_vars: BTreeSet<String>,
     /// Attribute values with a bad reference (already reported): never evaluated.
     poisoned: BTreeSet<Span>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("vars", &self.vars.keys().collect::<Vec<_>>())
+            .field("locals", &self.decoded.locals.keys().collect::<Vec<_>>())
+            .field("data_locals", &self.data_locals)
+            .field("broken_locals", &self.broken_locals)
+            .field("resources", &self.decoded.resources.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Model {

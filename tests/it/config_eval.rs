@@ -424,7 +424,7 @@ membership "web" {
     };
     let (config, diags) = load(text, &inputs);
     assert_eq!(diags.len(), 2, "{diags:#?}");
-    let all = format!("{diags:?} {:?}", config.variables());
+    let all = format!("{diags:?} {:?} {config:?}", config.variables());
     assert!(!all.contains("TOPSECRET"), "a secret leaked: {all}");
     let rendered = sgform::cli::printer::render_diagnostics(&diags, config.sources(), false);
     assert!(!rendered.contains("TOPSECRET"), "{rendered}");
