@@ -46,10 +46,25 @@ pub fn format_source(text: &str) -> Result<String, FormatError> {
     let trimmed = out
         .trim_start_matches(['\n', '\r'])
         .trim_end_matches(['\n', '\r', ' ', '\t']);
-    if trimmed.is_empty() {
-        return Ok(String::new());
+    let out = if trimmed.is_empty() {
+        String::new()
+    } else {
+        format!("{trimmed}\n")
+    };
+    // `hcl_edit` re-encodes string literals from their values, and 0.10 drops a `$` from
+    // `$$${` when it does (found by the `fmt` fuzz target). Never write a file whose meaning
+    // changed: compare both versions as `hcl` bodies.
+    match (hcl::parse(text), hcl::parse(&out)) {
+        (Ok(before), Ok(after)) if before == after => Ok(out),
+        _ => Err(FormatError {
+            line: 1,
+            column: 1,
+            message: "formatting would change the meaning of this file (a string with an \
+                      escaped `$${` or `%%{` next to another `$` or `%` is re-encoded wrongly \
+                      by hcl-edit 0.10); the file was left unchanged"
+                .to_owned(),
+        }),
     }
-    Ok(format!("{trimmed}\n"))
 }
 
 fn raw(r: Option<&RawString>) -> String {

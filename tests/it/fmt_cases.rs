@@ -62,6 +62,18 @@ fn invalid_hcl_is_an_error_with_a_position() {
     assert_eq!(err.line, 2);
 }
 
+/// Found by the `fmt` fuzz target: hcl-edit 0.10 re-encodes `"a$${b$$${c"` as `"a$${b$${c"`, which
+/// would change the value; `fmt` refuses instead of writing a different configuration.
+#[test]
+fn fmt_refuses_to_change_the_meaning_of_dollar_escapes() {
+    let input = "locals {\ns = \"a$${b$$${c\"\n}\n";
+    let err = format_source(input).unwrap_err();
+    assert!(err.message.contains("left unchanged"), "{err}");
+    // The ordinary escapes are fine.
+    let ok = format_source("locals {\ns = \"a$${b} %%{c} \\t\"\n}\n").unwrap();
+    assert_eq!(ok, "locals {\n  s = \"a$${b} %%{c} \\t\"\n}\n");
+}
+
 // ---- property test ------------------------------------------------------------------------
 
 /// Pieces of a random configuration; rendered with random spacing and comments.

@@ -27,7 +27,14 @@ fuzz_target!(|data: &[u8]| {
         let mut results = DataResults::new();
         for req in config.data_requests() {
             let record = DataRecord {
-                id: format!("{}-bp1fuzz0000000000", if req.kind == DataKind::Instances { "i" } else { "eni" }),
+                id: format!(
+                    "{}-bp1fuzz0000000000",
+                    if req.kind == DataKind::Instances {
+                        "i"
+                    } else {
+                        "eni"
+                    }
+                ),
                 ..DataRecord::default()
             };
             results.insert(req.kind, req.name.clone(), vec![record]);
