@@ -394,7 +394,7 @@ pub fn load_sources(files: Vec<(PathBuf, String)>, inputs: &Inputs) -> (Config, 
     }
     let decoded = decode::decode(&bodies, &sources, &mut diags);
     let poisoned = refs::check(&decoded, &mut diags);
-    let variables = variables::resolve(&decoded, inputs, &mut sources, &mut diags);
+    let variables = variables::resolve(&decoded, &poisoned, inputs, &mut sources, &mut diags);
     let mut model = eval::Model::new(decoded, poisoned, &variables, &mut diags);
     let providers = eval::providers(&mut model, &mut diags);
     let data_requests = eval::data_requests(&model, &mut diags);

@@ -161,6 +161,19 @@ pub(super) fn check(d: &Decoded, diags: &mut Vec<Diagnostic>) -> BTreeSet<Span> 
     let file_of = |s: Span| s.file;
     for v in d.variables.values() {
         for attr in v.attrs.values().filter(|a| a.name != "type") {
+            if let Some(r) = references(&attr.expr).first() {
+                let file = attr.value_span.file;
+                diags.push(
+                    Diagnostic::error(format!("`{}` must be a constant", attr.name))
+                        .with_span_label(
+                            r.span(file, r.names.len()),
+                            "variables are inputs: they cannot refer to other values",
+                        )
+                        .with_hint("use a literal here, or compute the value in `locals`"),
+                );
+                poisoned.insert(attr.value_span);
+                continue;
+            }
             let place = Place {
                 each: false,
                 data: false,

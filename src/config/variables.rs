@@ -185,6 +185,7 @@ fn literal_string(attr: Option<&Attr>, diags: &mut Vec<Diagnostic>) -> Option<St
 /// added to `sources` so their diagnostics can point into them.
 pub(super) fn resolve(
     d: &Decoded,
+    poisoned: &std::collections::BTreeSet<Span>,
     inputs: &Inputs,
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
@@ -221,25 +222,30 @@ pub(super) fn resolve(
                 Ty::Any
             }),
         };
-        let value = block.attr("default").and_then(|attr| {
-            let v = eval::evaluate(&attr.expr, &ctx)
-                .map_err(|e| {
-                    diags.push(
-                        Diagnostic::error("cannot evaluate the default value")
-                            .with_span_label(attr.value_span, e)
-                            .with_hint("a default must be a constant"),
-                    );
-                })
-                .ok()?;
-            ty.convert(v)
-                .map_err(|e| {
-                    diags.push(
-                        Diagnostic::error(format!("wrong type for the default of `var.{name}`"))
+        let value = block
+            .attr("default")
+            .filter(|attr| !poisoned.contains(&attr.value_span))
+            .and_then(|attr| {
+                let v = eval::evaluate(&attr.expr, &ctx)
+                    .map_err(|e| {
+                        diags.push(
+                            Diagnostic::error("cannot evaluate the default value")
+                                .with_span_label(attr.value_span, e)
+                                .with_hint("a default must be a constant"),
+                        );
+                    })
+                    .ok()?;
+                ty.convert(v)
+                    .map_err(|e| {
+                        diags.push(
+                            Diagnostic::error(format!(
+                                "wrong type for the default of `var.{name}`"
+                            ))
                             .with_span_label(attr.value_span, e),
-                    );
-                })
-                .ok()
-        });
+                        );
+                    })
+                    .ok()
+            });
         out.insert(
             name.clone(),
             Resolved {

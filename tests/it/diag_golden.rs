@@ -114,6 +114,8 @@ diag_case!(set_without_groups);
 diag_case!(unknown_provider_alias);
 diag_case!(sensitive_value_redacted);
 diag_case!(many_problems_sorted);
+diag_case!(data_source_problems);
+diag_case!(variable_problems);
 
 /// Every directory under `testdata/diag/` has its `diag_case!` line, so no case is forgotten.
 #[test]
