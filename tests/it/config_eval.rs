@@ -565,6 +565,22 @@ fn validate_reads_vars_from_flags_files_and_environment() {
         .arg(&vars)
         .output()
         .unwrap();
+    // Command-line order decides between `--var` and `--var-file`, as in Terraform: the file
+    // comes last here and wins; the other way round, the flag wins.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sgform()
+        .arg("validate")
+        .arg(dir.path())
+        .arg("--var-file")
+        .arg(&vars)
+        .args(["--var", "sg=sg-ALSOBAD"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sg-ALSOBAD"));
 }
