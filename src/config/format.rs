@@ -327,9 +327,24 @@ fn format_object(object: &mut Object, depth: usize) {
         raw(k.decor().prefix()).contains('\n') || v.terminator() == ObjectValueTerminator::Newline
     }) || object.trailing().contains('\n');
     if !multi_line {
-        // `{ role = "web" }`: leave a one-line object as written, but format nested values.
-        for (_, value) in object.iter_mut() {
-            format_expr(value.expr_mut(), depth);
+        // `{role="web"}` becomes `{ role = "web" }`; decor holding a comment is left alone.
+        let blank =
+            |d: &Decor| raw(d.prefix()).trim().is_empty() && raw(d.suffix()).trim().is_empty();
+        let plain = object.trailing().trim().is_empty()
+            && object
+                .iter()
+                .all(|(k, v)| blank(k.decor()) && blank(v.expr().decor()));
+        let empty = object.is_empty();
+        for (mut key, value) in object.iter_mut() {
+            let expr = value.expr_mut();
+            if plain {
+                *key.decor_mut() = Decor::new(" ", " ");
+                *expr.decor_mut() = Decor::new(" ", "");
+            }
+            format_expr(expr, depth);
+        }
+        if plain {
+            object.set_trailing(if empty { "" } else { " " });
         }
         return;
     }
