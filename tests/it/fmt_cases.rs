@@ -36,6 +36,7 @@ fmt_case!(comments_and_alignment);
 fmt_case!(already_formatted);
 fmt_case!(nested_collections);
 fmt_case!(blank_lines_and_empty);
+fmt_case!(one_line_collections);
 
 #[test]
 fn every_fmt_dir_has_a_case() {
