@@ -30,6 +30,8 @@ pub const ALIBABA_CLOUD_REGION_ID: &str = "ALIBABA_CLOUD_REGION_ID";
 pub const ALICLOUD_REGION: &str = "ALICLOUD_REGION";
 /// ECS endpoint override, e.g. an emulator's `http://127.0.0.1:PORT`.
 pub const ALIBABA_CLOUD_ENDPOINT_ECS: &str = "ALIBABA_CLOUD_ENDPOINT_ECS";
+/// Prefix of input variables: `SGFORM_VAR_region=cn-hangzhou` sets `var.region`.
+pub const SGFORM_VAR_PREFIX: &str = "SGFORM_VAR_";
 /// Home directory, to find `~/.aliyun/config.json`.
 pub const HOME: &str = "HOME";
 
@@ -41,6 +43,7 @@ Environment:
   ALIBABA_CLOUD_PROFILE        profile in ~/.aliyun/config.json
   ALIBABA_CLOUD_REGION_ID, ALICLOUD_REGION                           region
   ALIBABA_CLOUD_ENDPOINT_ECS   ECS endpoint override
+  SGFORM_VAR_<name>            value of input variable <name>
   SGFORM_LOG                   log filter, e.g. `debug` (secrets are masked)
   NO_COLOR                     disable colour";
 

@@ -8,6 +8,8 @@
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::diag::{Diagnostic, FileId, Severity, SourceMap, Span};
+
 static COLOR: AtomicBool = AtomicBool::new(false);
 
 /// Decides once whether stderr gets colour: only on a terminal, never with `--no-color` or
@@ -35,4 +37,149 @@ pub fn error_chain(err: &anyhow::Error) {
     for cause in err.chain().skip(1) {
         eprintln!("  Caused by: {cause}");
     }
+}
+
+/// Renders diagnostics rustc/cargo style: `error: summary`, `--> file:line:col`, the source line
+/// with a caret and label, secondary labels, then `= note:` / `= hint:` lines. Colour only when
+/// `color` is set, so goldens and pipes get plain text.
+pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diags {
+        let level = match d.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut group = Group::with_title(level.clone().primary_title(d.summary.as_str()));
+        // One snippet per file, in order of first appearance: the primary span's file first.
+        let mut files: Vec<FileId> = Vec::new();
+        for span in d.primary.iter().chain(d.labels.iter().map(|l| &l.span)) {
+            if !files.contains(&span.file) {
+                files.push(span.file);
+            }
+        }
+        for file_id in files {
+            let Some(file) = sources.get(file_id) else {
+                continue;
+            };
+            // Spans are byte ranges; keep them inside the file and on character boundaries.
+            let text = file.text.as_str();
+            let floor = |mut i: usize| {
+                i = i.min(text.len());
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let ceil = |mut i: usize| {
+                i = i.min(text.len());
+                while !text.is_char_boundary(i) {
+                    i += 1;
+                }
+                i
+            };
+            let clamp = |s: &Span| {
+                let start = floor(s.start);
+                start..ceil(s.end.max(start))
+            };
+            let mut snippet = Snippet::source(file.text.as_str())
+                .line_start(1)
+                .path(file.path.to_string_lossy().into_owned())
+                .fold(true);
+            if let Some(p) = d.primary.filter(|p| p.file == file_id) {
+                let mut ann = AnnotationKind::Primary.span(clamp(&p));
+                if let Some(label) = &d.primary_label {
+                    ann = ann.label(label.as_str());
+                }
+                snippet = snippet.annotation(ann);
+            }
+            for l in d.labels.iter().filter(|l| l.span.file == file_id) {
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(clamp(&l.span))
+                        .label(l.message.as_str()),
+                );
+            }
+            group = group.element(snippet);
+        }
+        if let Some(address) = &d.address {
+            group = group.element(
+                Level::NOTE
+                    .with_name(Some("address"))
+                    .message(address.to_string()),
+            );
+        }
+        for note in &d.notes {
+            group = group.element(Level::NOTE.message(note.as_str()));
+        }
+        for hint in &d.hints {
+            group = group.element(Level::HELP.with_name(Some("hint")).message(hint.as_str()));
+        }
+        out.push_str(&renderer.render(&[group]));
+        out.push_str("\n\n");
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    if errors > 0 || warnings > 0 {
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        let summary = match (errors, warnings) {
+            (e, 0) => plural(e, "error"),
+            (0, w) => plural(w, "warning"),
+            (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+        };
+        out.push_str(&format!("{summary} found\n"));
+    }
+    out
+}
+
+/// The `--json` form of diagnostics (Terraform's `validate -json` shape): positions resolved to
+/// file, line and column; a stable, documented structure for scripts.
+pub fn diagnostics_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Value {
+    use serde_json::json;
+    let range = |s: &Span| {
+        let file = sources.get(s.file)?;
+        let start = file.line_col(s.start);
+        let end = file.line_col(s.end);
+        Some(json!({
+            "filename": file.path.to_string_lossy(),
+            "start": { "line": start.line, "column": start.column, "byte": s.start },
+            "end": { "line": end.line, "column": end.column, "byte": s.end },
+        }))
+    };
+    let list: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            json!({
+                "severity": d.severity,
+                "summary": d.summary,
+                "address": d.address.as_ref().map(ToString::to_string),
+                "range": d.primary.as_ref().and_then(range),
+                "label": d.primary_label,
+                "labels": d.labels.iter().map(|l| json!({
+                    "range": range(&l.span),
+                    "message": l.message,
+                })).collect::<Vec<_>>(),
+                "notes": d.notes,
+                "hints": d.hints,
+            })
+        })
+        .collect();
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    json!({
+        "valid": errors == 0,
+        "error_count": errors,
+        "warning_count": diags.len() - errors,
+        "diagnostics": list,
+    })
+}
+
+/// Prints diagnostics to stderr with the colour policy of [`init`].
+pub fn diagnostics(diags: &[Diagnostic], sources: &SourceMap) {
+    eprint!("{}", render_diagnostics(diags, sources, color()));
 }

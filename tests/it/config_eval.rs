@@ -1,1 +1,715 @@
-//! (tests land here with their issue)
+//! Evaluation through the public API: two-phase loading (`load` then `expand` with data
+//! results), functions, variable precedence, sensitive values; and `sgform validate` run as the
+//! real binary.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use sgform::config::{
+    self, Config, DataKind, DataRecord, DataResults, Declaration, Inputs, VarSource,
+};
+use sgform::diag::Diagnostic;
+
+fn load(text: &str, inputs: &Inputs) -> (Config, Vec<Diagnostic>) {
+    config::load_sources(vec![(PathBuf::from("main.hcl"), text.to_owned())], inputs)
+}
+
+#[track_caller]
+fn load_ok(text: &str, inputs: &Inputs) -> Config {
+    let (config, diags) = load(text, inputs);
+    assert!(diags.is_empty(), "unexpected diagnostics: {diags:#?}");
+    config
+}
+
+fn pairs(decls: &[Declaration]) -> Vec<(String, String, String)> {
+    decls
+        .iter()
+        .filter_map(|d| match d {
+            Declaration::Membership(m) => Some((
+                m.common.address.to_string(),
+                m.security_group_id.to_string(),
+                m.target.to_string(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn instance(id: &str) -> DataRecord {
+    DataRecord {
+        id: id.to_owned(),
+        status: "Running".to_owned(),
+        ..DataRecord::default()
+    }
+}
+
+fn var(name: &str, value: &str) -> VarSource {
+    VarSource::Var {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    }
+}
+
+const FOR_EACH_DATA: &str = r#"
+locals {
+  web_sg = "sg-bp1fg655nh68xyz9i4w1"
+  ids    = toset(data.instances.web.ids)
+}
+data "instances" "web" {
+  vpc_id = "vpc-bp1opxu1zkhn00gzv26cm"
+  tags   = { role = "web" }
+}
+membership "web" {
+  for_each          = local.ids
+  security_group_id = local.web_sg
+  instance_id       = each.value
+}
+membership "fixed" {
+  security_group_id = local.web_sg
+  instance_id       = "i-bp1fixed00000000000"
+}
+"#;
+
+#[test]
+fn for_each_over_data_results_is_deferred_then_expanded() {
+    let config = load_ok(FOR_EACH_DATA, &Inputs::default());
+    // Phase 1: the data request is known, the block that needs it waits.
+    let reqs = config.data_requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].kind, DataKind::Instances);
+    assert_eq!(reqs[0].tags.get("role").map(String::as_str), Some("web"));
+    assert_eq!(
+        reqs[0].vpc_id.as_ref().map(ToString::to_string).as_deref(),
+        Some("vpc-bp1opxu1zkhn00gzv26cm")
+    );
+    assert_eq!(
+        config
+            .deferred()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["membership.web"]
+    );
+    assert_eq!(pairs(config.declarations()).len(), 1);
+
+    // Phase 2: the planner read the data source; duplicates in the result collapse (a set).
+    let mut data = DataResults::new();
+    data.insert(
+        DataKind::Instances,
+        "web",
+        vec![
+            instance("i-bp1bbbbbbbbbbbbbbbb"),
+            instance("i-bp1aaaaaaaaaaaaaaaa"),
+            instance("i-bp1aaaaaaaaaaaaaaaa"),
+        ],
+    );
+    let (decls, diags) = config.expand(&data);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(
+        pairs(&decls),
+        [
+            (
+                "membership.fixed".to_owned(),
+                "sg-bp1fg655nh68xyz9i4w1".to_owned(),
+                "i-bp1fixed00000000000".to_owned()
+            ),
+            (
+                r#"membership.web["i-bp1aaaaaaaaaaaaaaaa"]"#.to_owned(),
+                "sg-bp1fg655nh68xyz9i4w1".to_owned(),
+                "i-bp1aaaaaaaaaaaaaaaa".to_owned()
+            ),
+            (
+                r#"membership.web["i-bp1bbbbbbbbbbbbbbbb"]"#.to_owned(),
+                "sg-bp1fg655nh68xyz9i4w1".to_owned(),
+                "i-bp1bbbbbbbbbbbbbbbb".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn data_results_with_a_bad_id_report_it_at_expand_time() {
+    let config = load_ok(FOR_EACH_DATA, &Inputs::default());
+    let mut data = DataResults::new();
+    data.insert(DataKind::Instances, "web", vec![instance("not-an-id")]);
+    let (_, diags) = config.expand(&data);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].summary, "malformed instance ID `not-an-id`");
+    assert_eq!(
+        diags[0]
+            .address
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some(r#"membership.web["not-an-id"]"#)
+    );
+}
+
+#[test]
+fn for_each_over_data_objects_reads_their_attributes() {
+    let text = r#"
+data "network_interfaces" "db" {
+  tags = { tier = "db" }
+}
+membership "db" {
+  for_each             = { for eni in data.network_interfaces.db.network_interfaces : eni.id => eni if eni.status == "InUse" }
+  security_group_id    = lookup(each.value.tags, "sg", "sg-bp1default000000000")
+  network_interface_id = each.key
+}
+"#;
+    let config = load_ok(text, &Inputs::default());
+    let mut data = DataResults::new();
+    let mut a = DataRecord {
+        id: "eni-bp1aaaaaaaaaaaaaaaa".into(),
+        status: "InUse".into(),
+        ..DataRecord::default()
+    };
+    a.tags.insert("sg".into(), "sg-bp1tagged0000000000".into());
+    let b = DataRecord {
+        id: "eni-bp1bbbbbbbbbbbbbbbb".into(),
+        status: "Available".into(),
+        ..DataRecord::default()
+    };
+    data.insert(DataKind::NetworkInterfaces, "db", vec![a, b]);
+    let (decls, diags) = config.expand(&data);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(
+        pairs(&decls),
+        [(
+            r#"membership.db["eni-bp1aaaaaaaaaaaaaaaa"]"#.to_owned(),
+            "sg-bp1tagged0000000000".to_owned(),
+            "eni-bp1aaaaaaaaaaaaaaaa".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn setproduct_gives_every_pair() {
+    let text = r#"
+variable "groups" {
+  type    = set(string)
+  default = ["sg-bp1bbbbbbbbbbbbbbbb", "sg-bp1aaaaaaaaaaaaaaaa"]
+}
+locals {
+  instances = ["i-bp1aaaaaaaaaaaaaaaa", "i-bp1bbbbbbbbbbbbbbbb", "i-bp1aaaaaaaaaaaaaaaa"]
+  pairs     = setproduct(var.groups, distinct(local.instances))
+}
+membership "all" {
+  for_each          = { for p in local.pairs : "${p[0]}:${p[1]}" => p }
+  security_group_id = each.value[0]
+  instance_id       = each.value[1]
+}
+"#;
+    let config = load_ok(text, &Inputs::default());
+    assert!(config.deferred().is_empty());
+    let got: Vec<(String, String)> = pairs(config.declarations())
+        .into_iter()
+        .map(|(_, g, t)| (g, t))
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("sg-bp1aaaaaaaaaaaaaaaa", "i-bp1aaaaaaaaaaaaaaaa"),
+        ("sg-bp1aaaaaaaaaaaaaaaa", "i-bp1bbbbbbbbbbbbbbbb"),
+        ("sg-bp1bbbbbbbbbbbbbbbb", "i-bp1aaaaaaaaaaaaaaaa"),
+        ("sg-bp1bbbbbbbbbbbbbbbb", "i-bp1bbbbbbbbbbbbbbbb"),
+    ]
+    .iter()
+    .map(|(g, t)| (g.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn functions_cover_membership_work() {
+    let text = r#"
+locals {
+  a = concat(["x"], ["y", "x"])
+  b = flatten([["a", ["b"]], "c"])
+  c = keys({ z = 1, a = 2 })
+  d = values({ z = 1, a = 2 })
+  e = merge({ a = "1" }, { b = "2" }, { a = "3" })
+  f = contains(["a", "b"], "b")
+  g = coalesce("", "first", "second")
+  h = format("%s-%d-%%", "web", 3)
+  i = join(",", split("/", "a/b/c"))
+  j = [lower("ABC"), upper("abc")]
+  k = zipmap(["b", "a"], [1, 2])
+  l = [length("héllo"), length([1, 2]), length({ a = 1 })]
+  m = tolist(toset(["b", "a", "b"]))
+  n = lookup({ a = "x" }, "missing", "default")
+}
+membership_set "check" {
+  instance_id        = "i-bp1aaaaaaaaaaaaaaaa"
+  security_group_ids = [for v in [
+    join("|", local.a), join("|", local.b), join("|", local.c), join("|", [for x in local.d : format("%v", x)]),
+    join("|", [for k, v in local.e : "${k}=${v}"]), local.f ? "yes" : "no", local.g, local.h, local.i,
+    join("|", local.j), join("|", [for k, v in local.k : "${k}=${v}"]),
+    join("|", [for x in local.l : format("%v", x)]), join("|", local.m), local.n,
+  ] : "sg-${replace_me}" if false]
+}
+"#;
+    // `replace_me` is unknown: the check is that every function evaluates, which the loader
+    // reports through the locals; the block is rejected for its own unknown reference only.
+    let (config, diags) = load(text, &Inputs::default());
+    let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+    assert_eq!(summaries, ["unknown reference `replace_me`"], "{diags:#?}");
+    let _ = config;
+
+    // Evaluate the same locals through a membership_set whose groups encode the results.
+    let text = text.replace("\"sg-${replace_me}\" if false", "v");
+    let (_, diags) = load(&text, &Inputs::default());
+    let labels: Vec<String> = diags
+        .iter()
+        .filter(|d| d.summary.starts_with("malformed security group ID"))
+        .map(|d| d.summary.clone())
+        .collect();
+    let want = [
+        "x|y|x", "a|b|c", "a|z", "2|1", "a=3|b=2", "yes", "first", "web-3-%", "a,b,c", "abc|ABC",
+        "a=2|b=1", "5|2|1", "a|b", "default",
+    ];
+    for w in want {
+        assert!(
+            labels
+                .iter()
+                .any(|l| l == &format!("malformed security group ID `{w}`")),
+            "no result `{w}` in {labels:#?}"
+        );
+    }
+}
+
+const PRECEDENCE: &str = r#"
+variable "sg" {
+  type    = string
+  default = "sg-bp1default000000000"
+}
+membership "web" {
+  security_group_id = var.sg
+  instance_id       = "i-bp1aaaaaaaaaaaaaaaa"
+}
+"#;
+
+fn sg_of(config: &Config) -> String {
+    pairs(config.declarations())[0].1.clone()
+}
+
+#[test]
+fn variable_precedence_follows_terraform() {
+    // Default only.
+    let c = load_ok(PRECEDENCE, &Inputs::default());
+    assert_eq!(sg_of(&c), "sg-bp1default000000000");
+    // Environment beats the default.
+    let env = vec![("sg".to_owned(), "sg-bp1fromenv000000000".to_owned())];
+    let c = load_ok(
+        PRECEDENCE,
+        &Inputs {
+            env: env.clone(),
+            ..Inputs::default()
+        },
+    );
+    assert_eq!(sg_of(&c), "sg-bp1fromenv000000000");
+    // A var file beats the environment; a later --var beats the file.
+    let file = VarSource::File {
+        path: "vars.hcl".into(),
+        text: "sg = \"sg-bp1fromfile00000000\"\n".to_owned(),
+    };
+    let c = load_ok(
+        PRECEDENCE,
+        &Inputs {
+            env: env.clone(),
+            sources: vec![file.clone()],
+            ..Inputs::default()
+        },
+    );
+    assert_eq!(sg_of(&c), "sg-bp1fromfile00000000");
+    let c = load_ok(
+        PRECEDENCE,
+        &Inputs {
+            env: env.clone(),
+            sources: vec![file.clone(), var("sg", "sg-bp1fromflag00000000")],
+            ..Inputs::default()
+        },
+    );
+    assert_eq!(sg_of(&c), "sg-bp1fromflag00000000");
+    // Order among command-line sources decides: a file after the flag wins.
+    let c = load_ok(
+        PRECEDENCE,
+        &Inputs {
+            env,
+            sources: vec![var("sg", "sg-bp1fromflag00000000"), file],
+            ..Inputs::default()
+        },
+    );
+    assert_eq!(sg_of(&c), "sg-bp1fromfile00000000");
+}
+
+#[test]
+fn typed_variables_parse_text_values_as_hcl() {
+    let text = r#"
+variable "groups" { type = list(string) }
+variable "max" { type = number }
+membership_set "api" {
+  instance_id        = "i-bp1aaaaaaaaaaaaaaaa"
+  security_group_ids = slice_free(var.groups)
+}
+"#
+    .replace("slice_free(var.groups)", "var.groups");
+    let inputs = Inputs {
+        sources: vec![
+            var(
+                "groups",
+                r#"["sg-bp1aaaaaaaaaaaaaaaa", "sg-bp1bbbbbbbbbbbbbbbb"]"#,
+            ),
+            var("max", "3"),
+        ],
+        ..Inputs::default()
+    };
+    let c = load_ok(&text, &inputs);
+    let Declaration::MembershipSet(s) = &c.declarations()[0] else {
+        panic!("expected a membership_set");
+    };
+    assert_eq!(s.security_group_ids.len(), 2);
+
+    let bad = Inputs {
+        sources: vec![var("groups", "[1, 2"), var("max", "three")],
+        ..Inputs::default()
+    };
+    let (_, diags) = load(&text, &bad);
+    let summaries: Vec<&str> = diags.iter().map(|d| d.summary.as_str()).collect();
+    assert!(
+        summaries.contains(&"invalid value for `var.groups` from `--var`"),
+        "{summaries:?}"
+    );
+    assert!(
+        summaries.contains(&"invalid value for `var.max` from `--var`"),
+        "{summaries:?}"
+    );
+}
+
+#[test]
+fn missing_required_variable_is_an_error_except_under_validate() {
+    let text = "variable \"sg\" { type = string }\nmembership \"web\" {\n  security_group_id = var.sg\n  instance_id = \"i-bp1aaaaaaaaaaaaaaaa\"\n}\n";
+    let (_, diags) = load(text, &Inputs::default());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].summary, "no value for required variable `sg`");
+    let (config, diags) = load(
+        text,
+        &Inputs {
+            validate_only: true,
+            ..Inputs::default()
+        },
+    );
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(config.deferred().len(), 1);
+}
+
+#[test]
+fn sensitive_values_never_appear_in_diagnostics_or_debug() {
+    let secret = "sg-TOPSECRETVALUE99";
+    let text = r#"
+variable "sg" {
+  type      = string
+  sensitive = true
+}
+variable "list" {
+  type      = list(number)
+  sensitive = true
+}
+membership "web" {
+  security_group_id = var.sg
+  instance_id       = "i-bp1aaaaaaaaaaaaaaaa"
+}
+"#;
+    let inputs = Inputs {
+        sources: vec![var("sg", secret), var("list", "[\"TOPSECRETLIST\"]")],
+        ..Inputs::default()
+    };
+    let (config, diags) = load(text, &inputs);
+    assert_eq!(diags.len(), 2, "{diags:#?}");
+    let all = format!("{diags:?} {:?} {config:?}", config.variables());
+    assert!(!all.contains("TOPSECRET"), "a secret leaked: {all}");
+    let rendered = sgform::cli::printer::render_diagnostics(&diags, config.sources(), false);
+    assert!(!rendered.contains("TOPSECRET"), "{rendered}");
+    assert!(rendered.contains("(sensitive value)"), "{rendered}");
+    assert_eq!(
+        config.variables()["sg"].display_value(),
+        "(sensitive value)"
+    );
+}
+
+#[test]
+fn providers_default_and_aliases() {
+    let text = r#"
+provider "alicloud" {
+  alias                 = "sh"
+  region                = "cn-shanghai"
+  max_groups_per_target = 10
+  rate_limit            = 20
+  sandbox               = "world.json"
+}
+"#;
+    let c = load_ok(text, &Inputs::default());
+    assert_eq!(c.providers().len(), 2);
+    assert_eq!(c.provider(None).unwrap().max_groups_per_target, 5);
+    let sh = c.provider(Some("sh")).unwrap();
+    assert_eq!(sh.max_groups_per_target, 10);
+    assert_eq!(sh.rate_limit, Some(20));
+    assert_eq!(sh.region.as_ref().unwrap().as_str(), "cn-shanghai");
+}
+
+fn sgform() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sgform"));
+    cmd.env("NO_COLOR", "1");
+    cmd.env_remove("SGFORM_LOG");
+    cmd
+}
+
+#[test]
+fn validate_exit_codes_and_json() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let ok = sgform()
+        .current_dir(root.join("testdata/diag/valid_every_block/config"))
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(ok.stderr.is_empty());
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("The configuration is valid"));
+
+    let bad = sgform()
+        .current_dir(&root)
+        .args(["validate", "testdata/diag/both_targets/config"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(
+        stderr,
+        std::fs::read_to_string(root.join("testdata/diag/both_targets/stderr.txt")).unwrap()
+    );
+
+    let json = sgform()
+        .current_dir(&root)
+        .args(["validate", "--json", "testdata/diag/both_targets/config"])
+        .output()
+        .unwrap();
+    assert_eq!(json.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["error_count"], 1);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["address"], "membership.web");
+    assert_eq!(d["range"]["start"]["line"], 4);
+    assert_eq!(d["range"]["start"]["column"], 3);
+    assert_eq!(
+        d["range"]["filename"],
+        "testdata/diag/both_targets/config/main.hcl"
+    );
+
+    let missing = sgform()
+        .args(["validate", "/nonexistent/sgform-config"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/sgform-config"));
+}
+
+#[test]
+fn validate_reads_vars_from_flags_files_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.hcl"),
+        PRECEDENCE.replace("  default = \"sg-bp1default000000000\"\n", ""),
+    )
+    .unwrap();
+    // Under validate a missing variable is unknown, not an error.
+    let out = sgform().arg("validate").arg(dir.path()).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sgform()
+        .arg("validate")
+        .arg(dir.path())
+        .env("SGFORM_VAR_sg", "sg-BAD")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("malformed security group ID `sg-BAD`"));
+    let vars = dir.path().join("vars.tfvars");
+    std::fs::write(&vars, "sg = \"sg-bp1fromfile00000000\"\n").unwrap();
+    let out = sgform()
+        .arg("validate")
+        .arg(dir.path())
+        .env("SGFORM_VAR_sg", "sg-BAD")
+        .arg("--var-file")
+        .arg(&vars)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sgform()
+        .arg("validate")
+        .arg(dir.path())
+        .args(["--var", "sg=sg-ALSOBAD"])
+        .arg("--var-file")
+        .arg(&vars)
+        .output()
+        .unwrap();
+    // Command-line order decides between `--var` and `--var-file`, as in Terraform: the file
+    // comes last here and wins; the other way round, the flag wins.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = sgform()
+        .arg("validate")
+        .arg(dir.path())
+        .arg("--var-file")
+        .arg(&vars)
+        .args(["--var", "sg=sg-ALSOBAD"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sg-ALSOBAD"));
+}
+
+// ---- no input makes the loader panic (the CI-sized sibling of the cargo-fuzz target) ------
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fragments that reach deep into the loader: blocks, references, functions, for_each.
+    const TOKENS: &[&str] = &[
+        "membership",
+        "membership_set",
+        "group_members",
+        "locals",
+        "variable",
+        "provider",
+        "data",
+        "\"instances\"",
+        "\"network_interfaces\"",
+        "\"web\"",
+        "\"alicloud\"",
+        "{",
+        "}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "=",
+        ",",
+        "\n",
+        "  ",
+        ":",
+        "=>",
+        "?",
+        "...",
+        "for_each",
+        "security_group_id",
+        "security_group_ids",
+        "instance_id",
+        "network_interface_id",
+        "instance_ids",
+        "ignore_security_group_ids",
+        "depends_on",
+        "alias",
+        "region",
+        "max_groups_per_target",
+        "type",
+        "default",
+        "sensitive",
+        "toset(",
+        "setproduct(",
+        "format(\"%s%d%q%v%%\",",
+        "lookup(",
+        "zipmap(",
+        "split(\"\",",
+        "length(",
+        "flatten(",
+        "merge(",
+        "coalesce(",
+        "keys(",
+        "values(",
+        "distinct(",
+        "concat(",
+        "join(\"-\",",
+        "each.key",
+        "each.value",
+        "local.a",
+        "local.b",
+        "var.v",
+        "data.instances.web.ids",
+        "data.instances.web.instances",
+        "membership.web",
+        "alicloud.x",
+        "for x in",
+        "if",
+        "\"sg-bp1fg655nh68xyz9i4w1\"",
+        "\"i-bp1gtjxuuvwj17zr8s5f\"",
+        "\"eni-bp13kd656hxambfe1234\"",
+        "\"${local.a}\"",
+        "0",
+        "1",
+        "-1",
+        "1e308",
+        "true",
+        "null",
+        "list(string)",
+        "set(string)",
+        "a",
+        "b",
+        "v",
+        "x",
+        "# c\n",
+        "/* c */",
+        "<<EOT\nx\nEOT\n",
+        "é",
+        "\u{0}",
+    ];
+
+    fn soup() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(TOKENS), 0..80).prop_map(|t| t.join(" "))
+    }
+
+    proptest! {
+        // `PROPTEST_CASES=N` runs more (the default config reads it); never fewer than 512.
+        #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases.max(512), ..ProptestConfig::default() })]
+
+        #[test]
+        fn loader_never_panics(a in soup(), b in soup(), bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+            let raw = String::from_utf8_lossy(&bytes).into_owned();
+            for validate_only in [false, true] {
+                let inputs = Inputs { validate_only, ..Inputs::default() };
+                let files = vec![
+                    (PathBuf::from("a.hcl"), a.clone()),
+                    (PathBuf::from("b.hcl"), b.clone()),
+                    (PathBuf::from("c.hcl"), raw.clone()),
+                ];
+                let (config, diags) = config::load_sources(files, &inputs);
+                let text = sgform::cli::printer::render_diagnostics(&diags, config.sources(), false);
+                prop_assert_eq!(diags.is_empty(), text.is_empty());
+                let mut data = DataResults::new();
+                for req in config.data_requests() {
+                    data.insert(req.kind, req.name.clone(), vec![instance("i-bp1aaaaaaaaaaaaaaaa")]);
+                }
+                let (_, more) = config.expand(&data);
+                let _ = sgform::cli::printer::render_diagnostics(&more, config.sources(), true);
+                let _ = sgform::config::format::format_source(&a);
+            }
+        }
+    }
+}

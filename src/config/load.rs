@@ -1,0 +1,80 @@
+//! Reading files and parsing them into span-preserving `hcl_edit` trees.
+
+use std::path::{Path, PathBuf};
+
+use hcl_edit::structure::Body;
+
+use super::Error;
+use crate::diag::{Diagnostic, FileId, Span};
+
+/// Every `*.hcl` file directly in `dir`, in name order, as `(path, text)`. Paths are `dir`
+/// joined with the file name, so they are relative when `dir` is.
+pub(super) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::ReadDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "hcl") && path.is_file() {
+            // `sgform validate` in the directory itself: show `main.hcl`, not `./main.hcl`.
+            let path = if dir == Path::new(".") {
+                PathBuf::from(entry.file_name())
+            } else {
+                path
+            };
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).map_err(|source| Error::ReadFile {
+                path: path.clone(),
+                source,
+            })?;
+            // Invalid UTF-8 is a content problem: keep the file (lossily) so it gets a diagnostic.
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            Ok((path, text))
+        })
+        .collect()
+}
+
+/// Parses one file; a syntax error becomes a diagnostic at its position.
+pub(super) fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Body> {
+    if text.contains('\u{FFFD}') {
+        let at = text.find('\u{FFFD}').unwrap_or(0);
+        diags.push(
+            Diagnostic::error("file is not valid UTF-8")
+                .with_span_label(Span::new(file, at..at), "invalid bytes here")
+                .with_hint("save the file as UTF-8"),
+        );
+        return None;
+    }
+    match hcl_edit::parser::parse_body(text) {
+        Ok(body) => Some(body),
+        Err(err) => {
+            let offset = err.location().offset().min(text.len());
+            let end = next_char_boundary(text, offset);
+            diags.push(
+                Diagnostic::error("invalid HCL syntax")
+                    .with_span_label(Span::new(file, offset..end), err.message().to_owned())
+                    .with_hint("fix the syntax; `sgform fmt` only formats files that parse"),
+            );
+            None
+        }
+    }
+}
+
+/// The end of the character at `offset` (so a caret covers one character), or `offset` at EOF.
+fn next_char_boundary(text: &str, offset: usize) -> usize {
+    text.get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(offset, |c| offset + c.len_utf8())
+}

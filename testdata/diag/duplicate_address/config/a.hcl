@@ -1,0 +1,10 @@
+membership "web" {
+  security_group_id = "sg-bp1fg655nh68xyz9i4w1"
+  instance_id       = "i-bp1gtjxuuvwj17zr8s5f"
+}
+
+variable "region" {}
+
+locals {
+  sg = "sg-bp1fg655nh68xyz9i4w1"
+}

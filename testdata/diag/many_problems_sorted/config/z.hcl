@@ -1,0 +1,3 @@
+membership "late" {
+  security_group_id = local.missing
+}

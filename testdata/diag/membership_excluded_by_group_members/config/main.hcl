@@ -1,0 +1,9 @@
+membership "web" {
+  security_group_id    = "sg-bp1fg655nh68xyz9i4w1"
+  network_interface_id = "eni-bp13kd656hxambfe1234"
+}
+
+group_members "web" {
+  security_group_id = "sg-bp1fg655nh68xyz9i4w1"
+  instance_ids      = ["i-bp1gtjxuuvwj17zr8s5f"]
+}

@@ -1,0 +1,19 @@
+provider "alicloud" {
+  region                = "cn-hangzhou"
+  max_groups_per_target = "five"
+}
+
+membership_set "api" {
+  instance_id        = "i-bp1gtjxuuvwj17zr8s5f"
+  security_group_ids = "sg-bp1fg655nh68xyz9i4w1"
+}
+
+membership "web" {
+  security_group_id = ["sg-bp1fg655nh68xyz9i4w1"]
+  instance_id       = 42
+}
+
+variable "ports" {
+  type    = list(number)
+  default = ["http"]
+}

@@ -1,0 +1,17 @@
+locals {
+groups = [
+"sg-a",
+        "sg-b", # second
+        [
+  "nested",
+        ],
+]
+tags = {
+role="web"
+        "quoted key"="x"
+
+          tier = {
+  inner = true
+            }
+}
+}
