@@ -1635,15 +1635,21 @@ fn generate_command_writes_a_valid_world() {
 }
 
 #[test]
-fn every_world_in_testdata_loads() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/worlds");
-    let mut count = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            World::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            count += 1;
+fn every_world_in_testdata_and_examples_loads() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths: Vec<_> = std::fs::read_dir(root.join("testdata/worlds"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    for example in std::fs::read_dir(root.join("examples")).unwrap() {
+        let world = example.unwrap().path().join("world.json");
+        if world.exists() {
+            paths.push(world);
         }
     }
-    assert!(count >= 2);
+    for path in &paths {
+        World::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+    assert!(paths.len() >= 2, "{paths:?}");
 }

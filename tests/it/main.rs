@@ -12,4 +12,5 @@ mod diag_golden;
 mod emulator_sdk;
 mod emulator_wire;
 mod fmt_cases;
+mod quickstart;
 mod tidy;
