@@ -26,6 +26,21 @@ pub fn color() -> bool {
     COLOR.load(Ordering::Relaxed)
 }
 
+/// Writes data (a response, JSON, a file name) to stdout. A closed pipe, as in
+/// `sgform ... | head`, is not an error: the reader has stopped reading, so sgform stops writing
+/// quietly instead of panicking the way `println!` would.
+pub fn data(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => Ok(anyhow::Context::context(
+            result,
+            "failed to write to stdout",
+        )?),
+    }
+}
+
 /// Prints an error and its causes, one per line, the way cargo does.
 pub fn error_chain(err: &anyhow::Error) {
     let head = if color() {

@@ -6,6 +6,7 @@
 mod support;
 
 mod cli_api;
+mod cli_output;
 mod cloud_client;
 mod config_eval;
 mod diag_golden;

@@ -4,7 +4,7 @@
 //! The answer goes to stdout (pretty JSON); an API error goes to stderr with its code, message,
 //! HTTP status, request id and a hint, and the exit code is 1.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)] // this command's output is its purpose
+#![allow(clippy::print_stderr)] // the API error report is this command's output
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::cli::env;
+use crate::cli::{env, printer};
 use crate::cloud::credentials::{self, ProviderSettings};
 use crate::cloud::{ApiError, Client, ClientConfig, Response};
 
@@ -89,7 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             None => {
                 let text = serde_json::to_string_pretty(&response.body)
                     .context("failed to format the response as JSON")?;
-                println!("{text}");
+                printer::data(&format!("{text}\n"))?;
                 Ok(ExitCode::SUCCESS)
             }
         },

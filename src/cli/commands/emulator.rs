@@ -1,13 +1,12 @@
 //! `sgform emulator serve|generate`: run the local ECS API, or write a generated world.
-#![allow(clippy::print_stdout)] // this command's output is its data (the address, the world)
 
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use crate::cli::printer;
 use crate::emulator::{self, Faults, GenerateOptions, Options, World};
 
 #[derive(Debug, clap::Subcommand)]
@@ -105,10 +104,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let addr = listener
             .local_addr()
             .context("failed to read the listening address")?;
-        println!("listening on http://{addr}");
-        std::io::stdout()
-            .flush()
-            .context("failed to write to stdout")?;
+        printer::data(&format!("listening on http://{addr}\n"))?;
         emulator::serve(listener, world, options, shutdown_signal()).await?;
         Ok(ExitCode::SUCCESS)
     })
@@ -155,7 +151,6 @@ fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
         regions: args.regions,
         seed: args.seed,
     })?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", world.to_json()).context("failed to write the world to stdout")?;
+    printer::data(&format!("{}\n", world.to_json()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -2,8 +2,6 @@
 //! (`terraform fmt`'s), keeping every comment. Files that change are listed on stdout.
 //! `--check` writes nothing and exits 1 when a file would change; `--diff` prints a unified diff.
 
-#![allow(clippy::print_stdout)] // the file list and the diffs are this command's output
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -86,7 +84,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             continue;
         }
         unformatted = true;
-        println!("{}", file.display());
+        printer::data(&format!("{}\n", file.display()))?;
         if args.diff {
             let name = file.display().to_string();
             let (old_name, new_name) = if file.is_relative() {
@@ -98,7 +96,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .unified_diff()
                 .header(&old_name, &new_name)
                 .to_string();
-            print!("{diff}");
+            printer::data(&diff)?;
         }
         if !args.check {
             write_atomically(&file, &formatted)?;

@@ -1,8 +1,6 @@
 //! `sgform validate [DIR] [--json]`: load and check a configuration offline (no credentials, no
 //! network). Exit 0 when valid (warnings allowed), 1 with diagnostics otherwise.
 
-#![allow(clippy::print_stdout)] // the verdict and the JSON are this command's output
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -87,25 +85,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let valid = !diag::has_errors(&diags);
     if args.json {
         let json = printer::diagnostics_json(&diags, config.sources());
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        printer::data(&format!("{}\n", serde_json::to_string_pretty(&json)?))?;
     } else {
         printer::diagnostics(&diags, config.sources());
         if valid {
-            println!(
-                "The configuration is valid: {} declaration{} evaluated, {} block{} waiting for data sources.",
-                config.declarations().len(),
-                if config.declarations().len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-                config.deferred().len(),
-                if config.deferred().len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-            );
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            let (evaluated, deferred) = (config.declarations().len(), config.deferred().len());
+            printer::data(&format!(
+                "The configuration is valid: {evaluated} declaration{} evaluated, {deferred} block{} \
+                 waiting for data sources.\n",
+                plural(evaluated),
+                plural(deferred),
+            ))?;
         }
     }
     Ok(if valid {
