@@ -249,47 +249,24 @@ fn format_expr(expr: &mut Expression, depth: usize) {
 }
 
 fn format_array(array: &mut Array, depth: usize) {
-    let multi_line = array.iter().any(|e| raw(e.decor().prefix()).contains('\n'))
-        || array.trailing().contains('\n');
-    let inner = indent(depth + 1);
-    for (i, item) in array.iter_mut().enumerate() {
-        let prefix = raw(item.decor().prefix());
-        let prefix = if prefix.contains('\n') {
-            reflow_inline(&prefix, &inner, &inner)
-        } else if prefix.trim().is_empty() {
-            if i == 0 {
-                String::new()
-            } else {
-                " ".to_owned()
-            }
-        } else {
-            prefix
-        };
-        let suffix = raw(item.decor().suffix());
-        let suffix = if suffix.trim().is_empty() {
-            String::new()
-        } else {
-            suffix
-        };
-        *item.decor_mut() = Decor::new(prefix, suffix);
-        format_expr(item, if multi_line { depth + 1 } else { depth });
-    }
-    let trailing = array.trailing().to_string();
-    let trailing = if trailing.contains('\n') {
-        reflow_inline(&trailing, &inner, &indent(depth))
-    } else if trailing.trim().is_empty() {
-        String::new()
-    } else {
-        trailing
-    };
+    let old = array.trailing().to_string();
+    let trailing = format_items(array.iter_mut().collect(), &old, depth);
     array.set_trailing(trailing);
 }
 
 fn format_args(args: &mut FuncArgs, depth: usize) {
-    let multi_line = args.iter().any(|e| raw(e.decor().prefix()).contains('\n'))
-        || args.trailing().contains('\n');
+    let old = args.trailing().to_string();
+    let trailing = format_items(args.iter_mut().collect(), &old, depth);
+    args.set_trailing(trailing);
+}
+
+/// Lays out the items of a list or a call's arguments (they share a shape: expressions with
+/// decor, then the text before the closing bracket), and returns the new trailing text.
+fn format_items(mut items: Vec<&mut Expression>, trailing: &str, depth: usize) -> String {
+    let multi_line =
+        items.iter().any(|e| raw(e.decor().prefix()).contains('\n')) || trailing.contains('\n');
     let inner = indent(depth + 1);
-    for (i, item) in args.iter_mut().enumerate() {
+    for (i, item) in items.iter_mut().enumerate() {
         let prefix = raw(item.decor().prefix());
         let prefix = if prefix.contains('\n') {
             reflow_inline(&prefix, &inner, &inner)
@@ -311,15 +288,13 @@ fn format_args(args: &mut FuncArgs, depth: usize) {
         *item.decor_mut() = Decor::new(prefix, suffix);
         format_expr(item, if multi_line { depth + 1 } else { depth });
     }
-    let trailing = args.trailing().to_string();
-    let trailing = if trailing.contains('\n') {
-        reflow_inline(&trailing, &inner, &indent(depth))
+    if trailing.contains('\n') {
+        reflow_inline(trailing, &inner, &indent(depth))
     } else if trailing.trim().is_empty() {
         String::new()
     } else {
-        trailing
-    };
-    args.set_trailing(trailing);
+        trailing.to_owned()
+    }
 }
 
 fn format_object(object: &mut Object, depth: usize) {

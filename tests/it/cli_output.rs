@@ -7,7 +7,16 @@ use std::process::{Command, Stdio};
 fn a_closed_stdout_pipe_ends_quietly_instead_of_panicking() {
     // A world big enough that writing it outlasts the pipe buffer, like `sgform ... | head`.
     let mut child = Command::new(env!("CARGO_BIN_EXE_sgform"))
-        .args(["emulator", "generate", "--instances", "3000", "--enis", "500", "--groups", "40"])
+        .args([
+            "emulator",
+            "generate",
+            "--instances",
+            "3000",
+            "--enis",
+            "500",
+            "--groups",
+            "40",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -17,7 +26,11 @@ fn a_closed_stdout_pipe_ends_quietly_instead_of_panicking() {
     // The read end is dropped here: every later write gets EPIPE.
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(first.starts_with(b"{"), "{:?}", String::from_utf8_lossy(&first));
+    assert!(
+        first.starts_with(b"{"),
+        "{:?}",
+        String::from_utf8_lossy(&first)
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
