@@ -46,13 +46,13 @@ pub const DEFAULT_MAX_GROUPS_PER_TARGET: u32 = 5;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The configuration directory could not be listed.
-    #[error("failed to read configuration directory `{path}`: {source}")]
+    #[error("failed to read configuration directory `{path}`")]
     ReadDir {
         path: PathBuf,
         source: std::io::Error,
     },
     /// A configuration or variable file could not be read.
-    #[error("failed to read `{path}`: {source}")]
+    #[error("failed to read `{path}`")]
     ReadFile {
         path: PathBuf,
         source: std::io::Error,

@@ -30,7 +30,7 @@ pub use world::{World, WorldFile, WorldProblem};
 /// Everything that can stop the emulator from starting or running.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
-    #[error("failed to read world file `{path}`: {source}")]
+    #[error("failed to read world file `{path}`")]
     ReadWorld {
         path: PathBuf,
         source: std::io::Error,
@@ -47,12 +47,12 @@ pub enum EmulatorError {
     },
     #[error("invalid --faults `{spec}`: {why}")]
     FaultSpec { spec: String, why: String },
-    #[error("failed to write world file `{path}`: {source}")]
+    #[error("failed to write world file `{path}`")]
     WriteWorld {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("failed to open request log `{path}`: {source}")]
+    #[error("failed to open request log `{path}`")]
     OpenLog {
         path: PathBuf,
         source: std::io::Error,
