@@ -597,68 +597,27 @@ pub(super) fn depends_on(d: &Decoded, attr: &Attr, diags: &mut Vec<Diagnostic>) 
     out
 }
 
-/// Tarjan's strongly connected components; returns the components with a cycle (more than one
-/// node, or a node with an edge to itself), each sorted.
+/// The strongly connected components with a cycle (more than one node, or a node with an edge
+/// to itself), each sorted, in sorted order. petgraph's Kosaraju walks iteratively (its Tarjan
+/// recurses), so a long chain of references cannot overflow the stack.
 pub(super) fn cycles(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
-    struct T<'a> {
-        edges: &'a [Vec<usize>],
-        index: Vec<Option<usize>>,
-        low: Vec<usize>,
-        on_stack: Vec<bool>,
-        stack: Vec<usize>,
-        next: usize,
-        out: Vec<Vec<usize>>,
-    }
-    impl T<'_> {
-        fn visit(&mut self, v: usize) {
-            self.index[v] = Some(self.next);
-            self.low[v] = self.next;
-            self.next += 1;
-            self.stack.push(v);
-            self.on_stack[v] = true;
-            for &w in &self.edges[v] {
-                match self.index[w] {
-                    None => {
-                        self.visit(w);
-                        self.low[v] = self.low[v].min(self.low[w]);
-                    }
-                    Some(iw) if self.on_stack[w] => self.low[v] = self.low[v].min(iw),
-                    Some(_) => {}
-                }
-            }
-            if Some(self.low[v]) == self.index[v] {
-                let mut comp = Vec::new();
-                while let Some(w) = self.stack.pop() {
-                    self.on_stack[w] = false;
-                    comp.push(w);
-                    if w == v {
-                        break;
-                    }
-                }
-                if comp.len() > 1 || self.edges[v].contains(&v) {
-                    comp.sort_unstable();
-                    self.out.push(comp);
-                }
-            }
-        }
-    }
-    let n = edges.len();
-    let mut t = T {
-        edges,
-        index: vec![None; n],
-        low: vec![0; n],
-        on_stack: vec![false; n],
-        stack: Vec::new(),
-        next: 0,
-        out: Vec::new(),
-    };
-    for v in 0..n {
-        if t.index[v].is_none() {
-            t.visit(v);
-        }
-    }
-    t.out.sort();
-    t.out
+    let graph = petgraph::graph::DiGraph::<(), ()>::from_edges(
+        edges
+            .iter()
+            .enumerate()
+            .flat_map(|(from, tos)| tos.iter().map(move |&to| (from as u32, to as u32))),
+    );
+    let mut out: Vec<Vec<usize>> = petgraph::algo::kosaraju_scc(&graph)
+        .into_iter()
+        .map(|comp| comp.into_iter().map(|n| n.index()).collect::<Vec<_>>())
+        .filter(|comp| comp.len() > 1 || edges[comp[0]].contains(&comp[0]))
+        .map(|mut comp| {
+            comp.sort_unstable();
+            comp
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// The locals each local refers to, by index into `d.locals`.

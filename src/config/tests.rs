@@ -22,3 +22,13 @@ fn cycles_name_every_member_and_self_loops() {
     assert_eq!(cycles(&edges), vec![vec![0, 1, 2], vec![3]]);
     assert!(cycles(&[vec![1], vec![]]).is_empty());
 }
+
+#[test]
+fn a_very_long_reference_chain_does_not_overflow_the_stack() {
+    // 0 → 1 → … → n-1 → 0: one cycle of every node; a recursive search would overflow here.
+    let n = 200_000;
+    let edges: Vec<Vec<usize>> = (0..n).map(|i| vec![(i + 1) % n]).collect();
+    let found = cycles(&edges);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].len(), n);
+}
