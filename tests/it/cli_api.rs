@@ -1,22 +1,11 @@
 //! The real `sgform api` binary against an in-test server over 127.0.0.1, with credentials from
 //! environment variables or a profile file under a temporary `HOME`.
 
-use std::process::Output;
-
 use crate::support::cloud_server::{CloudServer, Reply};
+use crate::support::run_sgform as sgform;
 
 const SECRET: &str = "CLI-TEST-SECRET-9d2e";
 const TOKEN: &str = "CLI-TEST-TOKEN-aa+/=";
-
-/// Runs `sgform` with exactly these environment variables (nothing inherited).
-async fn sgform(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sgform"));
-    cmd.args(args).env_clear();
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().await.unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

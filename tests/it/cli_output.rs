@@ -1,12 +1,14 @@
 //! Output plumbing shared by every command: data on stdout survives a reader that stops early.
 
 use std::io::Read as _;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+use crate::support::sgform;
 
 #[test]
 fn a_closed_stdout_pipe_ends_quietly_instead_of_panicking() {
     // A world big enough that writing it outlasts the pipe buffer, like `sgform ... | head`.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sgform"))
+    let mut child = sgform()
         .args([
             "emulator",
             "generate",

@@ -3,12 +3,13 @@
 //! real binary.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use sgform::config::{
     self, Config, DataKind, DataRecord, DataResults, Declaration, Inputs, VarSource,
 };
 use sgform::diag::Diagnostic;
+
+use crate::support::sgform;
 
 fn load(text: &str, inputs: &Inputs) -> (Config, Vec<Diagnostic>) {
     config::load_sources(vec![(PathBuf::from("main.hcl"), text.to_owned())], inputs)
@@ -453,13 +454,6 @@ provider "alicloud" {
     assert_eq!(sh.max_groups_per_target, 10);
     assert_eq!(sh.rate_limit, Some(20));
     assert_eq!(sh.region.as_ref().unwrap().as_str(), "cn-shanghai");
-}
-
-fn sgform() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sgform"));
-    cmd.env("NO_COLOR", "1");
-    cmd.env_remove("SGFORM_LOG");
-    cmd
 }
 
 #[test]

@@ -3,12 +3,12 @@
 //! codes for `--check` and `--diff`.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use proptest::prelude::*;
 use sgform::config::format::format_source;
 
 use crate::diag_golden::assert_golden;
+use crate::support::sgform;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -365,12 +365,6 @@ proptest! {
 }
 
 // ---- the real binary ----------------------------------------------------------------------
-
-fn sgform() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sgform"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 #[test]
 fn fmt_check_diff_and_write() {

@@ -2,23 +2,14 @@
 //! and is formatted, and `sgform api` reads the example world from an emulator over loopback.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use sgform::emulator::{Options, World};
 
 use crate::support::emu_env::Emu;
+use crate::support::run_sgform as sgform;
 
 fn quickstart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart")
-}
-
-async fn sgform(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_sgform"));
-    cmd.args(args).env_clear().env("HOME", std::env::temp_dir());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().await.unwrap()
 }
 
 #[tokio::test]
