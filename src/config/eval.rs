@@ -92,6 +92,11 @@ pub(super) struct Model {
     unknown_vars: BTreeSet<String>,
     /// Attribute values with a bad reference (already reported): never evaluated.
     poisoned: BTreeSet<Span>,
+    /// Variables declared `sensitive = true` (whether or not they have a value).
+    sensitive_vars: BTreeSet<String>,
+    /// Locals whose value is derived from a sensitive variable, directly or through other
+    /// locals, each with the variable it comes from (for messages).
+    sensitive_locals: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Model {
@@ -127,12 +132,14 @@ impl Model {
             if var.ty.is_set() {
                 m.set_vars.insert(name.clone());
             }
-            if var.sensitive
-                && let Some(v) = &var.value
-            {
-                leaves(v, &mut m.secrets);
+            if var.sensitive {
+                m.sensitive_vars.insert(name.clone());
+                if let Some(v) = &var.value {
+                    leaves(v, &mut m.secrets);
+                }
             }
         }
+        m.sensitive_locals = m.find_sensitive_locals();
         m.secrets.retain(|s| s.len() >= 3);
         m.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let (locals, errs) = m.eval_locals(None);
@@ -172,6 +179,72 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// Locals derived from sensitive variables: a fixed point over the references, so a chain
+    /// of locals of any length (and locals in a cycle, already reported) ends.
+    fn find_sensitive_locals(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = BTreeMap::new();
+        loop {
+            let mut progressed = false;
+            for (name, attr) in &self.decoded.locals {
+                if out.contains_key(name) {
+                    continue;
+                }
+                if let Some(var) = self.sensitive_origin_in(&attr.expr, &out) {
+                    out.insert(name.clone(), var);
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                return out;
+            }
+        }
+    }
+
+    /// The sensitive variable `expr` is derived from, if any: `(variable, through local)`.
+    fn sensitive_origin_in(
+        &self,
+        expr: &Expression,
+        locals: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        let refs = references(expr);
+        refs.iter()
+            .find_map(|r| match (r.root(), r.name(1)) {
+                ("var", Some(n)) if self.sensitive_vars.contains(n) => Some(n.to_owned()),
+                _ => None,
+            })
+            .or_else(|| {
+                refs.iter().find_map(|r| match (r.root(), r.name(1)) {
+                    ("local", Some(n)) => locals.get(n).cloned(),
+                    _ => None,
+                })
+            })
+    }
+
+    /// Whether the value of `expr` is derived from a sensitive variable.
+    pub fn is_sensitive(&self, expr: &Expression) -> bool {
+        self.sensitive_origin_in(expr, &self.sensitive_locals)
+            .is_some()
+    }
+
+    /// Why `expr` is sensitive, for messages: "`var.x`" or "`local.y` (from `var.x`)".
+    fn sensitive_why(&self, expr: &Expression) -> Option<String> {
+        let refs = references(expr);
+        refs.iter()
+            .find_map(|r| match (r.root(), r.name(1)) {
+                ("var", Some(n)) if self.sensitive_vars.contains(n) => Some(format!("`var.{n}`")),
+                _ => None,
+            })
+            .or_else(|| {
+                refs.iter().find_map(|r| match (r.root(), r.name(1)) {
+                    ("local", Some(n)) => self
+                        .sensitive_locals
+                        .get(n)
+                        .map(|v| format!("`local.{n}`, which is derived from `var.{v}`")),
+                    _ => None,
+                })
+            })
     }
 
     /// Whether an expression needs data sources (directly or through a local) or a variable
@@ -668,14 +741,47 @@ pub(super) fn expand(
     let mut out = Vec::new();
     for res in model.decoded.resources.values() {
         if data.is_none() && model.block_needs_data(&res.block) {
+            // Known statically: report it now rather than after reading the data sources.
+            if let Some(d) = sensitive_for_each(&model, res) {
+                diags.push(d);
+            }
             continue;
         }
         if res.block.attrs.values().any(|a| model.uses_broken(&a.expr)) {
             continue;
         }
+        if let Some(d) = sensitive_for_each(&model, res) {
+            diags.push(d);
+            continue;
+        }
         expand_resource(&model, res, &ctx, &mut out, &mut diags);
     }
     (out, diags)
+}
+
+/// `for_each` over a value derived from a sensitive variable: the keys would become part of
+/// addresses, which are printed everywhere, so Terraform refuses it and so do we.
+fn sensitive_for_each(model: &Model, res: &Resource) -> Option<Diagnostic> {
+    let attr = res.block.attr("for_each")?;
+    if model.poisoned.contains(&attr.value_span) {
+        return None;
+    }
+    let why = model.sensitive_why(&attr.expr)?;
+    Some(
+        Diagnostic::error(
+            "invalid `for_each` argument: it is derived from a sensitive value",
+        )
+        .with_span_label(attr.value_span, format!("uses {why}"))
+        .with_address(res.address())
+        .with_note(
+            "the keys of `for_each` become part of addresses, which plans, state and logs print",
+        )
+        .with_hint(
+            "iterate over keys that are not secret and look the secret up inside the block \
+             (`for_each = toset(var.names)` with `var.secret_groups[each.key]`), or drop \
+             `sensitive = true` from the variable if its values are not secret",
+        ),
+    )
 }
 
 fn expand_resource(
@@ -750,6 +856,15 @@ fn expand_resource(
         .attr("depends_on")
         .map(|a| refs::depends_on(&model.decoded, a, &mut Vec::new()))
         .unwrap_or_default();
+    // `each.*` is never sensitive (a sensitive `for_each` is refused), so this holds for every
+    // instance of the block.
+    let sensitive: BTreeSet<String> = block
+        .attrs
+        .values()
+        .filter(|a| !matches!(a.name.as_str(), "for_each" | "provider" | "depends_on"))
+        .filter(|a| model.is_sensitive(&a.expr))
+        .map(|a| a.name.clone())
+        .collect();
     for (key, each_value) in instances {
         let mut inst_ctx = ctx.clone();
         let mut addr = address.clone();
@@ -764,6 +879,7 @@ fn expand_resource(
             address: addr.clone(),
             provider: provider.clone(),
             depends_on: depends_on.clone(),
+            sensitive: sensitive.clone(),
             span: Some(block.header),
         };
         let mut r = Reader {

@@ -195,13 +195,55 @@ pub struct Common {
     pub provider: Option<String>,
     /// Blocks this one must wait for (`depends_on`), by address without key.
     pub depends_on: Vec<Address>,
+    /// The attributes (by their HCL name: `security_group_id`, `instance_id`,
+    /// `network_interface_id`, `security_group_ids`, `ignore_security_group_ids`, `instance_ids`,
+    /// `network_interface_ids`) whose value was computed from a `sensitive` variable, directly or
+    /// through `local.*` values. A renderer must show these as `(sensitive value)`; `Debug`
+    /// already does. The address is never sensitive: `for_each` over a sensitive value is an
+    /// error. Values that come only from data sources are not sensitive. `Serialize` writes the
+    /// values as they are with this list beside them (as `terraform show -json` does): whoever
+    /// prints that JSON to a person must honour the list.
+    pub sensitive: BTreeSet<String>,
     /// The block header in the source.
     #[serde(skip)]
     pub span: Option<Span>,
 }
 
+impl Common {
+    /// Whether the attribute `attr` (its HCL name) holds a sensitive value.
+    pub fn is_sensitive(&self, attr: &str) -> bool {
+        self.sensitive.contains(attr)
+    }
+
+    /// `value`, or `(sensitive value)` when `attr` is sensitive: for `Debug`.
+    fn shown<'a>(&self, attr: &str, value: &'a dyn fmt::Debug) -> &'a dyn fmt::Debug {
+        if self.is_sensitive(attr) {
+            &Redacted
+        } else {
+            value
+        }
+    }
+}
+
+/// Stands in for a sensitive value in `Debug` output.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(sensitive value)")
+    }
+}
+
+/// The attribute a target came from (`instance_id` or `network_interface_id`).
+fn target_attr(target: &Target) -> &'static str {
+    match target {
+        Target::Instance(_) => "instance_id",
+        Target::NetworkInterface(_) => "network_interface_id",
+    }
+}
+
 /// `membership`: this pair must exist; other memberships of the target are left alone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Membership {
     #[serde(flatten)]
     pub common: Common,
@@ -210,7 +252,7 @@ pub struct Membership {
 }
 
 /// `membership_set`: authoritative for one target; exactly these groups (plus ignored ones).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct MembershipSet {
     #[serde(flatten)]
     pub common: Common,
@@ -221,13 +263,65 @@ pub struct MembershipSet {
 }
 
 /// `group_members`: authoritative for one group; exactly these members.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct GroupMembers {
     #[serde(flatten)]
     pub common: Common,
     pub security_group_id: SecurityGroupId,
     pub instance_ids: BTreeSet<InstanceId>,
     pub network_interface_ids: BTreeSet<NetworkInterfaceId>,
+}
+
+// `Debug` of a declaration shows `(sensitive value)` for every sensitive attribute.
+
+impl fmt::Debug for Membership {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.common;
+        f.debug_struct("Membership")
+            .field("common", c)
+            .field(
+                "security_group_id",
+                c.shown("security_group_id", &self.security_group_id),
+            )
+            .field("target", c.shown(target_attr(&self.target), &self.target))
+            .finish()
+    }
+}
+
+impl fmt::Debug for MembershipSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.common;
+        f.debug_struct("MembershipSet")
+            .field("common", c)
+            .field("target", c.shown(target_attr(&self.target), &self.target))
+            .field(
+                "security_group_ids",
+                c.shown("security_group_ids", &self.security_group_ids),
+            )
+            .field(
+                "ignore_security_group_ids",
+                c.shown("ignore_security_group_ids", &self.ignore_security_group_ids),
+            )
+            .finish()
+    }
+}
+
+impl fmt::Debug for GroupMembers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.common;
+        f.debug_struct("GroupMembers")
+            .field("common", c)
+            .field(
+                "security_group_id",
+                c.shown("security_group_id", &self.security_group_id),
+            )
+            .field("instance_ids", c.shown("instance_ids", &self.instance_ids))
+            .field(
+                "network_interface_ids",
+                c.shown("network_interface_ids", &self.network_interface_ids),
+            )
+            .finish()
+    }
 }
 
 impl GroupMembers {
@@ -267,6 +361,12 @@ impl Declaration {
 
     pub fn address(&self) -> &Address {
         &self.common().address
+    }
+
+    /// Whether the attribute `attr` (its HCL name) holds a sensitive value; see
+    /// [`Common::sensitive`].
+    pub fn is_sensitive(&self, attr: &str) -> bool {
+        self.common().is_sensitive(attr)
     }
 }
 

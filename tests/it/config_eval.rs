@@ -707,3 +707,289 @@ mod no_panic {
         }
     }
 }
+
+/// The sensitive attributes of the declaration at `address`, sorted.
+fn sensitive_of(decls: &[Declaration], address: &str) -> Vec<String> {
+    let d = decls
+        .iter()
+        .find(|d| d.address().to_string() == address)
+        .unwrap_or_else(|| panic!("no declaration {address} in {decls:?}"));
+    d.common().sensitive.iter().cloned().collect()
+}
+
+const SENSITIVE: &str = r#"
+variable "secret_sg" {
+  type      = string
+  sensitive = true
+}
+variable "secret_ids" {
+  type      = list(string)
+  sensitive = true
+}
+variable "plain_sg" {
+  type = string
+}
+locals {
+  direct   = var.secret_sg
+  chained  = [local.direct, "sg-bp1plain000000000000"]
+  ids      = concat(var.secret_ids, [])
+  plain    = [var.plain_sg]
+}
+membership "direct" {
+  security_group_id = var.secret_sg
+  instance_id       = "i-bp1aaaaaaaaaaaaaaaa"
+}
+membership "plain" {
+  security_group_id = var.plain_sg
+  instance_id       = "i-bp1aaaaaaaaaaaaaaaa"
+}
+membership "eni" {
+  security_group_id = "sg-bp1plain000000000000"
+  network_interface_id = "eni-bp1aaaaaaaaaaaaaaaa"
+}
+membership_set "chained" {
+  instance_id               = "i-bp1bbbbbbbbbbbbbbbb"
+  security_group_ids        = local.chained
+  ignore_security_group_ids = local.plain
+}
+group_members "through_local" {
+  security_group_id     = "sg-bp1members0000000000"
+  instance_ids          = local.ids
+  network_interface_ids = []
+}
+"#;
+
+fn sensitive_inputs() -> Inputs {
+    Inputs {
+        sources: vec![
+            var("secret_sg", "sg-bp1topsecret0000000"),
+            var("secret_ids", "[\"i-bp1topsecret00000000\"]"),
+            var("plain_sg", "sg-bp1plain000000000000"),
+        ],
+        ..Inputs::default()
+    }
+}
+
+#[test]
+fn sensitive_mark_follows_variables_directly_and_through_locals() {
+    let config = load_ok(SENSITIVE, &sensitive_inputs());
+    let decls = config.declarations();
+    assert_eq!(
+        sensitive_of(decls, "membership.direct"),
+        ["security_group_id"]
+    );
+    assert!(
+        decls
+            .iter()
+            .find(|d| d.address().to_string() == "membership.direct")
+            .unwrap()
+            .is_sensitive("security_group_id")
+    );
+    assert!(sensitive_of(decls, "membership.plain").is_empty());
+    assert!(sensitive_of(decls, "membership.eni").is_empty());
+    // Two locals deep: local.chained → local.direct → var.secret_sg; the ignore list is plain.
+    assert_eq!(
+        sensitive_of(decls, "membership_set.chained"),
+        ["security_group_ids"]
+    );
+    assert_eq!(
+        sensitive_of(decls, "group_members.through_local"),
+        ["instance_ids"]
+    );
+    // The values are there for the planner, but `Debug` never shows them.
+    let shown = format!("{decls:?} {decls:#?} {config:?}");
+    assert!(!shown.contains("topsecret"), "a secret leaked: {shown}");
+    assert!(shown.contains("(sensitive value)"), "{shown}");
+    assert!(shown.contains("sg-bp1plain000000000000"), "{shown}");
+}
+
+#[test]
+fn a_sensitive_target_is_marked_and_hidden_from_debug() {
+    let text = r#"
+variable "enis" {
+  type      = map(string)
+  sensitive = true
+}
+membership "eni" {
+  security_group_id    = "sg-bp1plain000000000000"
+  network_interface_id = var.enis["web"]
+}
+"#;
+    let inputs = Inputs {
+        sources: vec![var("enis", "{ web = \"eni-bp1topsecret0000000\" }")],
+        ..Inputs::default()
+    };
+    let config = load_ok(text, &inputs);
+    let decls = config.declarations();
+    assert_eq!(
+        sensitive_of(decls, "membership.eni"),
+        ["network_interface_id"]
+    );
+    let shown = format!("{decls:?}");
+    assert!(!shown.contains("topsecret"), "{shown}");
+    assert!(shown.contains("sg-bp1plain000000000000"), "{shown}");
+}
+
+#[test]
+fn deferred_declarations_are_sensitive_only_when_they_use_a_sensitive_variable() {
+    let text = r#"
+variable "secret_sg" {
+  type      = string
+  sensitive = true
+}
+locals {
+  secret = var.secret_sg
+}
+data "instances" "web" {
+  vpc_id = "vpc-bp1opxu1zkhn00gzv26cm"
+}
+membership "from_data" {
+  for_each          = toset(data.instances.web.ids)
+  security_group_id = "sg-bp1plain000000000000"
+  instance_id       = each.value
+}
+membership "from_data_secret_group" {
+  for_each          = toset(data.instances.web.ids)
+  security_group_id = local.secret
+  instance_id       = each.value
+}
+"#;
+    let inputs = Inputs {
+        sources: vec![var("secret_sg", "sg-bp1topsecret0000000")],
+        ..Inputs::default()
+    };
+    let config = load_ok(text, &inputs);
+    assert_eq!(config.deferred().len(), 2);
+    let mut data = DataResults::new();
+    data.insert(
+        DataKind::Instances,
+        "web",
+        vec![instance("i-bp1aaaaaaaaaaaaaaaa")],
+    );
+    let (decls, diags) = config.expand(&data);
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert!(sensitive_of(&decls, "membership.from_data[\"i-bp1aaaaaaaaaaaaaaaa\"]").is_empty());
+    assert_eq!(
+        sensitive_of(
+            &decls,
+            "membership.from_data_secret_group[\"i-bp1aaaaaaaaaaaaaaaa\"]"
+        ),
+        ["security_group_id"]
+    );
+    let shown = format!("{decls:?}");
+    assert!(!shown.contains("topsecret"), "{shown}");
+}
+
+const SENSITIVE_FOR_EACH: &str = r#"
+variable "secret_ids" {
+  type      = set(string)
+  sensitive = true
+}
+variable "names" {
+  type = set(string)
+}
+variable "groups" {
+  type      = map(string)
+  sensitive = true
+}
+locals {
+  ids = toset(var.secret_ids)
+}
+membership "direct" {
+  for_each          = var.secret_ids
+  security_group_id = "sg-bp1plain000000000000"
+  instance_id       = each.value
+}
+membership "via_local" {
+  for_each          = local.ids
+  security_group_id = "sg-bp1plain000000000000"
+  instance_id       = each.value
+}
+membership "keys_not_secret" {
+  for_each          = var.names
+  security_group_id = var.groups[each.key]
+  instance_id       = "i-bp1aaaaaaaaaaaaaaaa"
+}
+"#;
+
+#[test]
+fn for_each_over_a_sensitive_value_is_an_error_with_the_address() {
+    let inputs = Inputs {
+        sources: vec![
+            var("secret_ids", "[\"i-bp1topsecret00000000\"]"),
+            var("names", "[\"web\"]"),
+            var("groups", "{ web = \"sg-bp1topsecret0000000\" }"),
+        ],
+        ..Inputs::default()
+    };
+    let (config, diags) = load(SENSITIVE_FOR_EACH, &inputs);
+    let found: Vec<(String, String)> = diags
+        .iter()
+        .map(|d| {
+            (
+                d.summary.clone(),
+                d.address
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let summary = "invalid `for_each` argument: it is derived from a sensitive value";
+    assert_eq!(
+        found,
+        [
+            (summary.to_owned(), "membership.direct".to_owned()),
+            (summary.to_owned(), "membership.via_local".to_owned()),
+        ],
+        "{diags:#?}"
+    );
+    let rendered = sgform::cli::printer::render_diagnostics(&diags, config.sources(), false);
+    assert!(rendered.contains("uses `var.secret_ids`"), "{rendered}");
+    assert!(
+        rendered.contains("uses `local.ids`, which is derived from `var.secret_ids`"),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("topsecret"), "{rendered}");
+    // Iterating over plain keys and looking the secret up inside the block is fine, and marked.
+    let decls = config.declarations();
+    assert_eq!(decls.len(), 1, "{decls:?}");
+    assert_eq!(
+        sensitive_of(decls, "membership.keys_not_secret[\"web\"]"),
+        ["security_group_id"]
+    );
+}
+
+#[test]
+fn for_each_over_a_sensitive_value_is_reported_before_data_is_read() {
+    // Under `validate` the variable has no value and the block also waits for data: the
+    // problem is still found now, from the declaration alone.
+    let text = r#"
+variable "secret_ids" {
+  type      = list(string)
+  sensitive = true
+}
+data "instances" "web" {
+  vpc_id = "vpc-bp1opxu1zkhn00gzv26cm"
+}
+membership "web" {
+  for_each          = toset(concat(var.secret_ids, data.instances.web.ids))
+  security_group_id = "sg-bp1plain000000000000"
+  instance_id       = each.value
+}
+"#;
+    let inputs = Inputs {
+        validate_only: true,
+        ..Inputs::default()
+    };
+    let (_, diags) = load(text, &inputs);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(
+        diags[0]
+            .address
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some("membership.web")
+    );
+}

@@ -113,6 +113,7 @@ diag_case!(set_too_many_groups);
 diag_case!(set_without_groups);
 diag_case!(unknown_provider_alias);
 diag_case!(sensitive_value_redacted);
+diag_case!(for_each_sensitive);
 diag_case!(many_problems_sorted);
 diag_case!(data_source_problems);
 diag_case!(variable_problems);
