@@ -23,6 +23,15 @@ fn applied(response: &Response) -> Result<Applied, Error> {
     })
 }
 
+/// The parameters of a pairwise call: one group and exactly one of `InstanceId` /
+/// `NetworkInterfaceId` (the `Target` makes "both" and "neither" impossible).
+fn pair_params(security_group_id: &SecurityGroupId, target: &Target) -> Vec<(String, String)> {
+    vec![
+        ("SecurityGroupId".to_owned(), security_group_id.to_string()),
+        (target.api_param().to_owned(), target.to_string()),
+    ]
+}
+
 /// Adds an instance or ENI to a security group. `InvalidInstanceId.AlreadyExists` counts as done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinSecurityGroup {
@@ -35,13 +44,7 @@ impl Action for JoinSecurityGroup {
     type Output = Applied;
 
     fn params(&self) -> Vec<(String, String)> {
-        vec![
-            (
-                "SecurityGroupId".to_owned(),
-                self.security_group_id.to_string(),
-            ),
-            (self.target.api_param().to_owned(), self.target.to_string()),
-        ]
+        pair_params(&self.security_group_id, &self.target)
     }
 
     fn output(response: &Response) -> Result<Applied, Error> {
@@ -62,13 +65,7 @@ impl Action for LeaveSecurityGroup {
     type Output = Applied;
 
     fn params(&self) -> Vec<(String, String)> {
-        vec![
-            (
-                "SecurityGroupId".to_owned(),
-                self.security_group_id.to_string(),
-            ),
-            (self.target.api_param().to_owned(), self.target.to_string()),
-        ]
+        pair_params(&self.security_group_id, &self.target)
     }
 
     fn output(response: &Response) -> Result<Applied, Error> {
