@@ -39,7 +39,15 @@ pub struct Page<T> {
 /// A listing that pages with `NextToken`.
 pub trait Paged: Action<Output = Page<Self::Item>> + Clone {
     type Item;
-    fn with_next_token(&self, token: Option<String>) -> Self;
+    /// The request's `NextToken` field.
+    fn next_token_mut(&mut self) -> &mut Option<String>;
+
+    /// The same request for the page after `token`.
+    fn with_next_token(&self, token: Option<String>) -> Self {
+        let mut next = self.clone();
+        *next.next_token_mut() = token;
+        next
+    }
 }
 
 fn parse_page<R: DeserializeOwned, T>(
@@ -184,11 +192,8 @@ impl Action for DescribeInstances {
 
 impl Paged for DescribeInstances {
     type Item = Instance;
-    fn with_next_token(&self, token: Option<String>) -> Self {
-        Self {
-            next_token: token,
-            ..self.clone()
-        }
+    fn next_token_mut(&mut self) -> &mut Option<String> {
+        &mut self.next_token
     }
 }
 
@@ -295,11 +300,8 @@ impl Action for DescribeNetworkInterfaces {
 
 impl Paged for DescribeNetworkInterfaces {
     type Item = NetworkInterface;
-    fn with_next_token(&self, token: Option<String>) -> Self {
-        Self {
-            next_token: token,
-            ..self.clone()
-        }
+    fn next_token_mut(&mut self) -> &mut Option<String> {
+        &mut self.next_token
     }
 }
 
@@ -373,11 +375,8 @@ impl Action for DescribeSecurityGroups {
 
 impl Paged for DescribeSecurityGroups {
     type Item = SecurityGroup;
-    fn with_next_token(&self, token: Option<String>) -> Self {
-        Self {
-            next_token: token,
-            ..self.clone()
-        }
+    fn next_token_mut(&mut self) -> &mut Option<String> {
+        &mut self.next_token
     }
 }
 
