@@ -5,6 +5,8 @@
 //! - [`diag`]: diagnostics as plain data (leaf; rendering lives in `cli`).
 //! - [`config`]: HCL loading, evaluation and static checks.
 //! - [`cloud`]: the signed ECS OpenAPI client (RPC signature v1), retries, credentials.
+//! - [`state`]: the state model and its reader.
+//! - [`plan`]: refresh, then the pure planner (diff, rules, schedule) and its renderers.
 //! - [`emulator`]: a local ECS API over HTTP; imports nothing else from the crate.
 //! - [`cli`]: commands, terminal output and exit codes.
 
@@ -14,3 +16,5 @@ pub mod config;
 pub mod diag;
 pub mod emulator;
 pub mod ids;
+pub mod plan;
+pub mod state;

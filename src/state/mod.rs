@@ -1,0 +1,154 @@
+//! The state: which memberships sgform manages (issue 7 defines the model and the reader; the
+//! apply issue adds atomic writes and locking).
+//!
+//! A versioned JSON document, `sgform.state.json` beside the configuration by default:
+//!
+//! ```json
+//! { "version": 1, "lineage": "5b0c…", "serial": 3,
+//!   "memberships": [ { "address": "membership.web[\"i-…\"]", "provider": null,
+//!                      "region": "cn-hangzhou", "security_group_id": "sg-…",
+//!                      "target": "i-…" } ] }
+//! ```
+//!
+//! An absent file is the empty state. A file that does not parse, or that was written by a newer
+//! sgform (`version` above [`VERSION`]), is refused with an error naming the file: guessing
+//! would risk forgetting memberships sgform manages.
+//!
+//! **Architecture Invariant:** imports only `ids`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{Address, RegionId, SecurityGroupId, Target};
+
+/// The state format this sgform writes and the newest it reads.
+pub const VERSION: u32 = 1;
+
+/// The default state file name, beside the configuration.
+pub const DEFAULT_FILE: &str = "sgform.state.json";
+
+/// One membership sgform manages: the pair, and the declaration that manages it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ManagedMembership {
+    /// The declaration (`membership.web["i-…"]`, `group_members.db`, …).
+    pub address: Address,
+    /// The provider alias, `None` for the default provider.
+    #[serde(default)]
+    pub provider: Option<String>,
+    pub region: RegionId,
+    pub security_group_id: SecurityGroupId,
+    pub target: Target,
+}
+
+/// The state document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub version: u32,
+    /// Fixed when the state is first written (a UUID); a plan or a lock names it.
+    pub lineage: String,
+    /// +1 on every write.
+    pub serial: u64,
+    /// Sorted, no duplicates.
+    pub memberships: BTreeSet<ManagedMembership>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl State {
+    /// The state before anything was applied: no lineage yet (the first write creates one).
+    pub fn empty() -> Self {
+        Self {
+            version: VERSION,
+            lineage: String::new(),
+            serial: 0,
+            memberships: BTreeSet::new(),
+        }
+    }
+
+    /// Whether nothing was ever written (no lineage).
+    pub fn is_new(&self) -> bool {
+        self.lineage.is_empty()
+    }
+
+    /// Parses a state document; `path` names it in errors.
+    pub fn from_json(path: &Path, text: &str) -> Result<State, Error> {
+        // Read the version first, so a newer format is reported as such and not as a parse error.
+        #[derive(Deserialize)]
+        struct Version {
+            version: Option<u32>,
+        }
+        let corrupt = |reason: String| Error::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let version: Version = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+        match version.version {
+            None => return Err(corrupt("it has no `version` field".to_owned())),
+            Some(v) if v > VERSION => {
+                return Err(Error::NewerVersion {
+                    path: path.to_path_buf(),
+                    found: v,
+                });
+            }
+            Some(_) => {}
+        }
+        let state: State = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+        if state.lineage.is_empty() {
+            return Err(corrupt("its `lineage` is empty".to_owned()));
+        }
+        Ok(state)
+    }
+
+    /// The state as its file holds it (pretty JSON, trailing newline).
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_else(|e| {
+            // Every field is a plain string or number: serialisation cannot fail.
+            unreachable!("state serialisation failed: {e}")
+        });
+        text.push('\n');
+        text
+    }
+}
+
+/// Reads the state at `path`; an absent file is the empty state.
+pub fn read(path: &Path) -> Result<State, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => State::from_json(path, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::empty()),
+        Err(source) => Err(Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// What can go wrong reading (and, with the apply issue, writing) the state.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to read state file `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "state file `{}` is corrupt: {reason}; sgform will not guess what it manages (restore it from `{}.backup` or version control)",
+        path.display(),
+        path.display()
+    )]
+    Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "state file `{}` has format version {found}, newer than this sgform understands ({VERSION}); upgrade sgform",
+        path.display()
+    )]
+    NewerVersion { path: PathBuf, found: u32 },
+}
+
+#[cfg(test)]
+mod tests;
