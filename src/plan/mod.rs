@@ -14,3 +14,502 @@ pub use model::{
     Action, Dependency, Drift, Limits, Operation, Pair, Plan, PlanOptions, Reason, ResourceChange,
     TargetChange,
 };
+
+mod diff;
+mod rules;
+mod schedule;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Declaration;
+use crate::diag::Diagnostic;
+use crate::ids::{Address, SecurityGroupId, Target};
+use crate::state::{ManagedMembership, State};
+
+use schedule::{Node, Strategy, TargetInput};
+
+/// Plans the changes (pure: no I/O, no clock). Returns the plan and every problem found; with
+/// an error diagnostic the plan must not be applied (its operations leave out what is blocked).
+pub fn plan(
+    declarations: &[Declaration],
+    state: &State,
+    inventory: &Inventory,
+    limits: &Limits,
+    options: &PlanOptions,
+) -> (Plan, Vec<Diagnostic>) {
+    let diff = diff::diff(declarations, state, inventory, options);
+    let checked = rules::check(&diff, inventory, limits);
+    let mut diagnostics = checked.diagnostics;
+    let blocked = checked.blocked;
+
+    let mut by_pair: BTreeMap<(&SecurityGroupId, &Target), Vec<&ManagedMembership>> =
+        BTreeMap::new();
+    for m in &state.memberships {
+        by_pair
+            .entry((&m.security_group_id, &m.target))
+            .or_default()
+            .push(m);
+    }
+    let in_state: BTreeSet<(&Address, &SecurityGroupId, &Target)> = state
+        .memberships
+        .iter()
+        .map(|m| (&m.address, &m.security_group_id, &m.target))
+        .collect();
+
+    let mut plan = Plan::default();
+
+    // Drift, forget, adopt: state-only changes.
+    for m in &diff.managed {
+        let t = &diff.targets[&m.target];
+        let declared =
+            diff.declared
+                .contains(&(&m.address, m.security_group_id.clone(), m.target.clone()));
+        let present = t
+            .current
+            .as_ref()
+            .is_some_and(|c| c.contains(&m.security_group_id));
+        if !present {
+            plan.drift.push(Drift {
+                membership: (*m).clone(),
+                planned_back: declared && t.current.is_some() && !options.refresh_only,
+            });
+            if !declared || options.refresh_only {
+                plan.forget.push((*m).clone());
+            }
+        } else if !declared && t.desired.contains(&m.security_group_id) && !options.refresh_only {
+            plan.forget.push((*m).clone());
+        }
+    }
+    let region_of = |target: &Target| inventory.region_of(target).cloned();
+    if !options.refresh_only {
+        for (address, g, target) in &diff.declared {
+            let t = &diff.targets[target];
+            let present = t.current.as_ref().is_some_and(|c| c.contains(g));
+            if present
+                && !in_state.contains(&(*address, g, target))
+                && let Some(region) = region_of(target)
+            {
+                plan.adopt.push(ManagedMembership {
+                    address: (*address).clone(),
+                    provider: t.provider.clone(),
+                    region,
+                    security_group_id: g.clone(),
+                    target: target.clone(),
+                });
+            }
+        }
+    }
+
+    // Sequence every target, then the DAG; on a cycle, try again freeing capacity first.
+    let mut depends_on: BTreeMap<Address, Vec<Address>> = BTreeMap::new();
+    for d in diff.declarations.values() {
+        let c = d.common();
+        if !c.depends_on.is_empty() {
+            depends_on
+                .entry(Address::new(c.address.kind.clone(), c.address.name.clone()))
+                .or_default()
+                .extend(c.depends_on.iter().cloned());
+        }
+    }
+    let mut scheduled = None;
+    let mut no_path = Vec::new();
+    if !options.refresh_only {
+        for strategy in [Strategy::MakeBeforeBreak, Strategy::BreakBeforeMake] {
+            no_path.clear();
+            let mut nodes = Vec::new();
+            for (target, t) in &diff.targets {
+                if blocked.contains(target) || !t.changes() {
+                    continue;
+                }
+                let Some(current) = &t.current else {
+                    continue;
+                };
+                let can_replace = match target {
+                    Target::Instance(id) => inventory
+                        .instances
+                        .get(id)
+                        .is_some_and(|i| i.network_type != "classic"),
+                    Target::NetworkInterface(_) => true,
+                };
+                let input = TargetInput {
+                    current,
+                    desired: &t.desired,
+                    max_groups: limits.groups_for(&t.provider),
+                    max_rules: limits.rules_per_target,
+                    can_replace,
+                    prefer_replace: t.set.is_some(),
+                };
+                match schedule::sequence(&input, inventory, strategy) {
+                    Ok(steps) => {
+                        for (position, step) in steps.into_iter().enumerate() {
+                            let addresses = addresses_of(t, &step);
+                            nodes.push(Node {
+                                target: target.clone(),
+                                step,
+                                addresses,
+                                position,
+                            });
+                        }
+                    }
+                    Err(why) => no_path.push((target, why)),
+                }
+            }
+            let deps = schedule::edges(&nodes, inventory, &depends_on);
+            match schedule::order(&deps) {
+                Ok(order) => {
+                    scheduled = Some((nodes, deps, order));
+                    break;
+                }
+                Err(cycles) => {
+                    if strategy == Strategy::BreakBeforeMake {
+                        for cycle in cycles {
+                            diagnostics.push(cycle_diagnostic(&nodes, &deps, &cycle, &diff));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (target, why) in no_path {
+        let t = &diff.targets[target];
+        let mut d = Diagnostic::error(format!(
+            "no legal order of API calls moves `{target}` to its desired groups"
+        ))
+        .with_note(format!("why: {}", why.0));
+        if let Some(c) = t.culprit(None) {
+            d = d.with_address(c.address.clone());
+            if let Some(span) = c.span {
+                d = d.with_span_label(span, format!("declared by `{}`", c.address));
+            }
+        }
+        diagnostics
+            .push(d.with_hint("change the desired set in smaller steps over several applies"));
+    }
+
+    if let Some((nodes, deps, order)) = scheduled {
+        let mut index = vec![0usize; nodes.len()];
+        for (new, &old) in order.iter().enumerate() {
+            index[old] = new;
+        }
+        let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+        for &old in &order {
+            let Some(node) = slots[old].take() else {
+                continue;
+            };
+            let t = &diff.targets[&node.target];
+            let Some(region) = region_of(&node.target) else {
+                continue;
+            };
+            let entry = |g: &SecurityGroupId, address: &Address| ManagedMembership {
+                address: address.clone(),
+                provider: t.provider.clone(),
+                region: region.clone(),
+                security_group_id: g.clone(),
+                target: node.target.clone(),
+            };
+            let step = &node.step;
+            let added = step.after.iter().filter(|g| !step.before.contains(g));
+            let removed = step.before.iter().filter(|g| !step.after.contains(g));
+            let state_add = added
+                .flat_map(|g| {
+                    t.wanted
+                        .get(g)
+                        .into_iter()
+                        .flatten()
+                        .map(move |a| entry(g, a))
+                })
+                .collect();
+            let state_remove = removed
+                .flat_map(|g| {
+                    by_pair
+                        .get(&(g, &node.target))
+                        .into_iter()
+                        .flatten()
+                        .map(|m| (*m).clone())
+                })
+                .collect();
+            let mut depends: Vec<Dependency> = deps[old]
+                .iter()
+                .map(|d| Dependency {
+                    on: index[d.on],
+                    reason: d.reason,
+                })
+                .collect();
+            depends.sort();
+            plan.operations.push(Operation {
+                action: step.action,
+                target: node.target.clone(),
+                provider: t.provider.clone(),
+                region,
+                security_group_id: step.group.clone(),
+                before: step.before.clone(),
+                after: step.after.clone(),
+                addresses: node.addresses,
+                depends_on: depends,
+                state_add,
+                state_remove,
+            });
+        }
+        for op in &plan.operations {
+            let t = &diff.targets[&op.target];
+            let status = match &op.target {
+                Target::Instance(id) => inventory.instances.get(id).map(|i| i.status.clone()),
+                Target::NetworkInterface(id) => inventory
+                    .network_interfaces
+                    .get(id)
+                    .map(|e| e.status.clone()),
+            }
+            .unwrap_or_default();
+            let change = plan
+                .targets
+                .entry(op.target.clone())
+                .or_insert_with(|| TargetChange {
+                    provider: t.provider.clone(),
+                    region: op.region.clone(),
+                    status,
+                    before: t.current.clone().unwrap_or_default(),
+                    after: t.desired.clone(),
+                    replace: false,
+                });
+            change.replace |= op.action == Action::Replace;
+        }
+    }
+
+    plan.resource_changes = resource_changes(&diff, inventory, &plan, &in_state, options);
+    plan.drift.sort();
+    plan.adopt.sort();
+    plan.forget.sort();
+    crate::diag::sort(&mut diagnostics);
+    (plan, diagnostics)
+}
+
+/// The declarations a step serves: those that want an added group, or want a removed one gone.
+fn addresses_of(t: &diff::TargetDiff<'_>, step: &schedule::Step) -> Vec<Address> {
+    let mut out: BTreeSet<Address> = BTreeSet::new();
+    for g in step.after.iter().filter(|g| !step.before.contains(g)) {
+        out.extend(t.wanted.get(g).into_iter().flatten().map(|a| (*a).clone()));
+    }
+    for g in step.before.iter().filter(|g| !step.after.contains(g)) {
+        out.extend(t.unwanted.get(g).into_iter().flatten().cloned());
+        if let Some(set) = t.set
+            && !t.unwanted.contains_key(g)
+        {
+            out.insert(set.common.address.clone());
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn cycle_diagnostic(
+    nodes: &[Node],
+    deps: &[Vec<Dependency>],
+    cycle: &[usize],
+    diff: &diff::Diff<'_>,
+) -> Diagnostic {
+    let members: BTreeSet<usize> = cycle.iter().copied().collect();
+    let describe = |i: usize| {
+        let n = &nodes[i];
+        let what = match &n.step.group {
+            Some(g) => format!(
+                "{} `{}` {} `{g}`",
+                n.step.action.verb(),
+                n.target,
+                match n.step.action {
+                    Action::Join => "into",
+                    _ => "from",
+                }
+            ),
+            None => format!("replace the groups of `{}`", n.target),
+        };
+        let waits: Vec<String> = deps[i]
+            .iter()
+            .filter(|d| members.contains(&d.on))
+            .map(|d| format!("{} ({})", short(&nodes[d.on]), d.reason.as_str()))
+            .collect();
+        format!("{what} waits for {}", waits.join(", "))
+    };
+    let first = &nodes[cycle[0]];
+    let mut d = Diagnostic::error(format!(
+        "the operations on {} form a cycle: no order runs them legally",
+        cycle
+            .iter()
+            .map(|&i| format!("`{}`", nodes[i].target))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for &i in cycle {
+        d = d.with_note(describe(i));
+    }
+    if let Some(c) = diff
+        .targets
+        .get(&first.target)
+        .and_then(|t| t.culprit(first.step.group.as_ref()))
+    {
+        d = d.with_address(c.address.clone());
+        if let Some(span) = c.span {
+            d = d.with_span_label(span, format!("declared by `{}`", c.address));
+        }
+    }
+    d.with_hint(
+        "full groups block each other's joins: free capacity in one of the groups first, or split the change over two applies",
+    )
+}
+
+fn short(n: &Node) -> String {
+    match &n.step.group {
+        Some(g) => format!("{} `{}` `{g}`", n.step.action.verb(), n.target),
+        None => format!("replace `{}`", n.target),
+    }
+}
+
+/// Every declaration's change, and one for each address only the state still knows.
+fn resource_changes(
+    diff: &diff::Diff<'_>,
+    inventory: &Inventory,
+    plan: &Plan,
+    in_state: &BTreeSet<(&Address, &SecurityGroupId, &Target)>,
+    options: &PlanOptions,
+) -> Vec<ResourceChange> {
+    let present = |g: &SecurityGroupId, t: &Target| {
+        diff.targets
+            .get(t)
+            .and_then(|t| t.current.as_ref())
+            .is_some_and(|c| c.contains(g))
+    };
+    let stays = |g: &SecurityGroupId, t: &Target| {
+        diff.targets
+            .get(t)
+            .is_some_and(|t| t.current.is_some() && t.desired.contains(g))
+    };
+    let replaced = |t: &Target| plan.targets.get(t).is_some_and(|c| c.replace);
+    let mut out: BTreeMap<Address, ResourceChange> = BTreeMap::new();
+    for (address, decl) in &diff.declarations {
+        let c = decl.common();
+        let pair = |g: &SecurityGroupId, t: &Target| Pair {
+            security_group_id: g.clone(),
+            target: t.clone(),
+        };
+        let (before, after): (BTreeSet<Pair>, BTreeSet<Pair>) = match decl {
+            Declaration::Membership(m) => {
+                let p = pair(&m.security_group_id, &m.target);
+                let before = if present(&m.security_group_id, &m.target) {
+                    BTreeSet::from([p.clone()])
+                } else {
+                    BTreeSet::new()
+                };
+                (before, BTreeSet::from([p]))
+            }
+            Declaration::MembershipSet(s) => {
+                let current = diff
+                    .targets
+                    .get(&s.target)
+                    .and_then(|t| t.current.clone())
+                    .unwrap_or_default();
+                let before = current
+                    .iter()
+                    .filter(|g| !s.ignore_security_group_ids.contains(g))
+                    .map(|g| pair(g, &s.target))
+                    .collect();
+                let after = s
+                    .security_group_ids
+                    .iter()
+                    .map(|g| pair(g, &s.target))
+                    .collect();
+                (before, after)
+            }
+            Declaration::GroupMembers(gm) => {
+                let g = &gm.security_group_id;
+                let before = inventory
+                    .group_members
+                    .get(g)
+                    .into_iter()
+                    .flatten()
+                    .map(|t| pair(g, t))
+                    .collect();
+                let after = gm
+                    .instance_ids
+                    .iter()
+                    .cloned()
+                    .map(Target::Instance)
+                    .chain(
+                        gm.network_interface_ids
+                            .iter()
+                            .cloned()
+                            .map(Target::NetworkInterface),
+                    )
+                    .map(|t| pair(g, &t))
+                    .collect();
+                (before, after)
+            }
+        };
+        let mut change = ResourceChange {
+            address: (*address).clone(),
+            provider: c.provider.clone(),
+            join: BTreeSet::new(),
+            leave: BTreeSet::new(),
+            adopt: BTreeSet::new(),
+            replace: BTreeSet::new(),
+            removed_from_config: false,
+            sensitive: c.sensitive.clone(),
+            before,
+            after,
+        };
+        if !options.refresh_only {
+            for p in change.after.difference(&change.before) {
+                change.join.insert(p.clone());
+            }
+            for p in change.before.difference(&change.after) {
+                if !stays(&p.security_group_id, &p.target) {
+                    change.leave.insert(p.clone());
+                }
+            }
+            for p in change.after.intersection(&change.before) {
+                if !in_state.contains(&(*address, &p.security_group_id, &p.target)) {
+                    change.adopt.insert(p.clone());
+                }
+            }
+            for p in change.join.iter().chain(&change.leave) {
+                if replaced(&p.target) {
+                    change.replace.insert(p.target.clone());
+                }
+            }
+        }
+        out.insert((*address).clone(), change);
+    }
+    // Addresses only the state knows: their declaration is gone.
+    for m in &diff.managed {
+        if diff.declarations.contains_key(&m.address) {
+            continue;
+        }
+        let change = out
+            .entry(m.address.clone())
+            .or_insert_with(|| ResourceChange {
+                address: m.address.clone(),
+                provider: m.provider.clone(),
+                before: BTreeSet::new(),
+                after: BTreeSet::new(),
+                join: BTreeSet::new(),
+                leave: BTreeSet::new(),
+                adopt: BTreeSet::new(),
+                replace: BTreeSet::new(),
+                removed_from_config: true,
+                sensitive: BTreeSet::new(),
+            });
+        let p = Pair {
+            security_group_id: m.security_group_id.clone(),
+            target: m.target.clone(),
+        };
+        if present(&p.security_group_id, &p.target) {
+            change.before.insert(p.clone());
+            if !options.refresh_only && !stays(&p.security_group_id, &p.target) {
+                if replaced(&p.target) {
+                    change.replace.insert(p.target.clone());
+                }
+                change.leave.insert(p);
+            }
+        }
+    }
+    out.into_values().collect()
+}

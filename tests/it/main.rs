@@ -13,5 +13,6 @@ mod diag_golden;
 mod emulator_sdk;
 mod emulator_wire;
 mod fmt_cases;
+mod plan_props;
 mod quickstart;
 mod tidy;

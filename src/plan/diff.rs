@@ -1,0 +1,253 @@
+//! Desired versus actual versus state, per target (pure).
+//!
+//! Every declaration says something about pairs (a target in a group):
+//! - `membership` (additive): its pair must exist; the target's other groups are untouched;
+//! - `membership_set` (authoritative for a target): the target's groups become exactly its
+//!   `security_group_ids` plus whatever it has now of `ignore_security_group_ids`;
+//! - `group_members` (authoritative for a group): the listed targets are in it, every other
+//!   current member leaves.
+//!
+//! The state says which pairs sgform manages, and through which address. A managed pair whose
+//! declaration is gone leaves (unless another declaration still wants it, which moves it in the
+//! state without a call); a declared pair already present but not in the state is adopted.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::inventory::{Inventory, ProviderAlias};
+use super::model::PlanOptions;
+use crate::config::{Common, Declaration, MembershipSet};
+use crate::ids::{Address, SecurityGroupId, Target};
+use crate::state::{ManagedMembership, State};
+
+/// What the configuration and the state say about one target.
+#[derive(Debug, Default)]
+pub(super) struct TargetDiff<'a> {
+    /// The provider of the declarations (the first one that names the target).
+    pub provider: ProviderAlias,
+    /// Every provider a declaration or a state entry names the target through.
+    pub providers: BTreeSet<ProviderAlias>,
+    /// The target's groups now; `None` when the refresh did not find it.
+    pub current: Option<Vec<SecurityGroupId>>,
+    /// The groups it must end with, in the order a replacement would send them (kept groups in
+    /// their current order, then new ones sorted). Equal to `current` as a set when nothing
+    /// changes. Empty when `current` is `None`.
+    pub desired: Vec<SecurityGroupId>,
+    /// The `membership_set` authoritative for it, if any.
+    pub set: Option<&'a MembershipSet>,
+    /// Groups a declaration wants the target in, with the addresses that want it.
+    pub wanted: BTreeMap<SecurityGroupId, BTreeSet<&'a Address>>,
+    /// Groups a declaration wants the target out of (a `group_members` that does not list it,
+    /// a `membership_set` that does not list it, or a state entry whose declaration is gone).
+    pub unwanted: BTreeMap<SecurityGroupId, BTreeSet<Address>>,
+    /// The declarations that name the target, in address order (for diagnostics).
+    pub declarations: Vec<&'a Common>,
+}
+
+impl TargetDiff<'_> {
+    pub fn joins(&self) -> Vec<SecurityGroupId> {
+        let current = self.current.as_deref().unwrap_or_default();
+        self.desired
+            .iter()
+            .filter(|g| !current.contains(g))
+            .cloned()
+            .collect()
+    }
+
+    pub fn leaves(&self) -> Vec<SecurityGroupId> {
+        let Some(current) = &self.current else {
+            return Vec::new();
+        };
+        current
+            .iter()
+            .filter(|g| !self.desired.contains(g))
+            .cloned()
+            .collect()
+    }
+
+    pub fn changes(&self) -> bool {
+        self.current.as_ref().is_some_and(|current| {
+            current.len() != self.desired.len() || current.iter().any(|g| !self.desired.contains(g))
+        })
+    }
+
+    /// The declaration that best explains a change of `group` (for a diagnostic's span): one
+    /// that wants the group, else one that wants it gone, else the first that names the target.
+    pub fn culprit(&self, group: Option<&SecurityGroupId>) -> Option<&Common> {
+        let by_address = |a: &Address| self.declarations.iter().copied().find(|c| &c.address == a);
+        group
+            .and_then(|g| {
+                self.wanted
+                    .get(g)
+                    .and_then(|addrs| addrs.iter().find_map(|a| by_address(a)))
+                    .or_else(|| {
+                        self.unwanted
+                            .get(g)
+                            .and_then(|addrs| addrs.iter().find_map(by_address))
+                    })
+            })
+            .or_else(|| self.declarations.first().copied())
+    }
+}
+
+/// The whole diff.
+#[derive(Debug, Default)]
+pub(super) struct Diff<'a> {
+    pub targets: BTreeMap<Target, TargetDiff<'a>>,
+    /// Every pair a declaration in scope wants, by address.
+    pub declared: BTreeSet<(&'a Address, SecurityGroupId, Target)>,
+    /// State entries in scope.
+    pub managed: Vec<&'a ManagedMembership>,
+    /// Declarations in scope, by address.
+    pub declarations: BTreeMap<&'a Address, &'a Declaration>,
+}
+
+/// Whether `address` is selected by `--target` (an address without key selects every key).
+pub(super) fn selected(options: &PlanOptions, address: &Address) -> bool {
+    options.targets.is_empty()
+        || options.targets.iter().any(|t| {
+            t.kind == address.kind
+                && t.name == address.name
+                && (t.key.is_none() || t.key == address.key)
+        })
+}
+
+pub(super) fn diff<'a>(
+    declarations: &'a [Declaration],
+    state: &'a State,
+    inventory: &Inventory,
+    options: &PlanOptions,
+) -> Diff<'a> {
+    let mut diff = Diff::default();
+    for decl in declarations {
+        let common = decl.common();
+        if !selected(options, &common.address) {
+            continue;
+        }
+        diff.declarations.insert(&common.address, decl);
+        match decl {
+            Declaration::Membership(m) => {
+                let t = entry(&mut diff.targets, &m.target, common);
+                t.wanted
+                    .entry(m.security_group_id.clone())
+                    .or_default()
+                    .insert(&common.address);
+                diff.declared.insert((
+                    &common.address,
+                    m.security_group_id.clone(),
+                    m.target.clone(),
+                ));
+            }
+            Declaration::MembershipSet(s) => {
+                let t = entry(&mut diff.targets, &s.target, common);
+                t.set = Some(s);
+                for g in &s.security_group_ids {
+                    t.wanted
+                        .entry(g.clone())
+                        .or_default()
+                        .insert(&common.address);
+                    diff.declared
+                        .insert((&common.address, g.clone(), s.target.clone()));
+                }
+            }
+            Declaration::GroupMembers(gm) => {
+                let g = &gm.security_group_id;
+                let listed = gm.instance_ids.iter().cloned().map(Target::Instance).chain(
+                    gm.network_interface_ids
+                        .iter()
+                        .cloned()
+                        .map(Target::NetworkInterface),
+                );
+                let mut listed_set = BTreeSet::new();
+                for target in listed {
+                    let t = entry(&mut diff.targets, &target, common);
+                    t.wanted
+                        .entry(g.clone())
+                        .or_default()
+                        .insert(&common.address);
+                    diff.declared
+                        .insert((&common.address, g.clone(), target.clone()));
+                    listed_set.insert(target);
+                }
+                for member in inventory.group_members.get(g).into_iter().flatten() {
+                    if !listed_set.contains(member) {
+                        let t = entry(&mut diff.targets, member, common);
+                        t.unwanted
+                            .entry(g.clone())
+                            .or_default()
+                            .insert(common.address.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    // State entries in scope: their targets are part of the diff (a gone declaration leaves).
+    for m in &state.memberships {
+        if !selected(options, &m.address) {
+            continue;
+        }
+        diff.managed.push(m);
+        let declared =
+            diff.declared
+                .contains(&(&m.address, m.security_group_id.clone(), m.target.clone()));
+        let t = diff.targets.entry(m.target.clone()).or_default();
+        if t.declarations.is_empty() && t.providers.is_empty() {
+            t.provider = m.provider.clone();
+        }
+        t.providers.insert(m.provider.clone());
+        if !declared {
+            t.unwanted
+                .entry(m.security_group_id.clone())
+                .or_default()
+                .insert(m.address.clone());
+        }
+    }
+
+    for (target, t) in &mut diff.targets {
+        t.current = inventory.groups_of(target).map(<[_]>::to_vec);
+        t.desired = desired(t);
+    }
+    diff
+}
+
+fn entry<'a, 'm>(
+    targets: &'m mut BTreeMap<Target, TargetDiff<'a>>,
+    target: &Target,
+    common: &'a Common,
+) -> &'m mut TargetDiff<'a> {
+    let t = targets.entry(target.clone()).or_default();
+    if t.declarations.is_empty() {
+        t.provider = common.provider.clone();
+    }
+    if t.declarations
+        .last()
+        .is_none_or(|c| c.address != common.address)
+    {
+        t.declarations.push(common);
+    }
+    t.providers.insert(common.provider.clone());
+    t
+}
+
+/// The target's groups after the plan: see [`TargetDiff::desired`].
+fn desired(t: &TargetDiff<'_>) -> Vec<SecurityGroupId> {
+    let Some(current) = &t.current else {
+        return Vec::new();
+    };
+    let keep = |g: &SecurityGroupId| -> bool {
+        if t.wanted.contains_key(g) {
+            return true;
+        }
+        match t.set {
+            Some(set) => set.ignore_security_group_ids.contains(g),
+            None => !t.unwanted.contains_key(g),
+        }
+    };
+    let mut out: Vec<SecurityGroupId> = current.iter().filter(|g| keep(g)).cloned().collect();
+    for g in t.wanted.keys() {
+        if !current.contains(g) {
+            out.push(g.clone());
+        }
+    }
+    out
+}
