@@ -11,7 +11,7 @@
 //! declaration is gone leaves (unless another declaration still wants it, which moves it in the
 //! state without a call); a declared pair already present but not in the state is adopted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::inventory::{Inventory, ProviderAlias};
 use super::model::PlanOptions;
@@ -94,11 +94,13 @@ impl TargetDiff<'_> {
 pub(super) struct Diff<'a> {
     pub targets: BTreeMap<Target, TargetDiff<'a>>,
     /// Every pair a declaration in scope wants, by address.
-    pub declared: BTreeSet<(&'a Address, SecurityGroupId, Target)>,
+    pub declared: HashSet<(&'a Address, SecurityGroupId, Target)>,
     /// State entries in scope.
     pub managed: Vec<&'a ManagedMembership>,
     /// Declarations in scope, by address.
-    pub declarations: BTreeMap<&'a Address, &'a Declaration>,
+    pub declarations: HashMap<&'a Address, &'a Declaration>,
+    /// The same, in the order given (sorted by address).
+    pub in_order: Vec<&'a Declaration>,
 }
 
 /// Whether `address` is selected by `--target` (an address without key selects every key).
@@ -124,6 +126,7 @@ pub(super) fn diff<'a>(
             continue;
         }
         diff.declarations.insert(&common.address, decl);
+        diff.in_order.push(decl);
         match decl {
             Declaration::Membership(m) => {
                 let t = entry(&mut diff.targets, &m.target, common);

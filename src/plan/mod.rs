@@ -19,7 +19,7 @@ mod diff;
 mod rules;
 mod schedule;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use crate::config::Declaration;
 use crate::diag::Diagnostic;
@@ -50,7 +50,7 @@ pub fn plan(
             .or_default()
             .push(m);
     }
-    let in_state: BTreeSet<(&Address, &SecurityGroupId, &Target)> = state
+    let in_state: HashSet<(&Address, &SecurityGroupId, &Target)> = state
         .memberships
         .iter()
         .map(|m| (&m.address, &m.security_group_id, &m.target))
@@ -369,7 +369,7 @@ fn resource_changes(
     diff: &diff::Diff<'_>,
     inventory: &Inventory,
     plan: &Plan,
-    in_state: &BTreeSet<(&Address, &SecurityGroupId, &Target)>,
+    in_state: &HashSet<(&Address, &SecurityGroupId, &Target)>,
     options: &PlanOptions,
 ) -> Vec<ResourceChange> {
     let present = |g: &SecurityGroupId, t: &Target| {
@@ -385,8 +385,9 @@ fn resource_changes(
     };
     let replaced = |t: &Target| plan.targets.get(t).is_some_and(|c| c.replace);
     let mut out: BTreeMap<Address, ResourceChange> = BTreeMap::new();
-    for (address, decl) in &diff.declarations {
+    for decl in &diff.in_order {
         let c = decl.common();
+        let address = &&c.address;
         let pair = |g: &SecurityGroupId, t: &Target| Pair {
             security_group_id: g.clone(),
             target: t.clone(),

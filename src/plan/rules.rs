@@ -60,10 +60,36 @@ struct Ctx<'a, 'd> {
     out: Checked,
 }
 
-impl Ctx<'_, '_> {
-    /// How a group prints in a diagnostic about `t`: `(sensitive value)` when a declaration that
-    /// names the pair holds it in a sensitive attribute.
-    fn group(&self, t: &TargetDiff<'_>, g: &SecurityGroupId) -> String {
+/// A group as a diagnostic prints it, formatted only when a diagnostic is built.
+struct ShownGroup<'x, 'd> {
+    diff: &'x Diff<'d>,
+    t: &'x TargetDiff<'d>,
+    g: &'x SecurityGroupId,
+}
+
+impl std::fmt::Display for ShownGroup<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&show_group(self.diff, self.t, self.g))
+    }
+}
+
+/// A target as a diagnostic prints it, formatted only when a diagnostic is built.
+struct ShownTarget<'x, 'd> {
+    diff: &'x Diff<'d>,
+    t: &'x TargetDiff<'d>,
+    target: &'x Target,
+}
+
+impl std::fmt::Display for ShownTarget<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&show_target(self.diff, self.t, self.target))
+    }
+}
+
+/// How a group prints in a diagnostic about `t`: `(sensitive value)` when a declaration that
+/// names the pair holds it in a sensitive attribute.
+fn show_group(diff: &Diff<'_>, t: &TargetDiff<'_>, g: &SecurityGroupId) -> String {
+    {
         let sensitive = t
             .wanted
             .get(g)
@@ -71,7 +97,7 @@ impl Ctx<'_, '_> {
             .flatten()
             .copied()
             .chain(t.unwanted.get(g).into_iter().flatten())
-            .filter_map(|a| self.diff.declarations.get(a))
+            .filter_map(|a| diff.declarations.get(a))
             .any(|d| match d {
                 Declaration::Membership(m) => m.common.is_sensitive("security_group_id"),
                 Declaration::MembershipSet(s) => {
@@ -86,10 +112,12 @@ impl Ctx<'_, '_> {
             format!("`{g}`")
         }
     }
+}
 
-    /// How the target prints: `(sensitive value)` when every declaration naming it holds it in a
-    /// sensitive attribute.
-    fn target(&self, t: &TargetDiff<'_>, target: &Target) -> String {
+/// How the target prints: `(sensitive value)` when every declaration naming it holds it in a
+/// sensitive attribute.
+fn show_target(_diff: &Diff<'_>, t: &TargetDiff<'_>, target: &Target) -> String {
+    {
         let attr = |c: &Common, kind: &str| match (kind, target) {
             ("group_members", Target::Instance(_)) => c.is_sensitive("instance_ids"),
             ("group_members", Target::NetworkInterface(_)) => {
@@ -107,6 +135,12 @@ impl Ctx<'_, '_> {
         } else {
             format!("`{target}`")
         }
+    }
+}
+
+impl Ctx<'_, '_> {
+    fn group<'x>(&'x self, t: &'x TargetDiff<'_>, g: &'x SecurityGroupId) -> String {
+        show_group(self.diff, t, g)
     }
 
     fn emit(
@@ -152,7 +186,8 @@ pub(super) fn check(diff: &Diff<'_>, inventory: &Inventory, limits: &Limits) -> 
 
 fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limits: &Limits) {
     let declared = !t.wanted.is_empty() || t.set.is_some();
-    let shown = cx.target(t, target);
+    let diff = cx.diff;
+    let shown = ShownTarget { diff, t, target };
     if t.providers.len() > 1 {
         let names: Vec<String> = t.providers.iter().map(provider_name).collect();
         let d = Diagnostic::error(format!(
@@ -353,7 +388,7 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
     let mut known: Vec<&GroupFacts> = Vec::new();
     for g in &joins {
         let culprit = t.culprit(Some(g));
-        let gs = cx.group(t, g);
+        let gs = ShownGroup { diff, t, g };
         let Some(facts) = inventory.groups.get(g) else {
             let d = Diagnostic::error(format!(
                 "security group {gs} does not exist in the account and region of `{}`",
@@ -469,13 +504,14 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
     // The set it ends with.
     let desired = &t.desired;
     let max = limits.groups_for(&t.provider);
-    let unmanaged: Vec<String> = t
-        .current
-        .iter()
-        .flatten()
-        .filter(|g| desired.contains(g) && !t.wanted.contains_key(*g))
-        .map(|g| cx.group(t, g))
-        .collect();
+    let unmanaged = |cx: &Ctx<'_, '_>| -> Vec<String> {
+        t.current
+            .iter()
+            .flatten()
+            .filter(|g| desired.contains(g) && !t.wanted.contains_key(*g))
+            .map(|g| cx.group(t, g))
+            .collect()
+    };
     let list = |cx: &Ctx<'_, '_>, gs: &[SecurityGroupId]| -> String {
         gs.iter()
             .map(|g| cx.group(t, g))
@@ -502,6 +538,7 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
             list(cx, t.current.as_deref().unwrap_or_default()),
             list(cx, &joins)
         ));
+        let unmanaged = unmanaged(cx);
         if !unmanaged.is_empty() {
             d = d.with_note(format!(
                 "not managed by this configuration but counted: {}",
