@@ -6,6 +6,7 @@
 
 pub mod inventory;
 pub mod model;
+pub mod planfile;
 pub mod render;
 
 pub use inventory::{
