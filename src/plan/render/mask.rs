@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ids::{Address, SecurityGroupId, Target};
-use crate::plan::model::{Pair, Plan, ResourceChange};
+use crate::plan::model::{Operation, Pair, Plan, ResourceChange};
 use crate::state::ManagedMembership;
 
 /// What every renderer prints instead of a sensitive value (Terraform's words).
@@ -71,6 +71,16 @@ impl Mask {
         if marks.is_empty() {
             return mask;
         }
+        // The operations of each address, only needed (and only built) for sensitive ignored
+        // groups, so a large plan does not scan every operation per change.
+        let mut ops_of: BTreeMap<&Address, Vec<&Operation>> = BTreeMap::new();
+        if marks.values().any(|m| m.ignored_groups) {
+            for op in &plan.operations {
+                for a in &op.addresses {
+                    ops_of.entry(a).or_default().push(op);
+                }
+            }
+        }
         for change in &plan.resource_changes {
             let Some(&m) = marks.get(&change.address) else {
                 continue;
@@ -99,11 +109,7 @@ impl Mask {
                         mask.groups.extend(t.before.iter().chain(&t.after).cloned());
                     }
                 }
-                for op in plan
-                    .operations
-                    .iter()
-                    .filter(|o| o.addresses.contains(&change.address))
-                {
+                for op in ops_of.get(&change.address).into_iter().flatten() {
                     mask.groups
                         .extend(op.before.iter().chain(&op.after).cloned());
                 }

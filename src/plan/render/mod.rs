@@ -15,3 +15,6 @@ pub use text::TextOptions;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+
+#[cfg(test)]
+mod tests;
