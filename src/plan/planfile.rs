@@ -143,9 +143,11 @@ impl PlanFile {
         }
     }
 
-    /// The file's bytes (pretty JSON, trailing newline).
+    /// The file's bytes: compact JSON (a plan of 100,000 calls is large enough that the
+    /// indentation would cost a third of it; `sgform show --json` is the readable form), with
+    /// a trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_else(|e| {
+        let mut bytes = serde_json::to_vec(self).unwrap_or_else(|e| {
             // IDs, strings, numbers and maps with string keys: serialisation cannot fail.
             unreachable!("plan file serialisation failed: {e}")
         });
@@ -155,8 +157,10 @@ impl PlanFile {
 
     /// Parses a plan file; `path` names it in errors.
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<PlanFile, Error> {
-        // Read the header first, so a newer or foreign file is reported as such and not as a
-        // parse error of some field it has changed.
+        // One full parse on the happy path (a large plan is tens of megabytes); only when it
+        // fails, or the header is wrong, does the header decide which error to give, so a
+        // newer or foreign file is reported as such and not as a parse error of some field
+        // it has changed.
         #[derive(Deserialize)]
         struct Header {
             format: Option<String>,
@@ -166,6 +170,13 @@ impl PlanFile {
             path: path.to_path_buf(),
             reason,
         };
+        let parsed = serde_json::from_slice::<PlanFile>(bytes);
+        if let Ok(file) = &parsed
+            && file.format == FORMAT
+            && file.version <= VERSION
+        {
+            return parsed.map_err(|e| corrupt(e.to_string()));
+        }
         let header: Header = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
         if header.format.as_deref() != Some(FORMAT) {
             return Err(Error::NotAPlanFile {
@@ -173,16 +184,13 @@ impl PlanFile {
             });
         }
         match header.version {
-            None => return Err(corrupt("it has no `version` field".to_owned())),
-            Some(v) if v > VERSION => {
-                return Err(Error::NewerVersion {
-                    path: path.to_path_buf(),
-                    found: v,
-                });
-            }
-            Some(_) => {}
+            None => Err(corrupt("it has no `version` field".to_owned())),
+            Some(v) if v > VERSION => Err(Error::NewerVersion {
+                path: path.to_path_buf(),
+                found: v,
+            }),
+            Some(_) => parsed.map_err(|e| corrupt(e.to_string())),
         }
-        serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))
     }
 }
 

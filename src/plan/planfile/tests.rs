@@ -41,8 +41,10 @@ fn plan_file_round_trips() {
     assert_eq!(PlanFile::from_bytes(path(), &bytes).unwrap(), f);
     assert!(bytes.ends_with(b"}\n"));
     let text = String::from_utf8(bytes).unwrap();
-    assert!(text.contains("\"format\": \"sgform-plan\""), "{text}");
-    assert!(text.contains("\"version\": 1"), "{text}");
+    assert!(
+        text.starts_with(r#"{"format":"sgform-plan","version":1,"#),
+        "{text}"
+    );
 }
 
 #[test]
@@ -90,8 +92,9 @@ fn corrupt_or_foreign_file_is_refused_naming_the_file() {
 
     let mut bytes = file().to_bytes();
     let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains(r#""serial":3"#), "{text}");
     bytes = text
-        .replace("\"serial\": 3", "\"serial\": \"three\"")
+        .replace(r#""serial":3"#, r#""serial":"three""#)
         .into_bytes();
     assert!(matches!(
         PlanFile::from_bytes(path(), &bytes),
@@ -197,4 +200,33 @@ fn remote_check_masks_sensitive_targets() {
     let err = check_remote(&f, &Inventory::default()).unwrap_err();
     assert!(!err.to_string().contains(ENI), "{err}");
     let _unused: Option<NetworkInterfaceFacts> = None;
+}
+
+#[test]
+fn newer_version_is_refused_even_when_it_parses() {
+    // A newer file whose fields all still parse must not be taken for a current one.
+    let mut f = file();
+    f.version = VERSION + 1;
+    let err = PlanFile::from_bytes(path(), &f.to_bytes()).unwrap_err();
+    assert!(matches!(err, Error::NewerVersion { .. }), "{err}");
+}
+
+#[test]
+fn show_renders_a_saved_plan_exactly_as_plan_did() {
+    use crate::plan::render::{TextOptions, json, text};
+    for plan in [
+        fixtures::sensitive_plan(),
+        fixtures::drift_plan(),
+        fixtures::removal_and_adoption_plan(),
+        fixtures::replace_plan(),
+    ] {
+        let f = PlanFile::new(plan.clone(), digest(), [], &State::empty());
+        let back = PlanFile::from_bytes(path(), &f.to_bytes()).unwrap().plan;
+        let options = TextOptions {
+            verbose: true,
+            color: false,
+        };
+        assert_eq!(text::render(&back, options), text::render(&plan, options));
+        assert_eq!(json::render_string(&back), json::render_string(&plan));
+    }
 }
