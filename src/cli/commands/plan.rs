@@ -223,3 +223,6 @@ pub(crate) fn exit_code(plan: &Plan, detailed: bool) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+#[cfg(test)]
+mod tests;
