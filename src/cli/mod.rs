@@ -30,6 +30,12 @@ pub enum Command {
     Validate(commands::validate::Args),
     /// Rewrite configuration files in the canonical style.
     Fmt(commands::fmt::Args),
+    /// Show what apply would change: refresh, check every rule, order the API calls.
+    Plan(commands::plan::Args),
+    /// Show a plan file saved by `sgform plan --out FILE`.
+    Show(commands::show::Args),
+    /// Print the planned API calls and their order as a Graphviz DOT graph.
+    Graph(commands::graph::Args),
     /// Sign and send one ECS API request and print the JSON response.
     Api(commands::api::Args),
     /// Run or generate worlds for the local ECS API emulator.
@@ -45,6 +51,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Fmt(args) => commands::fmt::run(args),
+        Command::Plan(args) => commands::plan::run(args),
+        Command::Show(args) => commands::show::run(args),
+        Command::Graph(args) => commands::graph::run(args),
         Command::Api(args) => commands::api::run(args),
         Command::Emulator(cmd) => commands::emulator::run(cmd),
     };
@@ -58,7 +67,6 @@ pub fn main() -> ExitCode {
 }
 
 /// A multi-threaded tokio runtime for commands that do I/O.
-#[allow(dead_code)] // used by the commands that do I/O as they land
 pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

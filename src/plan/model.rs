@@ -211,6 +211,21 @@ pub struct ResourceChange {
 }
 
 impl ResourceChange {
+    /// The targets this change joins, leaves or replaces (sorted).
+    pub fn touched_targets(&self) -> BTreeSet<&Target> {
+        self.join
+            .iter()
+            .chain(&self.leave)
+            .map(|p| &p.target)
+            .chain(&self.replace)
+            .collect()
+    }
+
+    /// Whether the attribute `attr` (its HCL name) holds a sensitive value.
+    pub fn is_sensitive(&self, attr: &str) -> bool {
+        self.sensitive.contains(attr)
+    }
+
     /// Whether anything changes (calls or state).
     pub fn is_noop(&self) -> bool {
         self.join.is_empty()
@@ -260,6 +275,14 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The change of one address (`resource_changes` is sorted by address).
+    pub fn change(&self, address: &Address) -> Option<&ResourceChange> {
+        self.resource_changes
+            .binary_search_by(|c| c.address.cmp(address))
+            .ok()
+            .map(|i| &self.resource_changes[i])
+    }
+
     /// The number of operations of each kind: (join, leave, replace).
     pub fn counts(&self) -> (usize, usize, usize) {
         let count = |a: Action| self.operations.iter().filter(|o| o.action == a).count();

@@ -3,4 +3,7 @@
 pub mod api;
 pub mod emulator;
 pub mod fmt;
+pub mod graph;
+pub mod plan;
+pub mod show;
 pub mod validate;

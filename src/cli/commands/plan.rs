@@ -1,0 +1,228 @@
+//! `sgform plan [DIR]`: load the configuration and the state, refresh what they name from the
+//! cloud, plan, and show the plan (text or `--json`) on stdout; `--out FILE` saves it for
+//! `apply` and `show`.
+//!
+//! Exit codes as Terraform's: 0 success, 1 error (any error diagnostic), 2 with
+//! `--detailed-exitcode` when the plan changes something. Diagnostics, the refresh cost and
+//! the time go to stderr.
+
+#![allow(clippy::print_stderr)] // the refresh-cost line is this command's progress report
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use super::validate::VarArgs;
+use crate::cli::printer;
+use crate::config::{self, Config};
+use crate::diag;
+use crate::ids::Address;
+use crate::plan::planfile::{ConfigDigest, PlanFile};
+use crate::plan::render::{self, TextOptions};
+// TEMPORARY (render branch): at merge, `temporary::plan` becomes `crate::plan::plan` and
+// `temporary::{refresh, RefreshOptions, RefreshReport}` the refresh's own.
+use crate::plan::temporary::{self as planner, RefreshOptions, RefreshReport};
+use crate::plan::{Limits, Plan, PlanOptions};
+use crate::state::{self, State};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The configuration directory (every `*.hcl` file in it, not recursive).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Save the plan to FILE for `sgform apply FILE` and `sgform show FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Print the plan as JSON (Terraform's plan JSON where it fits) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 2 when the plan changes something (0: no changes, 1: error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Plan only this address (repeatable); an address without key matches all its instances.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// No joins or leaves: only bring the state in line with the cloud.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Add the API calls in execution order, with their parameters and what each waits for.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+/// Where the inputs of a plan come from besides the configuration: for every command that
+/// plans (`plan`, `graph`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    /// Refresh calls in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallelism: u32,
+    /// The state file (default: `sgform.state.json` in the configuration directory).
+    #[arg(long = "state", value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Run against a local emulator seeded from this world file instead of the cloud.
+    #[arg(long, value_name = "FILE")]
+    pub sandbox: Option<PathBuf>,
+}
+
+impl SourceArgs {
+    fn state_path(&self, dir: &Path) -> PathBuf {
+        self.state
+            .clone()
+            .unwrap_or_else(|| dir.join(state::DEFAULT_FILE))
+    }
+}
+
+/// A plan and what it was made from.
+pub(crate) struct Planned {
+    pub config: Config,
+    pub state: State,
+    pub plan: Plan,
+}
+
+/// Load, refresh and plan. Diagnostics are printed here; `None` when any is an error (the
+/// command exits 1, and nothing is planned or saved).
+pub(crate) fn make_plan(
+    dir: &Path,
+    vars: &VarArgs,
+    source: &SourceArgs,
+    options: &PlanOptions,
+) -> anyhow::Result<Option<Planned>> {
+    let inputs = vars.inputs()?;
+    let (config, mut diags) = config::load(dir, &inputs)?;
+    if diag::has_errors(&diags) {
+        printer::diagnostics(&diags, config.sources());
+        return Ok(None);
+    }
+    let state = state::read(&source.state_path(dir))?;
+
+    let started = Instant::now();
+    let refresh = RefreshOptions {
+        parallelism: source.parallelism as usize,
+        sandbox: source.sandbox.clone(),
+    };
+    let (inventory, report) =
+        crate::cli::runtime()?.block_on(planner::refresh(&config, &state, &refresh))?;
+    refreshed(&report, started.elapsed());
+
+    let (declarations, expand_diags) = config.expand(&inventory.data);
+    diags.extend(expand_diags);
+    let limits = Limits::from_providers(config.providers());
+    let (plan, plan_diags) = planner::plan(&declarations, &state, &inventory, &limits, options);
+    diags.extend(plan_diags);
+    printer::diagnostics(&diags, config.sources());
+    if diag::has_errors(&diags) {
+        return Ok(None);
+    }
+    Ok(Some(Planned {
+        config,
+        state,
+        plan,
+    }))
+}
+
+/// The stderr line after the refresh: what it read, how many calls it made, how long it took.
+fn refreshed(report: &RefreshReport, elapsed: Duration) {
+    if let Some(world) = &report.sandbox {
+        eprintln!("using local sandbox (no cloud calls): {}", world.display());
+    }
+    let n = render::text::thousands;
+    eprintln!(
+        "Refreshed {} targets and {} groups with {} API calls in {:.2} s",
+        n(report.targets),
+        n(report.groups),
+        n(report.api_calls as usize),
+        elapsed.as_secs_f64()
+    );
+}
+
+/// The digest of the configuration's own `*.hcl` files (not variable files given elsewhere),
+/// by name relative to the configuration directory.
+pub(crate) fn config_digest(config: &Config) -> ConfigDigest {
+    let dir = config.dir();
+    let files: Vec<(String, &str)> = config
+        .sources()
+        .files()
+        .filter(|(_, f)| f.path.extension().is_some_and(|e| e == "hcl"))
+        .filter_map(|(_, f)| {
+            let parent = f.path.parent().unwrap_or(Path::new(""));
+            let in_dir = parent == dir || (parent.as_os_str().is_empty() && dir == Path::new("."));
+            let name = f.path.file_name()?.to_string_lossy().into_owned();
+            in_dir.then_some((name, f.text.as_str()))
+        })
+        .collect();
+    ConfigDigest::of(files.iter().map(|(p, t)| (p.as_str(), *t)))
+}
+
+/// The saved form of `planned`.
+pub(crate) fn plan_file(planned: &Planned) -> PlanFile {
+    let variables = planned
+        .config
+        .variables()
+        .values()
+        .map(|v| (v.name.as_str(), v.display_value(), v.sensitive));
+    PlanFile::new(
+        planned.plan.clone(),
+        config_digest(&planned.config),
+        variables,
+        &planned.state,
+    )
+}
+
+/// The plan as `plan` and `show` print it.
+pub(crate) fn rendered(plan: &Plan, json: bool, verbose: bool) -> String {
+    if json {
+        render::json::render_string(plan)
+    } else {
+        let color = printer::color() && std::io::stdout().is_terminal();
+        render::text::render(plan, TextOptions { verbose, color })
+    }
+}
+
+fn parse_targets(raw: &[String]) -> anyhow::Result<Vec<Address>> {
+    raw.iter()
+        .map(|t| Address::parse(t).with_context(|| format!("invalid `--target {t}`")))
+        .collect()
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let options = PlanOptions {
+        targets: parse_targets(&args.targets)?,
+        refresh_only: args.refresh_only,
+    };
+    let Some(planned) = make_plan(&args.dir, &args.vars, &args.source, &options)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    if let Some(out) = &args.out {
+        std::fs::write(out, plan_file(&planned).to_bytes())
+            .with_context(|| format!("failed to write plan file `{}`", out.display()))?;
+    }
+    printer::data(&rendered(&planned.plan, args.json, args.verbose))?;
+    if let Some(out) = args.out.as_ref().filter(|_| !args.json) {
+        printer::data(&format!(
+            "\nSaved the plan to `{}`. To apply exactly it, run: sgform apply {}\n",
+            out.display(),
+            out.display()
+        ))?;
+    }
+    Ok(exit_code(&planned.plan, args.detailed_exitcode))
+}
+
+/// 0, or 2 with `--detailed-exitcode` when the plan changes something.
+pub(crate) fn exit_code(plan: &Plan, detailed: bool) -> ExitCode {
+    if detailed && plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,80 @@
+use std::path::PathBuf;
+
+use super::*;
+use crate::config::{Inputs, VarSource};
+
+#[test]
+fn digest_covers_the_configuration_files_by_name_and_not_variable_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = dir.path().join("network");
+    std::fs::create_dir(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("main.hcl"),
+        "variable \"token\" {\n  sensitive = true\n}\n",
+    )
+    .unwrap();
+    let inputs = Inputs {
+        sources: vec![VarSource::File {
+            path: PathBuf::from("/elsewhere/secret.hcl"),
+            text: "token = \"hunter2\"\n".to_owned(),
+        }],
+        ..Inputs::default()
+    };
+    let (config, diags) = config::load(&config_dir, &inputs).unwrap();
+    assert!(!diag::has_errors(&diags), "{diags:?}");
+    let digest = config_digest(&config);
+    assert_eq!(
+        digest.files.keys().collect::<Vec<_>>(),
+        ["main.hcl"],
+        "{digest:?}"
+    );
+    // The same file digested from another working directory gives the same digest.
+    let again = ConfigDigest::of([("main.hcl", "variable \"token\" {\n  sensitive = true\n}\n")]);
+    assert_eq!(digest, again);
+}
+
+#[test]
+fn detailed_exit_code_is_two_only_for_changes() {
+    let empty = Plan::default();
+    assert_eq!(exit_code(&empty, true), ExitCode::SUCCESS);
+    let mut adopt = Plan::default();
+    adopt.adopt.push(crate::state::ManagedMembership {
+        address: Address::parse("membership.web").unwrap(),
+        provider: None,
+        region: crate::ids::RegionId::parse("cn-hangzhou").unwrap(),
+        security_group_id: crate::ids::SecurityGroupId::parse("sg-bp1base000000001").unwrap(),
+        target: crate::ids::Target::parse("i-bp1web0000000001").unwrap(),
+    });
+    assert_eq!(exit_code(&adopt, true), ExitCode::from(2));
+    assert_eq!(exit_code(&adopt, false), ExitCode::SUCCESS);
+}
+
+#[test]
+fn targets_are_parsed_as_addresses() {
+    let parsed = parse_targets(&["membership.web[\"k\"]".to_owned()]).unwrap();
+    assert_eq!(parsed[0].key.as_deref(), Some("k"));
+    let err = parse_targets(&["web".to_owned()]).unwrap_err();
+    assert!(format!("{err:#}").contains("--target web"), "{err:#}");
+}
+
+#[test]
+fn plan_file_leaves_sensitive_variables_out() {
+    let config_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config_dir.path().join("main.hcl"),
+        "variable \"token\" {\n  sensitive = true\n  default = \"hunter2\"\n}\nvariable \"env\" {\n  default = \"prod\"\n}\n",
+    )
+    .unwrap();
+    let (config, diags) = config::load(config_dir.path(), &Inputs::default()).unwrap();
+    assert!(!diag::has_errors(&diags), "{diags:?}");
+    let planned = Planned {
+        config,
+        state: State::empty(),
+        plan: Plan::default(),
+    };
+    let bytes = plan_file(&planned).to_bytes();
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(!text.contains("token"), "{text}");
+    assert!(text.contains(r#""env":"\"prod\"""#), "{text}");
+}

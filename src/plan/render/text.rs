@@ -1,0 +1,326 @@
+//! The text preview of a plan: what a reviewer reads before a security boundary changes.
+//!
+//! Deterministic (the same plan gives the same bytes), Terraform-like: the drift section
+//! ("Changed outside sgform") first, then a legend of only the symbols used, one block per
+//! address with its pairs and each touched target's groups before → after, optionally the API
+//! calls in order, and the summary line. Sensitive IDs print as `(sensitive value)` everywhere,
+//! the API calls included (see [`Mask`]).
+
+use std::fmt::Write as _;
+
+use similar::{Algorithm, ChangeTag};
+
+use super::mask::Mask;
+use crate::ids::{SecurityGroupId, Target};
+use crate::plan::model::{Action, Plan, ResourceChange, TargetChange};
+
+/// How to render.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Add the API calls in execution order, with their parameters and what each waits for.
+    pub verbose: bool,
+    /// ANSI colour for symbols and headings.
+    pub color: bool,
+}
+
+/// The last line when the plan changes nothing.
+pub const NO_CHANGES: &str = "No changes. Membership matches the configuration.";
+
+/// Renders the preview of `plan`.
+pub fn render(plan: &Plan, options: TextOptions) -> String {
+    let mask = Mask::of(plan);
+    let style = Style {
+        color: options.color,
+    };
+    let mut out = String::new();
+    if !plan.drift.is_empty() {
+        drift(&mut out, plan, &mask, style);
+    }
+    let changes: Vec<&ResourceChange> = plan
+        .resource_changes
+        .iter()
+        .filter(|c| !c.is_noop())
+        .collect();
+    if !changes.is_empty() {
+        legend(&mut out, &changes, style);
+        out.push_str("sgform will perform the following actions:\n\n");
+        for change in &changes {
+            block(&mut out, plan, change, &mask, style);
+        }
+    }
+    if options.verbose && !plan.operations.is_empty() {
+        calls(&mut out, plan, &mask, style);
+    }
+    out.push_str(&summary(plan));
+    out.push('\n');
+    out
+}
+
+/// The last line: `Plan: N to join, M to leave, K to replace.` or [`NO_CHANGES`].
+pub fn summary(plan: &Plan) -> String {
+    if !plan.has_changes() {
+        return NO_CHANGES.to_owned();
+    }
+    let (join, leave, replace) = plan.counts();
+    let mut line = format!(
+        "Plan: {} to join, {} to leave, {} to replace",
+        thousands(join),
+        thousands(leave),
+        thousands(replace)
+    );
+    if !plan.adopt.is_empty() {
+        let _ = write!(line, ", {} to adopt", thousands(plan.adopt.len()));
+    }
+    if !plan.forget.is_empty() {
+        let _ = write!(line, ", {} to forget", thousands(plan.forget.len()));
+    }
+    line.push('.');
+    line
+}
+
+/// `12345` as `12,345`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    fn symbol(self, symbol: char) -> String {
+        let code = match symbol {
+            '+' => "32",
+            '-' => "31",
+            '~' => "33",
+            _ => "36",
+        };
+        self.paint(code, &symbol.to_string())
+    }
+}
+
+/// The adoption symbol: recorded in the state, no API call.
+const ADOPT: char = '=';
+
+fn legend(out: &mut String, changes: &[&ResourceChange], style: Style) {
+    let (mut join, mut leave, mut replace, mut adopt) = (false, false, false, false);
+    for c in changes {
+        join |= c.join.iter().any(|p| !c.replace.contains(&p.target));
+        leave |= c.leave.iter().any(|p| !c.replace.contains(&p.target));
+        replace |= !c.replace.is_empty();
+        adopt |= !c.adopt.is_empty();
+    }
+    out.push_str("Membership changes are shown with these symbols:\n");
+    let rows = [
+        (join, Action::Join.symbol(), "join"),
+        (leave, Action::Leave.symbol(), "leave"),
+        (
+            replace,
+            Action::Replace.symbol(),
+            "replace (atomic set replacement)",
+        ),
+        (
+            adopt,
+            ADOPT,
+            "adopt (already a member: recorded in the state, no API call)",
+        ),
+    ];
+    for (present, symbol, text) in rows {
+        if present {
+            let _ = writeln!(out, "  {} {text}", style.symbol(symbol));
+        }
+    }
+    out.push('\n');
+}
+
+fn drift(out: &mut String, plan: &Plan, mask: &Mask, style: Style) {
+    let _ = writeln!(out, "{}\n", style.bold("Changed outside sgform"));
+    out.push_str(
+        "sgform found these memberships it manages gone from the cloud since the last apply:\n\n",
+    );
+    for d in &plan.drift {
+        let m = &d.membership;
+        let _ = writeln!(
+            out,
+            "  # {} has changed outside sgform: {} is no longer in {}",
+            m.address,
+            mask.target(&m.target),
+            mask.group(&m.security_group_id)
+        );
+        if d.planned_back {
+            out.push_str("    it is still declared, so this plan joins it again\n");
+        } else {
+            out.push_str("    it is no longer declared, so the state forgets it (no API call)\n");
+        }
+    }
+    out.push_str(
+        "\n─────────────────────────────────────────────────────────────────────────────\n\n",
+    );
+}
+
+fn header(change: &ResourceChange) -> String {
+    if change.removed_from_config {
+        return format!(
+            "{} is no longer in the configuration: its memberships will leave",
+            change.address
+        );
+    }
+    let mut verbs = Vec::new();
+    if change
+        .join
+        .iter()
+        .any(|p| !change.replace.contains(&p.target))
+    {
+        verbs.push("join");
+    }
+    if change
+        .leave
+        .iter()
+        .any(|p| !change.replace.contains(&p.target))
+    {
+        verbs.push("leave");
+    }
+    if !change.replace.is_empty() {
+        verbs.push("replace groups");
+    }
+    match verbs.as_slice() {
+        [] => format!(
+            "{} will be adopted into the state (already a member, no API call)",
+            change.address
+        ),
+        [one] => format!("{} will {one}", change.address),
+        [init @ .., last] => format!("{} will {} and {last}", change.address, init.join(", ")),
+    }
+}
+
+fn block(out: &mut String, plan: &Plan, change: &ResourceChange, mask: &Mask, style: Style) {
+    let _ = writeln!(out, "  {}", style.bold(&format!("# {}", header(change))));
+    for target in &change.replace {
+        let call = match target {
+            Target::Instance(_) => "ModifyInstanceAttribute",
+            Target::NetworkInterface(_) => "ModifyNetworkInterfaceAttribute",
+        };
+        let _ = writeln!(
+            out,
+            "    {} replace the groups of {} (one {call} call)",
+            style.symbol(Action::Replace.symbol()),
+            mask.target(target)
+        );
+    }
+    for p in change
+        .join
+        .iter()
+        .filter(|p| !change.replace.contains(&p.target))
+    {
+        let _ = writeln!(
+            out,
+            "    {} join  {} to {}",
+            style.symbol(Action::Join.symbol()),
+            mask.target(&p.target),
+            mask.group(&p.security_group_id)
+        );
+    }
+    for p in change
+        .leave
+        .iter()
+        .filter(|p| !change.replace.contains(&p.target))
+    {
+        let _ = writeln!(
+            out,
+            "    {} leave {} from {}",
+            style.symbol(Action::Leave.symbol()),
+            mask.target(&p.target),
+            mask.group(&p.security_group_id)
+        );
+    }
+    for p in &change.adopt {
+        let _ = writeln!(
+            out,
+            "    {} adopt {} in {} (already a member, no API call)",
+            style.symbol(ADOPT),
+            mask.target(&p.target),
+            mask.group(&p.security_group_id)
+        );
+    }
+    for target in change.touched_targets() {
+        if let Some(t) = plan.targets.get(target) {
+            groups(out, target, t, mask, style);
+        }
+    }
+    out.push('\n');
+}
+
+/// A target's groups before → after, line by line: unchanged with two spaces, `-` removed,
+/// `+` added, in the order the diff finds.
+fn groups(out: &mut String, target: &Target, t: &TargetChange, mask: &Mask, style: Style) {
+    let _ = writeln!(
+        out,
+        "\n      groups of {} ({} → {}):",
+        mask.target(target),
+        t.before.len(),
+        t.after.len()
+    );
+    let before: Vec<&SecurityGroupId> = t.before.iter().collect();
+    let after: Vec<&SecurityGroupId> = t.after.iter().collect();
+    for (tag, slice) in similar::utils::diff_slices(Algorithm::Myers, &before, &after) {
+        let mark = match tag {
+            ChangeTag::Equal => " ".to_owned(),
+            ChangeTag::Delete => style.symbol('-'),
+            ChangeTag::Insert => style.symbol('+'),
+        };
+        for g in slice {
+            let _ = writeln!(out, "        {mark} {}", mask.group(g));
+        }
+    }
+}
+
+fn calls(out: &mut String, plan: &Plan, mask: &Mask, style: Style) {
+    let _ = writeln!(out, "{}\n", style.bold("API calls, in execution order:"));
+    for (i, op) in plan.operations.iter().enumerate() {
+        let params: Vec<String> = op
+            .api_params()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", mask.param(v)))
+            .collect();
+        let _ = writeln!(out, "  [{i}] {} {}", op.api_action(), params.join(" "));
+        let waits = if op.depends_on.is_empty() {
+            "nothing".to_owned()
+        } else {
+            op.depends_on
+                .iter()
+                .map(|d| format!("[{}] ({})", d.on, d.reason.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(out, "      waits for: {waits}");
+        let addresses: Vec<String> = op.addresses.iter().map(ToString::to_string).collect();
+        if !addresses.is_empty() {
+            let _ = writeln!(out, "      for: {}", addresses.join(", "));
+        }
+    }
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests;
