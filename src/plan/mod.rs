@@ -6,6 +6,7 @@
 
 pub mod inventory;
 pub mod model;
+pub mod refresh;
 
 pub use inventory::{
     GroupFacts, GroupType, InstanceFacts, Inventory, NetworkInterfaceFacts, ProviderAlias,

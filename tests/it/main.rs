@@ -14,4 +14,5 @@ mod emulator_sdk;
 mod emulator_wire;
 mod fmt_cases;
 mod quickstart;
+mod refresh;
 mod tidy;
