@@ -15,4 +15,5 @@ mod emulator_wire;
 mod fmt_cases;
 mod quickstart;
 mod refresh;
+mod sandbox;
 mod tidy;

@@ -3,4 +3,5 @@
 pub mod api;
 pub mod emulator;
 pub mod fmt;
+pub mod sandbox;
 pub mod validate;
