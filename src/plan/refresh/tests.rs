@@ -10,8 +10,10 @@ fn group(json: serde_json::Value) -> SecurityGroup {
 
 #[test]
 fn capacity_is_ecs_count_plus_available_amount() {
-    let g = group(serde_json::json!({"SecurityGroupId": "sg-bp1fg655nh68xyz9i4w1",
-        "SecurityGroupType": "enterprise", "RuleCount": 4, "EcsCount": 7, "AvailableInstanceAmount": 3}));
+    let g = group(
+        serde_json::json!({"SecurityGroupId": "sg-bp1fg655nh68xyz9i4w1",
+        "SecurityGroupType": "enterprise", "RuleCount": 4, "EcsCount": 7, "AvailableInstanceAmount": 3}),
+    );
     let f = group_facts(&Some("sh".to_owned()), &region(), &g);
     assert_eq!(
         (f.group_type, f.member_count, f.capacity, f.rule_count),
@@ -84,10 +86,17 @@ fn data_ids_go_in_batches_of_100_and_malformed_ones_are_reported() {
     let mut ids: Vec<String> = (0..150).map(|n| format!("i-bp1abcdef{n:04}")).collect();
     ids.push("not-an-id".to_owned());
     let batches = id_batches(&request(Some(ids)), InstanceId::parse, &mut diags);
-    let sizes: Vec<usize> = batches.iter().map(|b| b.as_ref().map_or(0, Vec::len)).collect();
+    let sizes: Vec<usize> = batches
+        .iter()
+        .map(|b| b.as_ref().map_or(0, Vec::len))
+        .collect();
     assert_eq!(sizes, [100, 50]);
     assert_eq!(diags.len(), 1);
-    assert!(diags[0].summary.contains("not-an-id"), "{}", diags[0].summary);
+    assert!(
+        diags[0].summary.contains("not-an-id"),
+        "{}",
+        diags[0].summary
+    );
     assert!(
         id_batches(&request(Some(Vec::new())), InstanceId::parse, &mut diags).is_empty(),
         "an empty ids list matches nothing without a call"
