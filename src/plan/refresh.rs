@@ -22,6 +22,10 @@
 //! The budget this keeps, per provider: ⌈instances/100⌉ + ⌈ENIs/100⌉ + ⌈groups/100⌉ calls
 //! plus the data-source and group-member pages, never one call per target.
 //!
+//! 5. **Only when a named target was not found** and other providers exist (with another region
+//!    or endpoint): the missing targets are looked up there too, batched the same way, so the
+//!    planner can tell "declared under the wrong provider" (a region mismatch) from "not found".
+//!
 //! A target or group that is not found is simply absent from the inventory (the planner reports
 //! it). Facts record the provider they were read through, which is how the planner tells a
 //! region mismatch from a missing target. The timing in [`RefreshStats`] is measured here, so
@@ -163,6 +167,11 @@ pub async fn refresh(
 
     // 2-4. Per provider, what the declarations and the state name.
     let mut wanted = Wanted::collect(&declarations, state, clients, &mut diagnostics);
+    let named: BTreeMap<ProviderAlias, (BTreeSet<InstanceId>, BTreeSet<NetworkInterfaceId>)> =
+        wanted
+            .iter()
+            .map(|(a, w)| (a.clone(), (w.instances.clone(), w.enis.clone())))
+            .collect();
     let mut tasks = JoinSet::new();
     for (alias, client) in clients.iter() {
         let want = wanted.remove(alias).unwrap_or_default();
@@ -223,6 +232,8 @@ pub async fn refresh(
                 .extend(members);
         }
     }
+
+    calls += look_elsewhere(clients, &named, &mut inventory, &permits).await?;
 
     let retries = clients
         .iter()
@@ -764,6 +775,77 @@ async fn refresh_provider(
         group_members,
         pages,
     })
+}
+
+/// Looks the targets a provider did not find up through the other providers (those with
+/// another region or endpoint), so the planner can report "declared under the wrong provider"
+/// rather than "not found". Costs calls only when something is missing: per other provider,
+/// ⌈missing instances/100⌉ + ⌈missing ENIs/100⌉. Returns the pages used.
+async fn look_elsewhere(
+    clients: &Clients,
+    named: &BTreeMap<ProviderAlias, (BTreeSet<InstanceId>, BTreeSet<NetworkInterfaceId>)>,
+    inventory: &mut Inventory,
+    permits: &Arc<Semaphore>,
+) -> Result<u64, Error> {
+    let place = |c: &Client| (c.endpoint().to_owned(), c.region().clone());
+    let mut instance_jobs = Vec::new();
+    let mut eni_jobs = Vec::new();
+    for (alias, (instances, enis)) in named {
+        let Some(home) = clients.get(alias).map(place) else {
+            continue;
+        };
+        let lost_instances: Vec<InstanceId> = instances
+            .iter()
+            .filter(|id| !inventory.instances.contains_key(*id))
+            .cloned()
+            .collect();
+        let lost_enis: Vec<NetworkInterfaceId> = enis
+            .iter()
+            .filter(|id| !inventory.network_interfaces.contains_key(*id))
+            .cloned()
+            .collect();
+        if lost_instances.is_empty() && lost_enis.is_empty() {
+            continue;
+        }
+        let mut asked = BTreeSet::from([home]);
+        for (other, client) in clients.iter() {
+            // One question per place: two aliases on one region and endpoint answer alike.
+            if other == alias || !asked.insert(place(client)) {
+                continue;
+            }
+            for c in lost_instances.chunks(MAX_IDS_PER_CALL) {
+                let request = DescribeInstances {
+                    instance_ids: Some(c.to_vec()),
+                    ..Default::default()
+                };
+                instance_jobs.push((other.clone(), client.clone(), request));
+            }
+            for c in lost_enis.chunks(MAX_IDS_PER_CALL) {
+                let request = DescribeNetworkInterfaces {
+                    network_interface_ids: c.to_vec(),
+                    ..Default::default()
+                };
+                eni_jobs.push((other.clone(), client.clone(), request));
+            }
+        }
+    }
+    let instance_from: Vec<ProviderAlias> = instance_jobs.iter().map(|j| j.0.clone()).collect();
+    let eni_from: Vec<ProviderAlias> = eni_jobs.iter().map(|j| j.0.clone()).collect();
+    let (instances, enis) = tokio::try_join!(
+        fetch_all(permits, instance_jobs),
+        fetch_all(permits, eni_jobs)
+    )?;
+    for (alias, items) in instance_from.iter().zip(&instances.items) {
+        if let Some(region) = clients.get(alias).map(|c| c.region().clone()) {
+            add_instances(inventory, alias, &region, items.iter());
+        }
+    }
+    for (alias, items) in eni_from.iter().zip(&enis.items) {
+        if let Some(region) = clients.get(alias).map(|c| c.region().clone()) {
+            add_enis(inventory, alias, &region, items.iter());
+        }
+    }
+    Ok(instances.pages + enis.pages)
 }
 
 // ---------------------------------------------------------------------------------------------

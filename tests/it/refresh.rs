@@ -398,3 +398,108 @@ async fn targets_not_found_are_absent_and_the_quickstart_refreshes() {
     assert_eq!(refreshed.stats.calls, stats["total"].as_u64().unwrap());
     assert!(refreshed.declarations.len() >= 3);
 }
+
+#[tokio::test]
+async fn a_target_declared_under_the_wrong_provider_is_found_through_the_right_one() {
+    let world = generate(&GenerateOptions {
+        instances: 20,
+        enis: 0,
+        groups: 6,
+        vpcs: None,
+        regions: 2,
+        seed: 11,
+    })
+    .unwrap();
+    let file = world.to_file();
+    let in_region = |r: &str| {
+        file.instances
+            .iter()
+            .filter(|i| i.region == r)
+            .map(|i| i.id.clone())
+            .collect::<Vec<_>>()
+    };
+    let (hz, sh) = (in_region("cn-hangzhou"), in_region("cn-shanghai"));
+    let group_in = |r: &str| {
+        file.security_groups
+            .iter()
+            .find(|g| g.region == r)
+            .unwrap()
+            .id
+            .clone()
+    };
+    let hcl = format!(
+        r#"
+provider "alicloud" {{
+  region = "cn-hangzhou"
+}}
+provider "alicloud" {{
+  alias  = "sh"
+  region = "cn-shanghai"
+}}
+membership "right" {{
+  security_group_id = "{hz_group}"
+  instance_id       = "{hz0}"
+}}
+membership "wrong" {{
+  security_group_id = "{hz_group}"
+  instance_id       = "{sh0}"
+}}
+membership "sh" {{
+  provider          = alicloud.sh
+  security_group_id = "{sh_group}"
+  instance_id       = "{sh1}"
+}}
+"#,
+        hz_group = group_in("cn-hangzhou"),
+        sh_group = group_in("cn-shanghai"),
+        hz0 = hz[0],
+        sh0 = sh[0],
+        sh1 = sh[1],
+    );
+    let config = config(&hcl);
+    let emu = Emu::start(world, Options::default()).await;
+    let key = (GENERATED_KEY_ID, GENERATED_KEY_SECRET);
+    let mut clients = Clients::new();
+    clients.insert(None, client(&emu.base, "cn-hangzhou", key));
+    clients.insert(Some("sh".to_owned()), client(&emu.base, "cn-shanghai", key));
+    let refreshed = refresh::refresh(&clients, &config, &State::empty(), 10)
+        .await
+        .unwrap();
+    let stats = emu.stats().await;
+    emu.stop().await;
+
+    let wrong = &refreshed.inventory.instances[&sgform::ids::InstanceId::parse(&sh[0]).unwrap()];
+    assert_eq!(wrong.provider.as_deref(), Some("sh"));
+    assert_eq!(wrong.region.as_str(), "cn-shanghai");
+    let right = &refreshed.inventory.instances[&sgform::ids::InstanceId::parse(&hz[0]).unwrap()];
+    assert_eq!(right.provider, None);
+    // Per provider one instance batch and one group batch, plus one lookup of the lost target
+    // through the other provider.
+    assert_eq!(count(&stats, "DescribeInstances"), 3, "{stats:#}");
+    assert_eq!(count(&stats, "DescribeSecurityGroups"), 2, "{stats:#}");
+    assert_eq!(refreshed.stats.calls, 5);
+}
+
+#[tokio::test]
+async fn a_name_regex_that_does_not_compile_is_a_diagnostic() {
+    let config = config(
+        r#"
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+data "instances" "bad" {
+  name_regex = "web-("
+}
+"#,
+    );
+    let (refreshed, stats) = refresh_world(generated(5, 0, 2), &config).await;
+    assert_eq!(stats["total"].as_u64(), Some(0), "nothing is listed for it");
+    let d = &refreshed.diagnostics;
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert!(d[0].is_error());
+    assert!(d[0].summary.contains("name_regex"), "{}", d[0].summary);
+    assert!(
+        refreshed.inventory.data.results[&(config::DataKind::Instances, "bad".to_owned())]
+            .is_empty()
+    );
+}
