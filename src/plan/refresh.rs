@@ -51,6 +51,9 @@ use crate::diag::Diagnostic;
 use crate::ids::{InstanceId, NetworkInterfaceId, RegionId, SecurityGroupId, Target};
 use crate::state::State;
 
+/// Tag pairs one Describe call can filter by (`Tag.1` … `Tag.20`).
+const MAX_TAG_FILTERS: usize = 20;
+
 /// `--parallelism` when not given: requests in flight at once, across all providers.
 pub const DEFAULT_PARALLELISM: usize = 10;
 
@@ -166,7 +169,7 @@ pub async fn refresh(
     diagnostics.extend(expand_diags);
 
     // 2-4. Per provider, what the declarations and the state name.
-    let mut wanted = Wanted::collect(&declarations, state, clients, &mut diagnostics);
+    let mut wanted = wanted(&declarations, state, clients, &mut diagnostics);
     let named: BTreeMap<ProviderAlias, (BTreeSet<InstanceId>, BTreeSet<NetworkInterfaceId>)> =
         wanted
             .iter()
@@ -316,6 +319,24 @@ async fn read_data_sources(
                 }
             },
         };
+        if request.tags.len() > MAX_TAG_FILTERS {
+            diagnostics.push(data_diag(
+                request,
+                format!(
+                    "`tags` of `{}` has {} entries; the API filters by at most {MAX_TAG_FILTERS}",
+                    request.address,
+                    request.tags.len()
+                ),
+                "DescribeInstances and DescribeNetworkInterfaces take `Tag.1` to `Tag.20`"
+                    .to_owned(),
+            ));
+            jobs.push(DataJob {
+                request: request.clone(),
+                regex: None,
+                calls: Vec::new(),
+            });
+            continue;
+        }
         let tags: Vec<(String, String)> = request
             .tags
             .iter()
@@ -527,47 +548,46 @@ impl Want {
     }
 }
 
-struct Wanted;
-
-impl Wanted {
-    fn collect(
-        declarations: &[Declaration],
-        state: &State,
-        clients: &Clients,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> BTreeMap<ProviderAlias, Want> {
-        let mut wanted: BTreeMap<ProviderAlias, Want> = BTreeMap::new();
-        for decl in declarations {
-            let want = wanted.entry(decl.common().provider.clone()).or_default();
-            match decl {
-                Declaration::Membership(m) => {
-                    want.target(&m.target);
-                    want.groups.insert(m.security_group_id.clone());
-                }
-                Declaration::MembershipSet(m) => {
-                    want.target(&m.target);
-                    want.groups.extend(m.security_group_ids.iter().cloned());
-                }
-                Declaration::GroupMembers(m) => {
-                    want.groups.insert(m.security_group_id.clone());
-                    want.member_groups.insert(m.security_group_id.clone());
-                    want.instances.extend(m.instance_ids.iter().cloned());
-                    want.enis.extend(m.network_interface_ids.iter().cloned());
-                }
+/// What each provider must read: the targets and groups of its declarations and state entries.
+/// State entries under a provider without a client are reported and skipped.
+fn wanted(
+    declarations: &[Declaration],
+    state: &State,
+    clients: &Clients,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<ProviderAlias, Want> {
+    let mut wanted: BTreeMap<ProviderAlias, Want> = BTreeMap::new();
+    for decl in declarations {
+        let want = wanted.entry(decl.common().provider.clone()).or_default();
+        match decl {
+            Declaration::Membership(m) => {
+                want.target(&m.target);
+                want.groups.insert(m.security_group_id.clone());
+            }
+            Declaration::MembershipSet(m) => {
+                want.target(&m.target);
+                want.groups.extend(m.security_group_ids.iter().cloned());
+            }
+            Declaration::GroupMembers(m) => {
+                want.groups.insert(m.security_group_id.clone());
+                want.member_groups.insert(m.security_group_id.clone());
+                want.instances.extend(m.instance_ids.iter().cloned());
+                want.enis.extend(m.network_interface_ids.iter().cloned());
             }
         }
-        let mut orphans: BTreeSet<ProviderAlias> = BTreeSet::new();
-        for m in &state.memberships {
-            if clients.get(&m.provider).is_none() {
-                orphans.insert(m.provider.clone());
-                continue;
-            }
-            let want = wanted.entry(m.provider.clone()).or_default();
-            want.target(&m.target);
-            want.groups.insert(m.security_group_id.clone());
+    }
+    let mut orphans: BTreeSet<ProviderAlias> = BTreeSet::new();
+    for m in &state.memberships {
+        if clients.get(&m.provider).is_none() {
+            orphans.insert(m.provider.clone());
+            continue;
         }
-        for alias in orphans {
-            diagnostics.push(
+        let want = wanted.entry(m.provider.clone()).or_default();
+        want.target(&m.target);
+        want.groups.insert(m.security_group_id.clone());
+    }
+    for alias in orphans {
+        diagnostics.push(
                 Diagnostic::warning(format!(
                     "the state records memberships under provider {}, which the configuration no longer declares",
                     provider_name(&alias)
@@ -575,9 +595,8 @@ impl Wanted {
                 .with_note("their targets and groups were not read")
                 .with_hint("declare the provider again, or remove those memberships from the state"),
             );
-        }
-        wanted
     }
+    wanted
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,24 +4,16 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use sgform::cloud::{Client, ClientConfig, Credentials, Secret};
 use sgform::config::{self, Config, Inputs};
 use sgform::emulator::generate::{GENERATED_KEY_ID, GENERATED_KEY_SECRET};
 use sgform::emulator::{GenerateOptions, Options, World, WorldFile, generate};
-use sgform::ids::{RegionId, SecurityGroupId};
-use sgform::plan::refresh::{self, Clients, Refreshed};
+use sgform::ids::SecurityGroupId;
+use sgform::plan::refresh::{self, Clients};
 use sgform::plan::{GroupType, Inventory};
 use sgform::state::State;
 
 use crate::support::emu_env::Emu;
-
-fn client(base: &str, region: &str, key: (&str, &str)) -> Client {
-    let credentials = Credentials::new(key.0, Secret::new(key.1));
-    let mut c = ClientConfig::new(base, RegionId::parse(region).unwrap(), credentials);
-    // The budget is what is asserted, not the pacing.
-    c.rate_limit = None;
-    Client::new(c).unwrap()
-}
+use crate::support::refresh_env::{client, refresh_world};
 
 #[track_caller]
 fn config(hcl: &str) -> Config {
@@ -43,27 +35,6 @@ fn hcl_list<'a>(ids: impl IntoIterator<Item = &'a str>) -> String {
 
 fn ceil100(n: usize) -> u64 {
     n.div_ceil(100) as u64
-}
-
-/// Refreshes `config` against a fresh emulator on `world` (default provider only) and returns
-/// the result with the emulator's stats.
-async fn refresh_world(world: World, config: &Config) -> (Refreshed, serde_json::Value) {
-    let emu = Emu::start(world, Options::default()).await;
-    let mut clients = Clients::new();
-    clients.insert(
-        None,
-        client(
-            &emu.base,
-            "cn-hangzhou",
-            (GENERATED_KEY_ID, GENERATED_KEY_SECRET),
-        ),
-    );
-    let refreshed = refresh::refresh(&clients, config, &State::empty(), 10)
-        .await
-        .unwrap();
-    let stats = emu.stats().await;
-    emu.stop().await;
-    (refreshed, stats)
 }
 
 fn generated(instances: usize, enis: usize, groups: usize) -> World {
@@ -133,7 +104,7 @@ async fn refresh_keeps_the_call_budget_on_a_generated_world() {
     let groups = involved_groups(&file, &[file.security_groups[0].id.as_str()]);
     assert!(groups.len() > 100, "the world should need two group calls");
 
-    let (refreshed, stats) = refresh_world(world, &config).await;
+    let (refreshed, stats) = refresh_world(world, &config, &State::empty()).await;
 
     // ⌈250/100⌉ + ⌈150/100⌉ + ⌈groups/100⌉, counted by the emulator.
     assert_eq!(count(&stats, "DescribeInstances"), 3, "{stats:#}");
@@ -218,7 +189,7 @@ membership "web" {{
     assert!(!web.is_empty() && !member_instances.is_empty() && !member_enis.is_empty());
     let groups = involved_groups(&file, &[file.security_groups[0].id.as_str(), &member_group]);
 
-    let (refreshed, stats) = refresh_world(world, &config).await;
+    let (refreshed, stats) = refresh_world(world, &config, &State::empty()).await;
 
     let pages = |n: usize| ceil100(n).max(1);
     // Instances already read by the data source or the member listing are not described again.
@@ -492,7 +463,7 @@ data "instances" "bad" {
 }
 "#,
     );
-    let (refreshed, stats) = refresh_world(generated(5, 0, 2), &config).await;
+    let (refreshed, stats) = refresh_world(generated(5, 0, 2), &config, &State::empty()).await;
     assert_eq!(stats["total"].as_u64(), Some(0), "nothing is listed for it");
     let d = &refreshed.diagnostics;
     assert_eq!(d.len(), 1, "{d:#?}");
@@ -502,4 +473,22 @@ data "instances" "bad" {
         refreshed.inventory.data.results[&(config::DataKind::Instances, "bad".to_owned())]
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn more_tag_filters_than_the_api_takes_is_a_diagnostic() {
+    let tags: Vec<String> = (0..21).map(|n| format!("k{n} = \"v\"")).collect();
+    let config = config(&format!(
+        "provider \"alicloud\" {{\n  region = \"cn-hangzhou\"\n}}\ndata \"network_interfaces\" \"many\" {{\n  tags = {{ {} }}\n}}\n",
+        tags.join(", ")
+    ));
+    let (refreshed, stats) = refresh_world(generated(5, 3, 2), &config, &State::empty()).await;
+    assert_eq!(stats["total"].as_u64(), Some(0));
+    assert_eq!(
+        refreshed.diagnostics.len(),
+        1,
+        "{:#?}",
+        refreshed.diagnostics
+    );
+    assert!(refreshed.diagnostics[0].summary.contains("at most 20"));
 }

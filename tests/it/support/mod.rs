@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 pub mod cloud_server;
 pub mod emu_env;
 pub mod emu_sign;
+pub mod refresh_env;
 
 /// The real `sgform` binary in a hermetic environment: nothing is inherited (no credentials,
 /// no `SGFORM_LOG`, no `HOME`) except `NO_COLOR=1`, so output is plain and runs repeat. Tests add
