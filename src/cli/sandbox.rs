@@ -148,8 +148,13 @@ pub fn sandbox_world(
             path.display()
         );
     }
+    // `sgform plan` in the configuration directory shows `world.json`, not `./world.json`.
+    let shown = match (config.dir().to_str(), &first.sandbox) {
+        (Some("" | "."), Some(given)) => given.display().to_string(),
+        _ => path.display().to_string(),
+    };
     Ok(Some(SandboxWorld {
-        shown: path.display().to_string(),
+        shown,
         path: path.clone(),
     }))
 }

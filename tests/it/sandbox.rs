@@ -103,3 +103,18 @@ async fn the_quickstart_refreshes_through_the_sandbox_and_keeps_its_world() {
         original
     );
 }
+
+#[test]
+fn sandbox_reset_in_the_configuration_directory_names_the_world_as_written() {
+    let dir = quickstart();
+    let out = sgform()
+        .args(["sandbox", "reset"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "sandbox reset: created `./.sgform/sandbox-world.json` from `world.json`\n"
+    );
+}

@@ -162,3 +162,34 @@ fn the_sandbox_comes_from_the_flag_or_from_every_provider() {
     let err = sandbox_world(&mixed, None).unwrap_err().to_string();
     assert!(err.contains("`alicloud.sh` has no `sandbox`"), "{err}");
 }
+
+#[test]
+fn the_world_is_shown_relative_to_where_the_command_was_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.hcl"),
+        "provider \"alicloud\" {\n  sandbox = \"world.json\"\n}\n",
+    )
+    .unwrap();
+    let (config, _) = crate::config::load(dir.path(), &Inputs::default()).unwrap();
+    let world = sandbox_world(&config, None).unwrap().unwrap();
+    assert_eq!(world.path, dir.path().join("world.json"));
+    assert_eq!(
+        world.shown,
+        dir.path().join("world.json").display().to_string()
+    );
+    let (config, _) = crate::config::load(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/quickstart")
+            .as_path(),
+        &Inputs::default(),
+    )
+    .unwrap();
+    assert!(
+        sandbox_world(&config, None)
+            .unwrap()
+            .unwrap()
+            .shown
+            .ends_with("examples/quickstart/world.json")
+    );
+}
