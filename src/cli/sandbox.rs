@@ -85,7 +85,18 @@ pub async fn connect(config: &Config, sandbox_flag: Option<&Path>) -> anyhow::Re
             })
         }
         None => {
+            let explicit = config.providers().iter().any(|p| !is_implicit(p));
             for provider in config.providers() {
+                // The default provider the loader adds beside aliased ones may have nowhere to
+                // go (no region anywhere); it only matters if a declaration uses it, and then
+                // refresh reports that there is no client for it.
+                if explicit && is_implicit(provider) {
+                    match cloud_client(provider) {
+                        Ok(client) => clients.insert(None, client),
+                        Err(e) => tracing::debug!("implicit default provider left out: {e}"),
+                    }
+                    continue;
+                }
                 let client = cloud_client(provider).with_context(|| {
                     format!(
                         "failed to set up provider {}",
@@ -102,6 +113,11 @@ pub async fn connect(config: &Config, sandbox_flag: Option<&Path>) -> anyhow::Re
     }
 }
 
+/// The default provider the loader adds when the configuration declares none without `alias`.
+fn is_implicit(provider: &Provider) -> bool {
+    provider.alias.is_none() && provider.span.is_none()
+}
+
 fn provider_name(alias: Option<&str>) -> String {
     match alias {
         None => "`alicloud`".to_owned(),
@@ -111,8 +127,9 @@ fn provider_name(alias: Option<&str>) -> String {
 
 /// Which sandbox world `config` runs on: `--sandbox` (relative to the working directory) wins;
 /// else the providers' `sandbox` (relative to the configuration directory), which must all
-/// name the same world, and then every provider must name it: a configuration runs against
-/// the sandbox or against the cloud, never half and half. `None`: the real cloud.
+/// name the same world, and then every provider must name it (the default provider the loader
+/// adds beside aliased ones follows them): a configuration runs against the sandbox or against
+/// the cloud, never half and half. `None`: the real cloud.
 pub fn sandbox_world(
     config: &Config,
     sandbox_flag: Option<&Path>,
@@ -140,7 +157,12 @@ pub fn sandbox_world(
             other_path.display()
         );
     }
-    if let Some(cloud) = config.providers().iter().find(|p| p.sandbox.is_none()) {
+    // The implicit default provider follows the others onto the sandbox.
+    if let Some(cloud) = config
+        .providers()
+        .iter()
+        .find(|p| p.sandbox.is_none() && !is_implicit(p))
+    {
         anyhow::bail!(
             "provider {} has no `sandbox` while {} runs on `{}`; a configuration runs against the sandbox or the cloud, not both (add `sandbox` to every provider, or pass `--sandbox FILE`)",
             provider_name(cloud.alias.as_deref()),

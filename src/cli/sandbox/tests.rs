@@ -193,3 +193,24 @@ fn the_world_is_shown_relative_to_where_the_command_was_run() {
             .ends_with("examples/quickstart/world.json")
     );
 }
+
+#[test]
+fn the_implicit_default_provider_follows_aliased_ones_onto_the_sandbox() {
+    let (config, _) = crate::config::load_sources(
+        vec![(
+            PathBuf::from("main.hcl"),
+            "provider \"alicloud\" {\n  alias   = \"sh\"\n  region  = \"cn-shanghai\"\n  sandbox = \"world.json\"\n}\n"
+                .to_owned(),
+        )],
+        &Inputs::default(),
+    );
+    assert_eq!(
+        config.providers().len(),
+        2,
+        "the loader adds a default provider"
+    );
+    assert_eq!(
+        sandbox_world(&config, None).unwrap().unwrap().shown,
+        "world.json"
+    );
+}
