@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 pub mod commands;
 pub mod env;
 pub mod printer;
+pub mod sandbox;
 
 /// Manage Alibaba Cloud ECS security-group membership the way Terraform manages infrastructure.
 #[derive(Debug, Parser)]
@@ -41,6 +42,9 @@ pub enum Command {
     /// Run or generate worlds for the local ECS API emulator.
     #[command(subcommand)]
     Emulator(commands::emulator::Command),
+    /// Manage the embedded local sandbox (`sandbox reset`).
+    #[command(subcommand)]
+    Sandbox(commands::sandbox::Command),
 }
 
 /// Entry point of the binary.
@@ -56,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => commands::graph::run(args),
         Command::Api(args) => commands::api::run(args),
         Command::Emulator(cmd) => commands::emulator::run(cmd),
+        Command::Sandbox(cmd) => commands::sandbox::run(cmd),
     };
     match result {
         Ok(code) => code,

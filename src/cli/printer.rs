@@ -41,6 +41,11 @@ pub fn data(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Prints one line of progress or status on stderr (never data: that goes to [`data`]).
+pub fn status(line: &str) {
+    eprintln!("{line}");
+}
+
 /// Prints an error and its causes, one per line, the way cargo does.
 pub fn error_chain(err: &anyhow::Error) {
     let head = if color() {

@@ -199,6 +199,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<World, EmulatorError> {
             security_group_ids: set,
             locked_for_security: rng.random_bool(0.01),
             supports_enterprise_groups: supports,
+            instance_type: None,
             being_created: status == "Pending" && rng.random_bool(0.5),
             name: format!("{role}-{env}-{n:04}"),
             tags: BTreeMap::from([

@@ -996,9 +996,9 @@ impl World {
             "InstanceName": inst.name,
             "RegionId": inst.region,
             "ZoneId": format!("{}-a", inst.region),
-            "Status": inst.status,
+            "Status": inst.answered_status(),
             "InstanceNetworkType": inst.network_type.as_str(),
-            "InstanceType": "ecs.g7.large",
+            "InstanceType": inst.instance_type(),
             "CreationTime": "2024-01-01T00:00Z",
             "SecurityGroupIds": { "SecurityGroupId": inst.security_group_ids },
             "VpcAttributes": {
@@ -1046,7 +1046,7 @@ impl World {
             .into_iter()
             .filter(visible)
             .filter(|i| vpc.is_none_or(|v| i.vpc_id.as_deref() == Some(v)))
-            .filter(|i| status.is_none_or(|s| i.status == s))
+            .filter(|i| status.is_none_or(|s| i.answered_status() == s))
             .filter(|i| group.is_none_or(|g| i.security_group_ids.iter().any(|x| x == g)))
             .filter(|i| network.is_none_or(|n| i.network_type.as_str() == n))
             .filter(|i| name.is_none_or(|n| i.name == n))
@@ -1081,7 +1081,7 @@ impl World {
             "NetworkInterfaceId": eni.id,
             "NetworkInterfaceName": "",
             "Type": eni.eni_type,
-            "Status": eni.status,
+            "Status": eni.answered_status(),
             "InstanceId": eni.instance_id.clone().unwrap_or_default(),
             "VpcId": eni.vpc_id.clone().unwrap_or_default(),
             "VSwitchId": "",
@@ -1127,7 +1127,7 @@ impl World {
             .filter(|e| instance.is_none_or(|i| e.instance_id.as_deref() == Some(i)))
             .filter(|e| vpc.is_none_or(|v| e.vpc_id.as_deref() == Some(v)))
             .filter(|e| eni_type.is_none_or(|t| e.eni_type == t))
-            .filter(|e| status.is_none_or(|s| e.status == s))
+            .filter(|e| status.is_none_or(|s| e.answered_status() == s))
             // As documented: this filter matches secondary interfaces only.
             .filter(|e| {
                 group.is_none_or(|g| {

@@ -180,8 +180,16 @@ pub struct Instance {
     pub security_group_ids: Vec<String>,
     #[serde(default)]
     pub locked_for_security: bool,
+    /// Whether enterprise security groups may be joined (the rules read this, not the type).
     #[serde(default = "default_true")]
     pub supports_enterprise_groups: bool,
+    /// What DescribeInstances answers as `InstanceType`. Absent: `ecs.g7.large` when
+    /// `supports_enterprise_groups` is true, `ecs.t1.small` when it is false (see
+    /// [`Instance::instance_type`]), so a client can tell the two apart as on the real cloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    /// Still being created: DescribeInstances answers `Status: "Pending"` whatever `status`
+    /// says, and mutations fail with `Forbidden.InstanceIsBeingCreated`.
     #[serde(default)]
     pub being_created: bool,
     #[serde(default)]
@@ -190,6 +198,32 @@ pub struct Instance {
     pub tags: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transition: Option<Transition>,
+}
+
+/// The instance type answered for an instance that supports enterprise groups, when the world
+/// does not name one.
+pub const DEFAULT_INSTANCE_TYPE: &str = "ecs.g7.large";
+/// The instance type answered for an instance that does not support enterprise groups.
+pub const DEFAULT_INSTANCE_TYPE_NO_ENTERPRISE: &str = "ecs.t1.small";
+
+impl Instance {
+    /// The `InstanceType` DescribeInstances answers.
+    pub fn instance_type(&self) -> &str {
+        match &self.instance_type {
+            Some(t) => t,
+            None if self.supports_enterprise_groups => DEFAULT_INSTANCE_TYPE,
+            None => DEFAULT_INSTANCE_TYPE_NO_ENTERPRISE,
+        }
+    }
+
+    /// The `Status` DescribeInstances answers: `Pending` while being created.
+    pub fn answered_status(&self) -> &str {
+        if self.being_created {
+            "Pending"
+        } else {
+            &self.status
+        }
+    }
 }
 
 fn default_instance_status() -> String {
@@ -218,10 +252,23 @@ pub struct NetworkInterface {
     pub security_group_ids: Vec<String>,
     #[serde(default)]
     pub service_managed: bool,
+    /// Still being created: DescribeNetworkInterfaces answers `Status: "Creating"` whatever
+    /// `status` says, and mutations fail with `InvalidStatus.EniOrInstanceIsBeingCreated`.
     #[serde(default)]
     pub being_created: bool,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+impl NetworkInterface {
+    /// The `Status` DescribeNetworkInterfaces answers: `Creating` while being created.
+    pub fn answered_status(&self) -> &str {
+        if self.being_created {
+            "Creating"
+        } else {
+            &self.status
+        }
+    }
 }
 
 fn default_eni_type() -> String {

@@ -7,9 +7,8 @@
 pub mod inventory;
 pub mod model;
 pub mod planfile;
+pub mod refresh;
 pub mod render;
-/// TEMPORARY (render branch): stand-ins for `plan::plan` and `plan::refresh` until they merge.
-pub mod temporary;
 
 pub use inventory::{
     GroupFacts, GroupType, InstanceFacts, Inventory, NetworkInterfaceFacts, ProviderAlias,

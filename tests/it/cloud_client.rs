@@ -553,6 +553,10 @@ async fn no_secret_in_debug_output_errors_or_logs() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests in this binary hit the client's log callsites on other threads with no
+    // subscriber, and tracing caches that "nobody listens" per callsite; recompute it now that
+    // this thread's subscriber is in place, or its logs may go missing (a flaky failure).
+    tracing::callsite::rebuild_interest_cache();
 
     let mut config = config(&server.endpoint);
     config.credentials =

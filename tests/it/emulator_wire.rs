@@ -386,6 +386,99 @@ fn ids(list: &Value, field: &str) -> Vec<String> {
 }
 
 #[tokio::test]
+async fn describe_answers_being_created_and_instance_type_as_the_cloud_does() {
+    let emu = Emu::start(wire_world(), Options::default()).await;
+    let c = emu.client();
+    let a = c
+        .call(
+            "DescribeInstances",
+            &[
+                ("RegionId", HZ),
+                (
+                    "InstanceIds",
+                    r#"["i-bp1creating0001","i-bp1noent0000001","i-bp1web000000001"]"#,
+                ),
+            ],
+        )
+        .await;
+    let mut facts: Vec<(String, String, String)> = a.ok()["Instances"]["Instance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["InstanceId"].as_str().unwrap().to_owned(),
+                i["Status"].as_str().unwrap().to_owned(),
+                i["InstanceType"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    facts.sort();
+    let creating = facts.iter().find(|f| f.0 == "i-bp1creating0001").unwrap();
+    assert_eq!(
+        (creating.1.as_str(), creating.2.as_str()),
+        ("Pending", "ecs.g7.large")
+    );
+    let noent = facts.iter().find(|f| f.0 == "i-bp1noent0000001").unwrap();
+    assert_eq!(
+        noent.2, "ecs.t1.small",
+        "no enterprise support: a small type"
+    );
+    let a = c
+        .call(
+            "DescribeNetworkInterfaces",
+            &[
+                ("RegionId", HZ),
+                ("NetworkInterfaceId.1", "eni-bp1creating001"),
+            ],
+        )
+        .await;
+    let set = &a.ok()["NetworkInterfaceSets"]["NetworkInterfaceSet"][0];
+    assert_eq!(set["Status"], "Creating");
+    // The `Status` filter matches what is answered.
+    let a = c
+        .call(
+            "DescribeNetworkInterfaces",
+            &[("RegionId", HZ), ("Status", "Creating")],
+        )
+        .await;
+    assert_eq!(
+        ids(
+            &a.ok()["NetworkInterfaceSets"]["NetworkInterfaceSet"],
+            "NetworkInterfaceId"
+        ),
+        ["eni-bp1creating001"]
+    );
+    emu.stop().await;
+}
+
+#[test]
+fn an_explicit_instance_type_is_answered_and_kept() {
+    let mut file: sgform::emulator::WorldFile =
+        serde_json::from_str(&std::fs::read_to_string(wire_world_path()).unwrap()).unwrap();
+    file.instances[0].instance_type = Some("ecs.c8i.xlarge".to_owned());
+    let mut world = sgform::emulator::World::from_file(file).unwrap();
+    let id = world.to_file().instances[0].id.clone();
+    let ids_param = format!("[\"{id}\"]");
+    let req = sgform::emulator::Request::new(
+        sgform::emulator::Action::DescribeInstances,
+        [("RegionId", HZ), ("InstanceIds", ids_param.as_str())],
+    );
+    let body = world.apply("1111111111111111", &req).unwrap();
+    assert_eq!(
+        body["Instances"]["Instance"][0]["InstanceType"],
+        "ecs.c8i.xlarge"
+    );
+    assert!(
+        world
+            .to_json()
+            .contains("\"instance_type\": \"ecs.c8i.xlarge\"")
+    );
+    // Absent stays absent in the file format, so old worlds round-trip unchanged.
+    assert_eq!(world.to_json().matches("instance_type").count(), 1);
+}
+
+#[tokio::test]
 async fn describe_instances_pages_and_filters() {
     let emu = Emu::start(wire_world(), Options::default()).await;
     let c = emu.client();

@@ -15,4 +15,6 @@ mod emulator_wire;
 mod fmt_cases;
 mod plan_props;
 mod quickstart;
+mod refresh;
+mod sandbox;
 mod tidy;

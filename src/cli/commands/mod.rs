@@ -5,5 +5,6 @@ pub mod emulator;
 pub mod fmt;
 pub mod graph;
 pub mod plan;
+pub mod sandbox;
 pub mod show;
 pub mod validate;

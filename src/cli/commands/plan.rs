@@ -6,25 +6,21 @@
 //! `--detailed-exitcode` when the plan changes something. Diagnostics, the refresh cost and
 //! the time go to stderr.
 
-#![allow(clippy::print_stderr)] // the refresh-cost line is this command's progress report
-
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
 use super::validate::VarArgs;
 use crate::cli::printer;
+use crate::cli::sandbox;
 use crate::config::{self, Config};
 use crate::diag;
 use crate::ids::Address;
 use crate::plan::planfile::{ConfigDigest, PlanFile};
+use crate::plan::refresh::{self, RefreshStats};
 use crate::plan::render::{self, TextOptions};
-// TEMPORARY (render branch): at merge, `temporary::plan` becomes `crate::plan::plan` and
-// `temporary::{refresh, RefreshOptions, RefreshReport}` the refresh's own.
-use crate::plan::temporary::{self as planner, RefreshOptions, RefreshReport};
 use crate::plan::{Limits, Plan, PlanOptions};
 use crate::state::{self, State};
 
@@ -103,19 +99,24 @@ pub(crate) fn make_plan(
     }
     let state = state::read(&source.state_path(dir))?;
 
-    let started = Instant::now();
-    let refresh = RefreshOptions {
-        parallelism: source.parallelism as usize,
-        sandbox: source.sandbox.clone(),
-    };
-    let (inventory, report) =
-        crate::cli::runtime()?.block_on(planner::refresh(&config, &state, &refresh))?;
-    refreshed(&report, started.elapsed());
-
-    let (declarations, expand_diags) = config.expand(&inventory.data);
-    diags.extend(expand_diags);
+    let refreshed = crate::cli::runtime()?.block_on(async {
+        let connection = sandbox::connect(&config, source.sandbox.as_deref()).await?;
+        let result = refresh::refresh(
+            &connection.clients,
+            &config,
+            &state,
+            source.parallelism as usize,
+        )
+        .await;
+        connection.shutdown().await?;
+        anyhow::Ok(result?)
+    })?;
+    report(&refreshed.stats);
+    let declarations = refreshed.declarations;
+    diags.extend(refreshed.diagnostics);
+    let inventory = refreshed.inventory;
     let limits = Limits::from_providers(config.providers());
-    let (plan, plan_diags) = planner::plan(&declarations, &state, &inventory, &limits, options);
+    let (plan, plan_diags) = crate::plan::plan(&declarations, &state, &inventory, &limits, options);
     diags.extend(plan_diags);
     printer::diagnostics(&diags, config.sources());
     if diag::has_errors(&diags) {
@@ -129,18 +130,20 @@ pub(crate) fn make_plan(
 }
 
 /// The stderr line after the refresh: what it read, how many calls it made, how long it took.
-fn refreshed(report: &RefreshReport, elapsed: Duration) {
-    if let Some(world) = &report.sandbox {
-        eprintln!("using local sandbox (no cloud calls): {}", world.display());
-    }
+fn report(stats: &RefreshStats) {
     let n = render::text::thousands;
-    eprintln!(
-        "Refreshed {} targets and {} groups with {} API calls in {:.2} s",
-        n(report.targets),
-        n(report.groups),
-        n(report.api_calls as usize),
-        elapsed.as_secs_f64()
-    );
+    let retries = match stats.retries {
+        0 => String::new(),
+        1 => " (1 retry)".to_owned(),
+        r => format!(" ({} retries)", n(r as usize)),
+    };
+    printer::status(&format!(
+        "Refreshed {} targets and {} groups with {} API calls{retries} in {:.2} s",
+        n(stats.targets),
+        n(stats.groups),
+        n(stats.calls as usize),
+        stats.elapsed.as_secs_f64()
+    ));
 }
 
 /// The digest of the configuration's own `*.hcl` files (not variable files given elsewhere),

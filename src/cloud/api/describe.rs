@@ -63,6 +63,13 @@ fn parse_page<R: DeserializeOwned, T>(
     })
 }
 
+fn tag_params(params: &mut Vec<(String, String)>, tags: &[(String, String)]) {
+    for (n, (key, value)) in tags.iter().enumerate() {
+        params.push((format!("Tag.{}.Key", n + 1), key.clone()));
+        params.push((format!("Tag.{}.Value", n + 1), value.clone()));
+    }
+}
+
 fn paging_params(params: &mut Vec<(String, String)>, next_token: &Option<String>, max: u32) {
     params.push(("MaxResults".to_owned(), max.to_string()));
     if let Some(token) = next_token {
@@ -91,6 +98,9 @@ pub struct Instance {
     /// `vpc` or `classic`.
     #[serde(rename = "InstanceNetworkType", default)]
     pub instance_network_type: String,
+    /// e.g. `ecs.g7.large`; decides whether enterprise security groups are supported.
+    #[serde(rename = "InstanceType", default)]
+    pub instance_type: String,
     #[serde(rename = "SecurityGroupIds", default, deserialize_with = "list")]
     pub security_group_ids: Vec<SecurityGroupId>,
     #[serde(rename = "VpcAttributes", default)]
@@ -150,6 +160,10 @@ pub struct DescribeInstances {
     pub instance_ids: Option<Vec<InstanceId>>,
     pub security_group_id: Option<SecurityGroupId>,
     pub vpc_id: Option<VpcId>,
+    /// `Status`: `Running`, `Stopped`, …
+    pub status: Option<String>,
+    /// `Tag.N.Key` / `Tag.N.Value` (at most 20); every pair must match.
+    pub tags: Vec<(String, String)>,
     pub next_token: Option<String>,
     pub max_results: Option<u32>,
 }
@@ -177,6 +191,10 @@ impl Action for DescribeInstances {
         if let Some(vpc) = &self.vpc_id {
             p.push(("VpcId".to_owned(), vpc.to_string()));
         }
+        if let Some(status) = &self.status {
+            p.push(("Status".to_owned(), status.clone()));
+        }
+        tag_params(&mut p, &self.tags);
         paging_params(
             &mut p,
             &self.next_token,
@@ -255,6 +273,10 @@ pub struct DescribeNetworkInterfaces {
     /// Matches secondary ENIs only (the API's rule).
     pub security_group_id: Option<SecurityGroupId>,
     pub vpc_id: Option<VpcId>,
+    /// `Status`: `Available`, `InUse`, …
+    pub status: Option<String>,
+    /// `Tag.N.Key` / `Tag.N.Value` (at most 20); every pair must match.
+    pub tags: Vec<(String, String)>,
     pub next_token: Option<String>,
     pub max_results: Option<u32>,
 }
@@ -285,6 +307,10 @@ impl Action for DescribeNetworkInterfaces {
         if let Some(vpc) = &self.vpc_id {
             p.push(("VpcId".to_owned(), vpc.to_string()));
         }
+        if let Some(status) = &self.status {
+            p.push(("Status".to_owned(), status.clone()));
+        }
+        tag_params(&mut p, &self.tags);
         paging_params(
             &mut p,
             &self.next_token,
@@ -326,6 +352,12 @@ pub struct SecurityGroup {
     pub service_managed: bool,
     #[serde(rename = "RuleCount", default)]
     pub rule_count: Option<u64>,
+    /// Members now (instances plus non-primary ENIs); only with `IsQueryEcsCount=true`.
+    #[serde(rename = "EcsCount", default)]
+    pub ecs_count: Option<u64>,
+    /// Members it can still take; only with `IsQueryEcsCount=true`.
+    #[serde(rename = "AvailableInstanceAmount", default)]
+    pub available_instance_amount: Option<u64>,
     #[serde(rename = "Tags", default, deserialize_with = "list")]
     pub tags: Vec<Tag>,
 }
@@ -336,6 +368,8 @@ pub struct DescribeSecurityGroups {
     /// `SecurityGroupIds` as a JSON array, at most 100.
     pub security_group_ids: Option<Vec<SecurityGroupId>>,
     pub vpc_id: Option<VpcId>,
+    /// `IsQueryEcsCount=true`: answer `EcsCount` and `AvailableInstanceAmount` too.
+    pub is_query_ecs_count: bool,
     pub next_token: Option<String>,
     pub max_results: Option<u32>,
 }
@@ -359,6 +393,9 @@ impl Action for DescribeSecurityGroups {
         }
         if let Some(vpc) = &self.vpc_id {
             p.push(("VpcId".to_owned(), vpc.to_string()));
+        }
+        if self.is_query_ecs_count {
+            p.push(("IsQueryEcsCount".to_owned(), "true".to_owned()));
         }
         paging_params(
             &mut p,
@@ -433,14 +470,23 @@ const MAX_PAGES: usize = 10_000;
 impl Client {
     /// Every item of a paged listing, following `NextToken` until it is absent or empty.
     pub async fn collect_pages<A: Paged>(&self, first: A) -> Result<Vec<A::Item>, Error> {
+        Ok(self.collect_pages_counted(first).await?.0)
+    }
+
+    /// [`Client::collect_pages`], also saying how many pages (requests, not counting retries)
+    /// it took, for callers that report their API budget.
+    pub async fn collect_pages_counted<A: Paged>(
+        &self,
+        first: A,
+    ) -> Result<(Vec<A::Item>, usize), Error> {
         let mut items = Vec::new();
         let mut seen = BTreeSet::new();
         let mut request = first;
-        for _ in 0..MAX_PAGES {
+        for pages in 1..=MAX_PAGES {
             let page = self.send(&request).await?;
             items.extend(page.items);
             match page.next_token {
-                None => return Ok(items),
+                None => return Ok((items, pages)),
                 Some(token) => {
                     if !seen.insert(token.clone()) {
                         return Err(Error::Paging {

@@ -155,3 +155,46 @@ fn batches_over_100_ids_are_refused() {
         Err(Error::InvalidRequest { .. })
     ));
 }
+
+#[test]
+fn filters_and_ecs_counts_use_the_api_spelling() {
+    let d = DescribeInstances {
+        status: Some("Running".to_owned()),
+        tags: vec![("role".to_owned(), "web".to_owned())],
+        ..Default::default()
+    };
+    let p = d.params();
+    assert!(p.contains(&("Status".to_owned(), "Running".to_owned())));
+    assert!(p.contains(&("Tag.1.Key".to_owned(), "role".to_owned())));
+    assert!(p.contains(&("Tag.1.Value".to_owned(), "web".to_owned())));
+    let g = DescribeSecurityGroups {
+        is_query_ecs_count: true,
+        ..Default::default()
+    };
+    assert!(
+        g.params()
+            .contains(&("IsQueryEcsCount".to_owned(), "true".to_owned()))
+    );
+    assert!(
+        !DescribeSecurityGroups::default()
+            .params()
+            .iter()
+            .any(|(k, _)| k == "IsQueryEcsCount")
+    );
+}
+
+#[test]
+fn security_groups_read_ecs_count_and_instances_their_type() {
+    let body = serde_json::json!({"RequestId": "X", "SecurityGroups": {"SecurityGroup": [
+        {"SecurityGroupId": "sg-bp1fg655nh68xyz9i4w1", "SecurityGroupType": "enterprise",
+         "RuleCount": 3, "EcsCount": 7, "AvailableInstanceAmount": 93}
+    ]}});
+    let page = DescribeSecurityGroups::output(&response("DescribeSecurityGroups", body)).unwrap();
+    assert_eq!(page.items[0].ecs_count, Some(7));
+    assert_eq!(page.items[0].available_instance_amount, Some(93));
+    let body = serde_json::json!({"RequestId": "X", "Instances": {"Instance": [
+        {"InstanceId": "i-bp1gtjxuuvwj17zr8s5f", "InstanceType": "ecs.g7.large"}
+    ]}});
+    let page = DescribeInstances::output(&response("DescribeInstances", body)).unwrap();
+    assert_eq!(page.items[0].instance_type, "ecs.g7.large");
+}

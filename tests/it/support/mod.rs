@@ -6,6 +6,7 @@ pub mod cloud_server;
 pub mod emu_env;
 pub mod emu_sign;
 pub mod oracle;
+pub mod refresh_env;
 
 /// The real `sgform` binary in a hermetic environment: nothing is inherited (no credentials,
 /// no `SGFORM_LOG`, no `HOME`) except `NO_COLOR=1`, so output is plain and runs repeat. Tests add

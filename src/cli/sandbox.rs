@@ -1,0 +1,423 @@
+//! The clients a command talks to the cloud with: one per provider, for real Alibaba Cloud
+//! (credential, region and endpoint chains of `cloud::credentials`) or for the embedded sandbox.
+//!
+//! The sandbox is the emulator in-process: `provider "alicloud" { sandbox = "world.json" }`
+//! (relative to the configuration directory) or `--sandbox FILE` (relative to the working
+//! directory) serves a world on `127.0.0.1:0` and points the providers at it, with the world's
+//! first account's first access key, through the same `cloud::Client`, signer and HTTP path as
+//! the real cloud. The checked-in world is never written: the first use copies it to
+//! `.sgform/sandbox-world.json` beside the configuration (with a `.gitignore` of `*`), and the
+//! emulator runs on that copy and persists every change to it, so plan → apply → plan converges
+//! across runs. [`reset`] (`sgform sandbox reset`) starts over from the checked-in world.
+//!
+//! A command that uses the sandbox says so in exactly one line on stderr:
+//! `using local sandbox (no cloud calls): <world as given>`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::cli::{env, printer};
+use crate::cloud::credentials::{self, ProviderSettings};
+use crate::cloud::{Client, ClientConfig, Credentials, Secret};
+use crate::config::{Config, Provider};
+use crate::emulator::{self, EmulatorError, Options, World};
+use crate::ids::RegionId;
+use crate::plan::refresh::Clients;
+
+/// The directory beside the configuration that holds sgform's local files.
+pub const LOCAL_DIR: &str = ".sgform";
+/// The sandbox's working copy of the world, inside [`LOCAL_DIR`].
+pub const COPY_FILE: &str = "sandbox-world.json";
+/// Which checked-in world the copy came from (its canonical path), inside [`LOCAL_DIR`].
+const SOURCE_FILE: &str = "sandbox-source";
+
+/// The region a sandbox provider without `region` uses when the world has no resources.
+const FALLBACK_REGION: &str = "cn-hangzhou";
+
+/// Where the sandbox world comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxWorld {
+    /// The checked-in world, as a path that can be opened.
+    pub path: PathBuf,
+    /// The same path as the user gave it (for the one stderr line).
+    pub shown: String,
+}
+
+/// The clients of every provider, and the sandbox when they point at one. Keep it alive while
+/// the clients are in use; dropping it stops the sandbox.
+#[derive(Debug)]
+pub struct Connection {
+    pub clients: Clients,
+    pub sandbox: Option<Sandbox>,
+}
+
+impl Connection {
+    /// Stops the sandbox, if any, after the requests in flight (every change is already on disk).
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        match self.sandbox {
+            Some(s) => s.shutdown().await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Builds one client per provider of `config`: against the sandbox when `--sandbox` is given
+/// (`sandbox_flag`) or the providers name one, else against Alibaba Cloud. Must run inside the
+/// tokio runtime that will use the clients (the sandbox is served on it).
+pub async fn connect(config: &Config, sandbox_flag: Option<&Path>) -> anyhow::Result<Connection> {
+    let mut clients = Clients::new();
+    match sandbox_world(config, sandbox_flag)? {
+        Some(world) => {
+            let sandbox = Sandbox::start(config.dir(), &world).await?;
+            printer::status(&format!(
+                "using local sandbox (no cloud calls): {}",
+                world.shown
+            ));
+            for provider in config.providers() {
+                clients.insert(provider.alias.clone(), sandbox.client(provider)?);
+            }
+            Ok(Connection {
+                clients,
+                sandbox: Some(sandbox),
+            })
+        }
+        None => {
+            let explicit = config.providers().iter().any(|p| !is_implicit(p));
+            for provider in config.providers() {
+                // The default provider the loader adds beside aliased ones may have nowhere to
+                // go (no region anywhere); it only matters if a declaration uses it, and then
+                // refresh reports that there is no client for it.
+                if explicit && is_implicit(provider) {
+                    match cloud_client(provider) {
+                        Ok(client) => clients.insert(None, client),
+                        Err(e) => tracing::debug!("implicit default provider left out: {e}"),
+                    }
+                    continue;
+                }
+                let client = cloud_client(provider).with_context(|| {
+                    format!(
+                        "failed to set up provider {}",
+                        provider_name(provider.alias.as_deref())
+                    )
+                })?;
+                clients.insert(provider.alias.clone(), client);
+            }
+            Ok(Connection {
+                clients,
+                sandbox: None,
+            })
+        }
+    }
+}
+
+/// The default provider the loader adds when the configuration declares none without `alias`.
+fn is_implicit(provider: &Provider) -> bool {
+    provider.alias.is_none() && provider.span.is_none()
+}
+
+fn provider_name(alias: Option<&str>) -> String {
+    match alias {
+        None => "`alicloud`".to_owned(),
+        Some(a) => format!("`alicloud.{a}`"),
+    }
+}
+
+/// Which sandbox world `config` runs on: `--sandbox` (relative to the working directory) wins;
+/// else the providers' `sandbox` (relative to the configuration directory), which must all
+/// name the same world, and then every provider must name it (the default provider the loader
+/// adds beside aliased ones follows them): a configuration runs against the sandbox or against
+/// the cloud, never half and half. `None`: the real cloud.
+pub fn sandbox_world(
+    config: &Config,
+    sandbox_flag: Option<&Path>,
+) -> anyhow::Result<Option<SandboxWorld>> {
+    if let Some(flag) = sandbox_flag {
+        return Ok(Some(SandboxWorld {
+            path: flag.to_path_buf(),
+            shown: flag.display().to_string(),
+        }));
+    }
+    let named: Vec<(&Provider, PathBuf)> = config
+        .providers()
+        .iter()
+        .filter_map(|p| Some((p, config.dir().join(p.sandbox.as_ref()?))))
+        .collect();
+    let Some((first, path)) = named.first() else {
+        return Ok(None);
+    };
+    if let Some((other, other_path)) = named.iter().find(|(_, p)| p != path) {
+        anyhow::bail!(
+            "providers {} and {} name different sandbox worlds (`{}`, `{}`); one configuration runs on one sandbox",
+            provider_name(first.alias.as_deref()),
+            provider_name(other.alias.as_deref()),
+            path.display(),
+            other_path.display()
+        );
+    }
+    // The implicit default provider follows the others onto the sandbox.
+    if let Some(cloud) = config
+        .providers()
+        .iter()
+        .find(|p| p.sandbox.is_none() && !is_implicit(p))
+    {
+        anyhow::bail!(
+            "provider {} has no `sandbox` while {} runs on `{}`; a configuration runs against the sandbox or the cloud, not both (add `sandbox` to every provider, or pass `--sandbox FILE`)",
+            provider_name(cloud.alias.as_deref()),
+            provider_name(first.alias.as_deref()),
+            path.display()
+        );
+    }
+    // `sgform plan` in the configuration directory shows `world.json`, not `./world.json`.
+    let shown = match (config.dir().to_str(), &first.sandbox) {
+        (Some("" | "."), Some(given)) => given.display().to_string(),
+        _ => path.display().to_string(),
+    };
+    Ok(Some(SandboxWorld {
+        shown,
+        path: path.clone(),
+    }))
+}
+
+/// A client for real Alibaba Cloud: the provider's `region`, `profile` and `endpoint`, then the
+/// environment and `~/.aliyun/config.json`, exactly as `sgform api` resolves them
+/// (`cloud::credentials::resolve`).
+pub fn cloud_client(provider: &Provider) -> Result<Client, crate::cloud::Error> {
+    let settings = ProviderSettings {
+        region: provider.region.as_ref().map(ToString::to_string),
+        profile: provider.profile.clone(),
+        endpoint: provider.endpoint.clone(),
+        ..ProviderSettings::default()
+    };
+    let lookup = |name: &str| env::get(name);
+    let home = env::non_empty(env::HOME).map(PathBuf::from);
+    let resolved = credentials::resolve(&settings, None, &lookup, home.as_deref())?;
+    tracing::debug!(
+        region = %resolved.region,
+        endpoint = %resolved.endpoint,
+        credentials = %resolved.credentials.source,
+        "provider client"
+    );
+    let mut config = ClientConfig::new(resolved.endpoint, resolved.region, resolved.credentials);
+    tune(&mut config, provider);
+    Client::new(config)
+}
+
+/// What a provider block says about pacing.
+fn tune(config: &mut ClientConfig, provider: &Provider) {
+    if let Some(rate) = provider.rate_limit {
+        config.rate_limit = Some(f64::from(rate.max(1)));
+    }
+}
+
+/// The copy the sandbox of the configuration in `config_dir` runs on.
+pub fn copy_path(config_dir: &Path) -> PathBuf {
+    config_dir.join(LOCAL_DIR).join(COPY_FILE)
+}
+
+/// What [`reset`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reset {
+    /// The fresh copy.
+    pub copy: PathBuf,
+    /// Whether an earlier copy (with whatever changed in it) was replaced.
+    pub replaced: bool,
+}
+
+/// Starts the sandbox of the configuration in `config_dir` over: the copy becomes the
+/// checked-in world again. The checked-in world is only read.
+pub fn reset(config_dir: &Path, world: &SandboxWorld) -> anyhow::Result<Reset> {
+    let copy = copy_path(config_dir);
+    let replaced = copy.exists();
+    make_copy(config_dir, world)?;
+    Ok(Reset { copy, replaced })
+}
+
+/// Validates the checked-in world and copies it to [`copy_path`], creating `.sgform/` with its
+/// `.gitignore`; records where the copy came from.
+fn make_copy(config_dir: &Path, world: &SandboxWorld) -> anyhow::Result<()> {
+    // Refuse a broken world before anything is written, naming the checked-in file.
+    World::load(&world.path)?;
+    let dir = config_dir.join(LOCAL_DIR);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create directory `{}`", dir.display()))?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(&ignore, "*\n")
+            .with_context(|| format!("failed to write `{}`", ignore.display()))?;
+    }
+    let copy = copy_path(config_dir);
+    // Write beside and rename, so a crash never leaves half a world for the next run.
+    let tmp = dir.join(format!(".{COPY_FILE}.tmp-{}", std::process::id()));
+    std::fs::copy(&world.path, &tmp).with_context(|| {
+        format!(
+            "failed to copy `{}` to `{}`",
+            world.path.display(),
+            tmp.display()
+        )
+    })?;
+    std::fs::rename(&tmp, &copy)
+        .with_context(|| format!("failed to write `{}`", copy.display()))?;
+    let source = dir.join(SOURCE_FILE);
+    std::fs::write(&source, format!("{}\n", source_key(&world.path)))
+        .with_context(|| format!("failed to write `{}`", source.display()))?;
+    Ok(())
+}
+
+/// The world's identity for the source record: its canonical path when it has one.
+fn source_key(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The embedded emulator serving the sandbox copy. Dropping it stops the server (requests in
+/// flight finish; every change was persisted when it was answered).
+#[derive(Debug)]
+pub struct Sandbox {
+    endpoint: String,
+    copy: PathBuf,
+    access_key_id: String,
+    access_key_secret: Secret,
+    security_token: Option<Secret>,
+    region: RegionId,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), EmulatorError>>>,
+}
+
+impl Sandbox {
+    /// Copies the world on first use (see the module docs), then serves the copy on
+    /// `127.0.0.1:0` on the current tokio runtime.
+    pub async fn start(config_dir: &Path, world: &SandboxWorld) -> anyhow::Result<Sandbox> {
+        let copy = copy_path(config_dir);
+        if copy.exists() {
+            let recorded = std::fs::read_to_string(config_dir.join(LOCAL_DIR).join(SOURCE_FILE))
+                .ok()
+                .map(|s| s.trim().to_owned());
+            let wanted = source_key(&world.path);
+            if let Some(recorded) = recorded
+                && recorded != wanted
+            {
+                anyhow::bail!(
+                    "the sandbox copy `{}` was made from `{recorded}`, not `{}`; run `sgform sandbox reset {}` to start over from `{}`",
+                    copy.display(),
+                    world.shown,
+                    config_dir.display(),
+                    world.shown
+                );
+            }
+        } else {
+            make_copy(config_dir, world)?;
+        }
+        let loaded = World::load(&copy).with_context(|| {
+            format!(
+                "the sandbox copy is unusable; `sgform sandbox reset {}` starts over from `{}`",
+                config_dir.display(),
+                world.shown
+            )
+        })?;
+        let file = loaded.to_file();
+        let key = file
+            .accounts
+            .iter()
+            .find_map(|a| a.access_keys.first())
+            .with_context(|| {
+                format!(
+                    "the sandbox world `{}` has no access key; add one under `accounts[0].access_keys`",
+                    world.shown
+                )
+            })?;
+        let region = file
+            .vpcs
+            .iter()
+            .map(|v| v.region.as_str())
+            .chain(file.instances.iter().map(|i| i.region.as_str()))
+            .chain(file.security_groups.iter().map(|g| g.region.as_str()))
+            .find_map(|r| RegionId::parse(r).ok())
+            .unwrap_or_else(|| {
+                RegionId::parse(FALLBACK_REGION).expect("the fallback region is a valid region id")
+            });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("failed to bind the sandbox to 127.0.0.1")?;
+        let addr = listener
+            .local_addr()
+            .context("failed to read the sandbox's address")?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let options = Options {
+            persist: Some(copy.clone()),
+            ..Options::default()
+        };
+        let task = tokio::spawn(emulator::serve(listener, loaded, options, async {
+            let _ = stopped.await;
+        }));
+        Ok(Sandbox {
+            endpoint: format!("http://{addr}"),
+            copy,
+            access_key_id: key.id.clone(),
+            access_key_secret: Secret::new(key.secret.clone()),
+            security_token: key.security_token.clone().map(Secret::new),
+            region,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The copy it serves and persists to.
+    pub fn copy(&self) -> &Path {
+        &self.copy
+    }
+
+    /// The world's first access key.
+    pub fn credentials(&self) -> Credentials {
+        let c = Credentials::new(self.access_key_id.clone(), self.access_key_secret.clone());
+        match &self.security_token {
+            Some(token) => c.with_security_token(token.clone()),
+            None => c,
+        }
+    }
+
+    /// A client for `provider` against the sandbox: its region (or the world's first), the
+    /// world's key, its rate limit.
+    pub fn client(&self, provider: &Provider) -> anyhow::Result<Client> {
+        let region = provider
+            .region
+            .clone()
+            .unwrap_or_else(|| self.region.clone());
+        let mut config = ClientConfig::new(self.endpoint.clone(), region, self.credentials());
+        tune(&mut config, provider);
+        Ok(Client::new(config)?)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .context("the sandbox task failed")?
+                .context("the sandbox stopped with an error")?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
