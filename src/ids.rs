@@ -158,7 +158,7 @@ prefixed_id!(
 
 /// A region ID such as `cn-hangzhou` or `ap-southeast-1`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RegionId(String);
+pub struct RegionId(Arc<str>);
 
 impl RegionId {
     /// Validates and wraps `value`: lower-case words separated by `-`, the first of 2–4 letters.
@@ -193,7 +193,7 @@ impl RegionId {
                 "expected something like `cn-hangzhou` or `ap-southeast-1`",
             ));
         }
-        Ok(Self(value.to_owned()))
+        Ok(Self(Arc::from(value)))
     }
 
     /// The raw region ID.

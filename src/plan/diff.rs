@@ -11,7 +11,7 @@
 //! declaration is gone leaves (unless another declaration still wants it, which moves it in the
 //! state without a call); a declared pair already present but not in the state is adopted.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::inventory::{Inventory, ProviderAlias};
 use super::model::PlanOptions;
@@ -93,14 +93,65 @@ impl TargetDiff<'_> {
 #[derive(Debug, Default)]
 pub(super) struct Diff<'a> {
     pub targets: BTreeMap<Target, TargetDiff<'a>>,
-    /// Every pair a declaration in scope wants, by address.
-    pub declared: HashSet<(&'a Address, SecurityGroupId, Target)>,
     /// State entries in scope.
     pub managed: Vec<&'a ManagedMembership>,
     /// Declarations in scope, by address.
     pub declarations: HashMap<&'a Address, &'a Declaration>,
     /// The same, in the order given (sorted by address).
     pub in_order: Vec<&'a Declaration>,
+}
+
+impl Diff<'_> {
+    /// Whether the declaration at `address` (in scope) wants the pair.
+    pub fn declares(&self, address: &Address, g: &SecurityGroupId, target: &Target) -> bool {
+        match self.declarations.get(address) {
+            None => false,
+            Some(Declaration::Membership(m)) => m.security_group_id == *g && m.target == *target,
+            Some(Declaration::MembershipSet(s)) => {
+                s.target == *target && s.security_group_ids.contains(g)
+            }
+            Some(Declaration::GroupMembers(gm)) => {
+                gm.security_group_id == *g
+                    && match target {
+                        Target::Instance(i) => gm.instance_ids.contains(i),
+                        Target::NetworkInterface(e) => gm.network_interface_ids.contains(e),
+                    }
+            }
+        }
+    }
+
+    /// Every pair a declaration wants, with its address, in declaration order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&Address, &SecurityGroupId, Target)> + '_ {
+        self.in_order
+            .iter()
+            .flat_map(|d| -> Box<dyn Iterator<Item = _>> {
+                match d {
+                    Declaration::Membership(m) => Box::new(std::iter::once((
+                        &m.common.address,
+                        &m.security_group_id,
+                        m.target.clone(),
+                    ))),
+                    Declaration::MembershipSet(s) => Box::new(
+                        s.security_group_ids
+                            .iter()
+                            .map(move |g| (&s.common.address, g, s.target.clone())),
+                    ),
+                    Declaration::GroupMembers(gm) => Box::new(
+                        gm.instance_ids
+                            .iter()
+                            .cloned()
+                            .map(Target::Instance)
+                            .chain(
+                                gm.network_interface_ids
+                                    .iter()
+                                    .cloned()
+                                    .map(Target::NetworkInterface),
+                            )
+                            .map(move |t| (&gm.common.address, &gm.security_group_id, t)),
+                    ),
+                }
+            })
+    }
 }
 
 /// Whether `address` is selected by `--target` (an address without key selects every key).
@@ -134,11 +185,6 @@ pub(super) fn diff<'a>(
                     .entry(m.security_group_id.clone())
                     .or_default()
                     .insert(&common.address);
-                diff.declared.insert((
-                    &common.address,
-                    m.security_group_id.clone(),
-                    m.target.clone(),
-                ));
             }
             Declaration::MembershipSet(s) => {
                 let t = entry(&mut diff.targets, &s.target, common);
@@ -148,8 +194,6 @@ pub(super) fn diff<'a>(
                         .entry(g.clone())
                         .or_default()
                         .insert(&common.address);
-                    diff.declared
-                        .insert((&common.address, g.clone(), s.target.clone()));
                 }
             }
             Declaration::GroupMembers(gm) => {
@@ -167,8 +211,6 @@ pub(super) fn diff<'a>(
                         .entry(g.clone())
                         .or_default()
                         .insert(&common.address);
-                    diff.declared
-                        .insert((&common.address, g.clone(), target.clone()));
                     listed_set.insert(target);
                 }
                 for member in inventory.group_members.get(g).into_iter().flatten() {
@@ -190,9 +232,7 @@ pub(super) fn diff<'a>(
             continue;
         }
         diff.managed.push(m);
-        let declared =
-            diff.declared
-                .contains(&(&m.address, m.security_group_id.clone(), m.target.clone()));
+        let declared = diff.declares(&m.address, &m.security_group_id, &m.target);
         let t = diff.targets.entry(m.target.clone()).or_default();
         if t.declarations.is_empty() && t.providers.is_empty() {
             t.provider = m.provider.clone();

@@ -64,9 +64,7 @@ pub fn plan(
     // Drift, forget, adopt: state-only changes.
     for m in &diff.managed {
         let t = &diff.targets[&m.target];
-        let declared =
-            diff.declared
-                .contains(&(&m.address, m.security_group_id.clone(), m.target.clone()));
+        let declared = diff.declares(&m.address, &m.security_group_id, &m.target);
         let present = t
             .current
             .as_ref()
@@ -85,11 +83,12 @@ pub fn plan(
     }
     let region_of = |target: &Target| inventory.region_of(target).cloned();
     if !options.refresh_only {
-        for (address, g, target) in &diff.declared {
+        for (address, g, target) in diff.pairs() {
+            let target = &target;
             let t = &diff.targets[target];
             let present = t.current.as_ref().is_some_and(|c| c.contains(g));
             if present
-                && !in_state.contains(&(*address, g, target))
+                && !in_state.contains(&(address, g, target))
                 && let Some(region) = region_of(target)
             {
                 plan.adopt.push(ManagedMembership {
@@ -367,7 +366,8 @@ fn short(n: &Node) -> String {
     }
 }
 
-/// Every declaration's change, and one for each address only the state still knows.
+/// Every declaration's change, and one for each address only the state still knows, sorted by
+/// address.
 fn resource_changes(
     diff: &diff::Diff<'_>,
     inventory: &Inventory,
@@ -375,145 +375,172 @@ fn resource_changes(
     in_state: &HashSet<(&Address, &SecurityGroupId, &Target)>,
     options: &PlanOptions,
 ) -> Vec<ResourceChange> {
-    let present = |g: &SecurityGroupId, t: &Target| {
-        diff.targets
-            .get(t)
-            .and_then(|t| t.current.as_ref())
-            .is_some_and(|c| c.contains(g))
+    let replaced: HashSet<&Target> = plan
+        .targets
+        .iter()
+        .filter(|(_, c)| c.replace)
+        .map(|(t, _)| t)
+        .collect();
+    // What one target's diff says about one of its groups: (present now, present after).
+    let status = |td: Option<&diff::TargetDiff<'_>>, g: &SecurityGroupId| -> (bool, bool) {
+        match td.and_then(|t| t.current.as_ref().map(|c| (t, c))) {
+            None => (false, false),
+            Some((t, current)) => (current.contains(g), t.desired.contains(g)),
+        }
     };
-    let stays = |g: &SecurityGroupId, t: &Target| {
-        diff.targets
-            .get(t)
-            .is_some_and(|t| t.current.is_some() && t.desired.contains(g))
+    let pair = |g: &SecurityGroupId, t: &Target| Pair {
+        security_group_id: g.clone(),
+        target: t.clone(),
     };
-    let replaced = |t: &Target| plan.targets.get(t).is_some_and(|c| c.replace);
-    let mut out: BTreeMap<Address, ResourceChange> = BTreeMap::new();
+    let mut out: Vec<ResourceChange> = Vec::with_capacity(diff.in_order.len());
     for decl in &diff.in_order {
         let c = decl.common();
-        let address = &&c.address;
-        let pair = |g: &SecurityGroupId, t: &Target| Pair {
-            security_group_id: g.clone(),
-            target: t.clone(),
+        let address = &c.address;
+        let mut change = ResourceChange {
+            address: address.clone(),
+            provider: c.provider.clone(),
+            before: Vec::new(),
+            after: Vec::new(),
+            join: Vec::new(),
+            leave: Vec::new(),
+            adopt: Vec::new(),
+            replace: Vec::new(),
+            removed_from_config: false,
+            sensitive: c.sensitive.clone(),
         };
-        let (before, after): (BTreeSet<Pair>, BTreeSet<Pair>) = match decl {
+        // Each pair the declaration is about: (pair, wanted after, present now, kept after).
+        let mut consider = |g: &SecurityGroupId, t: &Target, wanted: bool, td| {
+            let (now, stays) = status(td, g);
+            let p = pair(g, t);
+            if options.refresh_only {
+                if now {
+                    change.before.push(p.clone());
+                }
+                if wanted {
+                    change.after.push(p);
+                }
+                return;
+            }
+            let changed = match (now, wanted) {
+                (true, true) => {
+                    if !in_state.contains(&(address, g, t)) {
+                        change.adopt.push(p.clone());
+                    }
+                    false
+                }
+                (false, true) => {
+                    change.join.push(p.clone());
+                    true
+                }
+                (true, false) if !stays => {
+                    change.leave.push(p.clone());
+                    true
+                }
+                _ => false,
+            };
+            if changed && replaced.contains(t) {
+                change.replace.push(t.clone());
+            }
+            if now {
+                change.before.push(p.clone());
+            }
+            if wanted {
+                change.after.push(p);
+            }
+        };
+        match decl {
             Declaration::Membership(m) => {
-                let p = pair(&m.security_group_id, &m.target);
-                let before = if present(&m.security_group_id, &m.target) {
-                    BTreeSet::from([p.clone()])
-                } else {
-                    BTreeSet::new()
-                };
-                (before, BTreeSet::from([p]))
+                let td = diff.targets.get(&m.target);
+                consider(&m.security_group_id, &m.target, true, td);
             }
             Declaration::MembershipSet(s) => {
-                let current = diff
-                    .targets
-                    .get(&s.target)
-                    .and_then(|t| t.current.clone())
-                    .unwrap_or_default();
-                let before = current
-                    .iter()
-                    .filter(|g| !s.ignore_security_group_ids.contains(g))
-                    .map(|g| pair(g, &s.target))
-                    .collect();
-                let after = s
-                    .security_group_ids
-                    .iter()
-                    .map(|g| pair(g, &s.target))
-                    .collect();
-                (before, after)
+                let td = diff.targets.get(&s.target);
+                let current = td.and_then(|t| t.current.as_deref()).unwrap_or_default();
+                for g in current {
+                    if !s.ignore_security_group_ids.contains(g) && !s.security_group_ids.contains(g)
+                    {
+                        consider(g, &s.target, false, td);
+                    }
+                }
+                for g in &s.security_group_ids {
+                    consider(g, &s.target, true, td);
+                }
             }
             Declaration::GroupMembers(gm) => {
                 let g = &gm.security_group_id;
-                let before = inventory
-                    .group_members
-                    .get(g)
-                    .into_iter()
-                    .flatten()
-                    .map(|t| pair(g, t))
-                    .collect();
-                let after = gm
-                    .instance_ids
-                    .iter()
-                    .cloned()
-                    .map(Target::Instance)
-                    .chain(
-                        gm.network_interface_ids
-                            .iter()
-                            .cloned()
-                            .map(Target::NetworkInterface),
-                    )
-                    .map(|t| pair(g, &t))
-                    .collect();
-                (before, after)
-            }
-        };
-        let mut change = ResourceChange {
-            address: (*address).clone(),
-            provider: c.provider.clone(),
-            join: BTreeSet::new(),
-            leave: BTreeSet::new(),
-            adopt: BTreeSet::new(),
-            replace: BTreeSet::new(),
-            removed_from_config: false,
-            sensitive: c.sensitive.clone(),
-            before,
-            after,
-        };
-        if !options.refresh_only {
-            for p in change.after.difference(&change.before) {
-                change.join.insert(p.clone());
-            }
-            for p in change.before.difference(&change.after) {
-                if !stays(&p.security_group_id, &p.target) {
-                    change.leave.insert(p.clone());
+                let listed = gm.instance_ids.iter().cloned().map(Target::Instance).chain(
+                    gm.network_interface_ids
+                        .iter()
+                        .cloned()
+                        .map(Target::NetworkInterface),
+                );
+                let mut seen = BTreeSet::new();
+                for t in listed {
+                    consider(g, &t, true, diff.targets.get(&t));
+                    seen.insert(t);
                 }
-            }
-            for p in change.after.intersection(&change.before) {
-                if !in_state.contains(&(*address, &p.security_group_id, &p.target)) {
-                    change.adopt.insert(p.clone());
-                }
-            }
-            for p in change.join.iter().chain(&change.leave) {
-                if replaced(&p.target) {
-                    change.replace.insert(p.target.clone());
+                for t in inventory.group_members.get(g).into_iter().flatten() {
+                    if !seen.contains(t) {
+                        consider(g, t, false, diff.targets.get(t));
+                    }
                 }
             }
         }
-        out.insert((*address).clone(), change);
+        normalize(&mut change);
+        out.push(change);
     }
     // Addresses only the state knows: their declaration is gone.
+    let mut gone: BTreeMap<&Address, ResourceChange> = BTreeMap::new();
     for m in &diff.managed {
         if diff.declarations.contains_key(&m.address) {
             continue;
         }
-        let change = out
-            .entry(m.address.clone())
-            .or_insert_with(|| ResourceChange {
-                address: m.address.clone(),
-                provider: m.provider.clone(),
-                before: BTreeSet::new(),
-                after: BTreeSet::new(),
-                join: BTreeSet::new(),
-                leave: BTreeSet::new(),
-                adopt: BTreeSet::new(),
-                replace: BTreeSet::new(),
-                removed_from_config: true,
-                sensitive: BTreeSet::new(),
-            });
-        let p = Pair {
-            security_group_id: m.security_group_id.clone(),
-            target: m.target.clone(),
-        };
-        if present(&p.security_group_id, &p.target) {
-            change.before.insert(p.clone());
-            if !options.refresh_only && !stays(&p.security_group_id, &p.target) {
-                if replaced(&p.target) {
-                    change.replace.insert(p.target.clone());
+        let change = gone.entry(&m.address).or_insert_with(|| ResourceChange {
+            address: m.address.clone(),
+            provider: m.provider.clone(),
+            before: Vec::new(),
+            after: Vec::new(),
+            join: Vec::new(),
+            leave: Vec::new(),
+            adopt: Vec::new(),
+            replace: Vec::new(),
+            removed_from_config: true,
+            sensitive: BTreeSet::new(),
+        });
+        let (now, stays) = status(diff.targets.get(&m.target), &m.security_group_id);
+        if now {
+            let p = pair(&m.security_group_id, &m.target);
+            change.before.push(p.clone());
+            if !options.refresh_only && !stays {
+                if replaced.contains(&m.target) {
+                    change.replace.push(m.target.clone());
                 }
-                change.leave.insert(p);
+                change.leave.push(p);
             }
         }
     }
-    out.into_values().collect()
+    out.extend(gone.into_values().map(|mut c| {
+        normalize(&mut c);
+        c
+    }));
+    if !out.is_sorted_by(|a, b| a.address <= b.address) {
+        out.sort_by(|a, b| a.address.cmp(&b.address));
+    }
+    out
+}
+
+/// Sorts every list of a change and drops repeats (see [`ResourceChange`]).
+fn normalize(c: &mut ResourceChange) {
+    fn tidy<T: Ord>(v: &mut Vec<T>) {
+        if !v.is_sorted() {
+            v.sort();
+        }
+        v.dedup();
+    }
+    tidy(&mut c.before);
+    tidy(&mut c.after);
+    tidy(&mut c.join);
+    tidy(&mut c.leave);
+    tidy(&mut c.adopt);
+    tidy(&mut c.replace);
 }

@@ -195,15 +195,17 @@ impl Operation {
 pub struct ResourceChange {
     pub address: Address,
     pub provider: ProviderAlias,
-    /// The pairs it manages now (present remotely) and the pairs it will manage.
-    pub before: BTreeSet<Pair>,
-    pub after: BTreeSet<Pair>,
+    /// The pairs it manages now (present remotely) and the pairs it will manage. Every list of
+    /// pairs here is sorted and free of duplicates (a `Vec`, not a `BTreeSet`: most hold one
+    /// pair, and a B-tree node per pair would triple a 100,000-membership plan's memory).
+    pub before: Vec<Pair>,
+    pub after: Vec<Pair>,
     /// Pairs to join, to leave, and already present to adopt into the state (no call).
-    pub join: BTreeSet<Pair>,
-    pub leave: BTreeSet<Pair>,
-    pub adopt: BTreeSet<Pair>,
+    pub join: Vec<Pair>,
+    pub leave: Vec<Pair>,
+    pub adopt: Vec<Pair>,
     /// Targets whose groups change by one atomic replacement.
-    pub replace: BTreeSet<Target>,
+    pub replace: Vec<Target>,
     /// The declaration is gone from the configuration (its pairs leave).
     pub removed_from_config: bool,
     /// Attributes holding sensitive values (see `config::Common::sensitive`).

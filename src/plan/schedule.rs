@@ -103,54 +103,71 @@ pub(super) fn sequence(
 
 /// Joins and leaves in an order where every call is legal, if there is one.
 fn pairwise(input: &TargetInput<'_>, inv: &Inventory, strategy: Strategy) -> Option<Vec<Step>> {
-    let mut set: Vec<SecurityGroupId> = input.current.to_vec();
+    /// A group with the facts the order depends on, looked up once.
+    #[derive(Clone)]
+    struct G {
+        id: SecurityGroupId,
+        ty: GroupType,
+        rules: u64,
+    }
+    let known = |g: &SecurityGroupId| {
+        let (ty, rules) = facts(inv, g);
+        G {
+            id: g.clone(),
+            ty,
+            rules,
+        }
+    };
+    let mut set: Vec<G> = input.current.iter().map(known).collect();
     // Joins with few rules first; leaves with many rules first: both keep the rule total low.
-    let mut joins: Vec<&SecurityGroupId> = input
+    let mut joins: Vec<G> = input
         .desired
         .iter()
         .filter(|g| !input.current.contains(g))
+        .map(known)
         .collect();
-    joins.sort_by_key(|g| (facts(inv, g).1, (*g).clone()));
-    let mut leaves: Vec<&SecurityGroupId> = input
-        .current
+    joins.sort_by(|a, b| (a.rules, &a.id).cmp(&(b.rules, &b.id)));
+    let mut leaves: Vec<G> = set
         .iter()
-        .filter(|g| !input.desired.contains(g))
+        .filter(|g| !input.desired.contains(&g.id))
+        .cloned()
         .collect();
-    leaves.sort_by_key(|g| (std::cmp::Reverse(facts(inv, g).1), (*g).clone()));
-    let rules = |set: &[SecurityGroupId]| -> u64 { set.iter().map(|g| facts(inv, g).1).sum() };
+    leaves.sort_by(|a, b| (b.rules, &a.id).cmp(&(a.rules, &b.id)));
+    let ids = |set: &[G]| -> Vec<SecurityGroupId> { set.iter().map(|g| g.id.clone()).collect() };
     let mut steps = Vec::new();
     while !joins.is_empty() || !leaves.is_empty() {
-        let can_join = |g: &SecurityGroupId, set: &[SecurityGroupId]| {
-            let (ty, r) = facts(inv, g);
+        let rules: u64 = set.iter().map(|g| g.rules).sum();
+        let can_join = |g: &G| {
             set.len() < input.max_groups
-                && rules(set) + r <= input.max_rules
-                && set.iter().all(|h| facts(inv, h).0 == ty)
+                && rules + g.rules <= input.max_rules
+                && set.iter().all(|h| h.ty == g.ty)
         };
         let can_leave = set.len() > 1 && !leaves.is_empty();
-        let join_at = joins.iter().position(|g| can_join(g, &set));
+        let join_at = joins.iter().position(can_join);
         let do_join = match (join_at, strategy) {
             (None, _) => false,
             (Some(_), Strategy::MakeBeforeBreak) => true,
             (Some(_), Strategy::BreakBeforeMake) => !can_leave,
         };
-        let before = set.clone();
+        let before = ids(&set);
         if do_join {
-            let g = joins.remove(join_at?).clone();
-            set.push(g.clone());
+            let g = joins.remove(join_at?);
+            let id = g.id.clone();
+            set.push(g);
             steps.push(Step {
                 action: Action::Join,
-                group: Some(g),
+                group: Some(id),
                 before,
-                after: set.clone(),
+                after: ids(&set),
             });
         } else if can_leave {
-            let g = leaves.remove(0).clone();
-            set.retain(|h| *h != g);
+            let g = leaves.remove(0);
+            set.retain(|h| h.id != g.id);
             steps.push(Step {
                 action: Action::Leave,
-                group: Some(g),
+                group: Some(g.id),
                 before,
-                after: set.clone(),
+                after: ids(&set),
             });
         } else {
             return None;

@@ -41,8 +41,11 @@ pub fn pair(group: &str, t: &str) -> Pair {
     }
 }
 
-pub fn pairs<const N: usize>(list: [(&str, &str); N]) -> BTreeSet<Pair> {
-    list.into_iter().map(|(g, t)| pair(g, t)).collect()
+pub fn pairs<const N: usize>(list: [(&str, &str); N]) -> Vec<Pair> {
+    let mut v: Vec<Pair> = list.into_iter().map(|(g, t)| pair(g, t)).collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 pub fn managed(addr: &str, group: &str, t: &str) -> ManagedMembership {
@@ -59,12 +62,12 @@ pub fn change(addr: &str) -> ResourceChange {
     ResourceChange {
         address: address(addr),
         provider: None,
-        before: BTreeSet::new(),
-        after: BTreeSet::new(),
-        join: BTreeSet::new(),
-        leave: BTreeSet::new(),
-        adopt: BTreeSet::new(),
-        replace: BTreeSet::new(),
+        before: Vec::new(),
+        after: Vec::new(),
+        join: Vec::new(),
+        leave: Vec::new(),
+        adopt: Vec::new(),
+        replace: Vec::new(),
         removed_from_config: false,
         sensitive: BTreeSet::new(),
     }
@@ -238,7 +241,7 @@ pub fn replace_plan() -> Plan {
     c.after = pairs([(NEW, ENI)]);
     c.join = pairs([(NEW, ENI)]);
     c.leave = pairs([(OLD, ENI)]);
-    c.replace = BTreeSet::from([target(ENI)]);
+    c.replace = vec![target(ENI)];
     let mut plan = Plan::default();
     plan.resource_changes.push(c);
     plan.operations = vec![Operation {

@@ -23,8 +23,6 @@
 //! Unlike Terraform, sensitive values are not written at all: they are `"(sensitive value)"`,
 //! and `before_sensitive`/`after_sensitive` mark the attributes, as Terraform's do.
 
-use std::collections::BTreeSet;
-
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -198,7 +196,7 @@ fn target_attr(target: &Target) -> &'static str {
 }
 
 /// `before`/`after` of one change from its pair set, in the shape of its type.
-fn object(change: &ResourceChange, pairs: &BTreeSet<Pair>, mask: &Mask) -> Value {
+fn object(change: &ResourceChange, pairs: &Vec<Pair>, mask: &Mask) -> Value {
     if pairs.is_empty() && change.address.kind == "membership" {
         return Value::Null;
     }
@@ -276,7 +274,7 @@ fn sensitive_marks(change: &ResourceChange, value: &Value) -> Value {
     Value::Object(o)
 }
 
-fn pairs_json(pairs: &BTreeSet<Pair>, mask: &Mask) -> Value {
+fn pairs_json(pairs: &Vec<Pair>, mask: &Mask) -> Value {
     Value::Array(
         pairs
             .iter()

@@ -33,7 +33,7 @@ const ATTRS: [&str; 7] = [
 ];
 
 /// A subset of the 16 pairs, as a bit mask.
-fn pairs_of(bits: u16) -> BTreeSet<Pair> {
+fn pairs_of(bits: u16) -> Vec<Pair> {
     (0..16)
         .filter(|i| bits & (1 << i) != 0)
         .map(|i| pair(GROUPS[i / 4], TARGETS[i % 4]))
