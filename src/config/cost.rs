@@ -1,5 +1,6 @@
 //! Counters of the work whose growth matters at fleet scale: evaluation contexts built or
-//! copied (each holds a copy of every variable and local) and the values those copies hold. Tests read them to fail when loading turns quadratic
+//! copied (each holds a copy of every variable and local), the values those copies hold, and
+//! the comparisons `toset`/`distinct` make. Tests read them to fail when loading turns quadratic
 //! again, which a timing assertion could not do reliably on a small, shared machine.
 //!
 //! Outside `cfg(test)` every function here does nothing and the closures given to [`measure`]
@@ -13,12 +14,14 @@ pub(super) struct Counts {
     pub context_copies: usize,
     /// Values (every node of every tree) held by those contexts.
     pub context_values: usize,
+    /// Element comparisons made while deduplicating sets.
+    pub set_comparisons: usize,
 }
 
 #[cfg(test)]
 thread_local! {
     static COUNTS: std::cell::Cell<Counts> = const {
-        std::cell::Cell::new(Counts { context_copies: 0, context_values: 0 })
+        std::cell::Cell::new(Counts { context_copies: 0, context_values: 0, set_comparisons: 0 })
     };
 }
 
@@ -50,6 +53,13 @@ pub(super) fn context_copied(values: usize) {
         c.context_copies += 1;
         c.context_values += values;
     });
+}
+
+/// `n` element comparisons while deduplicating a set.
+#[cfg_attr(not(test), allow(unused_variables))]
+pub(super) fn set_compared(n: usize) {
+    #[cfg(test)]
+    add(|c| c.set_comparisons += n);
 }
 
 /// Zeroes the counters of this thread.

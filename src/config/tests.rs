@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
+use hcl::Value;
+
 use super::cost::{self, Counts};
+use super::functions::to_set;
 use super::refs::cycles;
 use super::{DataKind, DataRecord, DataResults, Inputs, load_sources, suggest};
 
@@ -113,5 +116,42 @@ fn issue_7_expansion_work_grows_linearly_with_for_each_instances() {
     assert!(
         big.context_values <= 11 * small.context_values,
         "{small:?} {big:?}"
+    );
+    // `toset` and `distinct` compare each element with the few that share its sort key
+    // (here its one duplicate), not with every element kept so far.
+    assert!(small.set_comparisons > 0, "{small:?}");
+    assert!(
+        big.set_comparisons <= 11 * small.set_comparisons,
+        "{small:?} {big:?}"
+    );
+    assert!(big.set_comparisons <= 8 * 2 * 3_000, "{big:?}");
+}
+
+#[test]
+fn to_set_sorts_distinct_values_and_keeps_first_occurrence_among_equal_keys() {
+    let s = |v: &str| Value::String(v.to_owned());
+    let n = |v: u64| Value::from(v);
+    // `"1"` and `1` are different values with the same sort key: both stay, in their order
+    // of first occurrence; repeats of either go.
+    let items = [s("b"), n(1), s("a"), s("1"), s("b"), n(1), s("1")];
+    assert_eq!(to_set(&items), vec![n(1), s("1"), s("a"), s("b")]);
+    let items = [s("1"), n(1)];
+    assert_eq!(to_set(&items), vec![s("1"), n(1)]);
+    assert!(to_set(&[]).is_empty());
+}
+
+#[test]
+fn distinct_keeps_the_order_of_first_occurrence() {
+    let eval = |text: &str| -> Value {
+        let expr: hcl::Expression = text.parse().unwrap();
+        hcl::eval::Evaluate::evaluate(&expr, &super::eval::base_context()).unwrap()
+    };
+    assert_eq!(
+        eval(r#"distinct(["b", 1, "a", "1", "b", 1])"#),
+        eval(r#"["b", 1, "a", "1"]"#)
+    );
+    assert_eq!(
+        eval(r#"toset(["b", 1, "a", "1", "b", 1])"#),
+        eval(r#"[1, "1", "a", "b"]"#)
     );
 }
