@@ -1,9 +1,11 @@
 //! Configuration load + expand at fleet scale: generated in memory, one `membership` block
 //! with `for_each` over N instance IDs, reported as time and time per membership.
 //!
-//! Two shapes: the IDs come from a `set(string)` variable's default (`load_sources` evaluates
-//! everything), or from a `data "instances"` source whose results are handed to
-//! `Config::expand` (built by hand, as the planner would after reading the cloud).
+//! Three shapes: the IDs come from a `set(string)` variable's default (`load_sources` evaluates
+//! everything); the same with a `group_members` block listing every ID (the authority checks
+//! compare each membership with it); or the IDs come from a `data "instances"` source whose
+//! results are handed to `Config::expand` (built by hand, as the planner would after reading
+//! the cloud).
 //!
 //! Run: `cargo bench --bench config` (optional arguments: sizes, e.g. `1000 10000 100000`).
 //! The targets in issue 7: 10,000 memberships under 0.2 s, 100,000 under 2 s, and growth no
@@ -37,6 +39,23 @@ membership "web" {{
   for_each          = toset(var.ids)
   security_group_id = "{GROUP}"
   instance_id       = each.value
+}}
+"#
+    )
+    .unwrap();
+    text
+}
+
+/// The variable-shaped configuration plus a `group_members` block for the same group listing
+/// every ID, so the authority checks compare each membership with a group of N members.
+fn group_config(n: usize) -> String {
+    let mut text = variable_config(n);
+    write!(
+        text,
+        r#"
+group_members "web" {{
+  security_group_id = "{GROUP}"
+  instance_ids      = var.ids
 }}
 "#
     )
@@ -89,6 +108,17 @@ fn run_variable(n: usize) -> Duration {
     elapsed
 }
 
+/// Loads the configuration with `group_members` (N memberships and one group of N members).
+fn run_group(n: usize) -> Duration {
+    let text = group_config(n);
+    let started = Instant::now();
+    let (config, diags) = config::load_sources(files(text), &Inputs::default());
+    let elapsed = started.elapsed();
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(config.declarations().len(), n + 1);
+    elapsed
+}
+
 /// Loads the data-shaped configuration and expands it with N records.
 fn run_data(n: usize) -> Duration {
     let data = data_results(n);
@@ -117,8 +147,9 @@ fn main() {
         sizes = vec![1_000, 10_000, 100_000];
     }
     type Case = (&'static str, fn(usize) -> Duration);
-    let cases: [Case; 2] = [
+    let cases: [Case; 3] = [
         ("load (variable)", run_variable),
+        ("load (group_members)", run_group),
         ("load + expand (data)", run_data),
     ];
     println!(
