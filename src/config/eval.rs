@@ -87,6 +87,15 @@ impl Clone for Scope {
     }
 }
 
+impl Scope {
+    /// Declares `local` again, as exactly `locals`.
+    fn declare_locals(&mut self, locals: hcl::Map<String, Value>) {
+        let local = Value::Object(locals);
+        cost::values_declared(cost::measure(|| cost::size(&local)));
+        self.ctx.declare_var("local", local);
+    }
+}
+
 impl std::ops::Deref for Scope {
     type Target = Context<'static>;
 
@@ -345,6 +354,10 @@ impl Model {
         };
         let edges = refs::local_edges(&self.decoded);
         let names: Vec<String> = self.decoded.locals.keys().cloned().collect();
+        // One context for every local, with `local` declared again for each: only the locals
+        // it refers to (all known by now, or it is skipped below). A context per local copied
+        // every variable and every known local each time: O(locals × values).
+        let mut scope = self.context(&hcl::Map::new(), data);
         let mut done: Vec<bool> = names
             .iter()
             .map(|n| known.contains_key(n) || self.broken_locals.contains(n))
@@ -369,8 +382,15 @@ impl Model {
                     self.data_locals.insert(name.clone());
                     continue;
                 }
-                let ctx = self.context(&known, data);
-                match evaluate(&attr.expr, &ctx) {
+                let visible: hcl::Map<String, Value> = edges[i]
+                    .iter()
+                    .filter_map(|&j| {
+                        let n = &names[j];
+                        known.get(n).map(|v| (n.clone(), v.clone()))
+                    })
+                    .collect();
+                scope.declare_locals(visible);
+                match evaluate(&attr.expr, &scope) {
                     Ok(v) => {
                         known.insert(name.clone(), v);
                     }

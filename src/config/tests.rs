@@ -155,3 +155,38 @@ fn distinct_keeps_the_order_of_first_occurrence() {
         eval(r#"[1, "1", "a", "b"]"#)
     );
 }
+
+/// The counters of loading a configuration with a variable of 1,000 IDs and `locals` locals,
+/// each using the variable and the previous local.
+fn locals_counts(locals: usize) -> Counts {
+    let ids: Vec<String> = (0..1_000).map(|k| format!("\"i-bp1{k:017}\"")).collect();
+    let mut text = format!(
+        "variable \"ids\" {{\n  default = [{}]\n}}\nlocals {{\n  l0 = 0\n",
+        ids.join(", ")
+    );
+    for k in 1..locals {
+        text.push_str(&format!("  l{k} = length(var.ids) + local.l{}\n", k - 1));
+    }
+    text.push_str("}\n");
+    cost::reset();
+    let (config, diags) = load_sources(vec![(PathBuf::from("main.hcl"), text)], &Inputs::default());
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(config.declarations().len(), 0);
+    cost::counts()
+}
+
+#[test]
+fn issue_7_locals_are_evaluated_in_one_context() {
+    let small = locals_counts(10);
+    let big = locals_counts(100);
+    // One context for all locals: 10× the locals copy the 1,000 IDs no more often. A context
+    // per local would copy them 100 times.
+    assert_eq!(
+        big.context_copies, small.context_copies,
+        "{small:?} {big:?}"
+    );
+    assert!(
+        big.context_values < small.context_values + 1_000,
+        "{small:?} {big:?}"
+    );
+}
