@@ -1,7 +1,7 @@
 //! Checks across declarations: pairs declared twice, conflicting authority, and group counts of
 //! `membership_set` against `max_groups_per_target`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::eval::{Model, max_groups};
 use super::{Common, Declaration, GroupMembers, MembershipSet, Provider};
@@ -20,6 +20,15 @@ fn also(d: Diagnostic, c: &Common, label: String) -> Diagnostic {
     match c.span {
         Some(s) => d.with_label(s, label),
         None => d.with_note(label),
+    }
+}
+
+/// Whether `target` is one of the group's members: `GroupMembers::targets().contains`, without
+/// building the set (it was rebuilt for every membership, which made the check quadratic).
+fn includes(g: &GroupMembers, target: &Target) -> bool {
+    match target {
+        Target::Instance(id) => g.instance_ids.contains(id),
+        Target::NetworkInterface(id) => g.network_interface_ids.contains(id),
     }
 }
 
@@ -113,7 +122,13 @@ pub(super) fn cross_check(
         }
     }
 
-    // Conflicting authority.
+    // Conflicting authority. `groups_of` indexes the `group_members` blocks by member.
+    let mut groups_of: BTreeMap<Target, Vec<&SecurityGroupId>> = BTreeMap::new();
+    for (group, g) in &groups {
+        for target in g.targets() {
+            groups_of.entry(target).or_default().push(*group);
+        }
+    }
     for decl in decls {
         match decl {
             Declaration::Membership(m) => {
@@ -140,7 +155,7 @@ pub(super) fn cross_check(
                     )));
                 }
                 if let Some(g) = groups.get(&m.security_group_id)
-                    && !g.targets().contains(&m.target)
+                    && !includes(g, &m.target)
                 {
                     let d = Diagnostic::error(format!(
                         "`{}` joins `{}`, but `{}` excludes it",
@@ -162,12 +177,25 @@ pub(super) fn cross_check(
                 }
             }
             Declaration::MembershipSet(s) => {
-                for (group, g) in &groups {
-                    if s.ignore_security_group_ids.contains(*group) {
+                // Only a group that the set lists or that lists the target can disagree; every
+                // other group excludes the pair on both sides. Visiting just those, in group
+                // order as the walk over every group did, keeps this from scanning every
+                // `group_members` block for every set.
+                let candidates: BTreeSet<&SecurityGroupId> = s
+                    .security_group_ids
+                    .iter()
+                    .filter(|id| groups.contains_key(id))
+                    .chain(groups_of.get(&s.target).into_iter().flatten().copied())
+                    .collect();
+                for group in candidates {
+                    let Some(g) = groups.get(group) else {
+                        continue;
+                    };
+                    if s.ignore_security_group_ids.contains(group) {
                         continue;
                     }
-                    let set_wants = s.security_group_ids.contains(*group);
-                    let group_wants = g.targets().contains(&s.target);
+                    let set_wants = s.security_group_ids.contains(group);
+                    let group_wants = includes(g, &s.target);
                     if set_wants != group_wants {
                         let (yes, no) = if set_wants {
                             (&s.common, &g.common)

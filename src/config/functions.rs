@@ -3,8 +3,12 @@
 //! HCL has no set type; a set is a list with distinct, sorted elements (`toset`), which is also
 //! how Terraform orders a set of strings. Maps are objects with sorted keys.
 
+use std::collections::HashMap;
+
 use hcl::Value;
 use hcl::eval::{Context, FuncArgs, FuncDef, ParamType};
+
+use super::cost;
 
 /// Every function name, for did-you-mean and `unknown function` checks.
 pub(super) const NAMES: &[&str] = &[
@@ -140,16 +144,36 @@ fn sort_key(v: &Value) -> String {
     }
 }
 
-/// Distinct elements, sorted (a set).
-pub(super) fn to_set(items: &[Value]) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::with_capacity(items.len());
+/// Distinct elements in order of first occurrence, each with its [`sort_key`].
+///
+/// Elements are bucketed by their sort key and compared only within a bucket, so this is linear
+/// in the number of elements (a scan of everything kept so far made `toset` of 4,000 elements
+/// take 0.23 s). Equal values have equal keys; unequal values may share one (`"1"` and `1`),
+/// which is why a bucket holds every distinct value with its key.
+fn distinct_keyed(items: &[Value]) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = Vec::with_capacity(items.len());
+    let mut buckets: HashMap<String, Vec<usize>> = HashMap::with_capacity(items.len());
+    let mut compared = 0;
     for v in items {
-        if !out.contains(v) {
-            out.push(v.clone());
+        let key = sort_key(v);
+        let bucket = buckets.entry(key.clone()).or_default();
+        compared += bucket.len();
+        if bucket.iter().any(|&i| out[i].1 == *v) {
+            continue;
         }
+        bucket.push(out.len());
+        out.push((key, v.clone()));
     }
-    out.sort_by_key(sort_key);
+    cost::set_compared(compared);
     out
+}
+
+/// Distinct elements, sorted by [`sort_key`] (a set). The sort is stable: unequal elements
+/// with the same key keep their order of first occurrence.
+pub(super) fn to_set(items: &[Value]) -> Vec<Value> {
+    let mut out = distinct_keyed(items);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out.into_iter().map(|(_, v)| v).collect()
 }
 
 fn sorted_object(map: hcl::Map<String, Value>) -> Value {
@@ -188,13 +212,8 @@ fn concat(args: FuncArgs) -> Result<Value, String> {
 }
 
 fn distinct(args: FuncArgs) -> Result<Value, String> {
-    let mut out: Vec<Value> = Vec::new();
-    for v in array(&args, 0)? {
-        if !out.contains(v) {
-            out.push(v.clone());
-        }
-    }
-    Ok(Value::Array(out))
+    let out = distinct_keyed(array(&args, 0)?);
+    Ok(Value::Array(out.into_iter().map(|(_, v)| v).collect()))
 }
 
 fn flatten_into(items: &[Value], out: &mut Vec<Value>) {

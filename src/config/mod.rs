@@ -26,6 +26,7 @@ use crate::ids::{
 };
 
 mod checks;
+mod cost;
 mod decode;
 mod eval;
 pub mod format;

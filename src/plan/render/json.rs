@@ -196,7 +196,7 @@ fn target_attr(target: &Target) -> &'static str {
 }
 
 /// `before`/`after` of one change from its pair set, in the shape of its type.
-fn object(change: &ResourceChange, pairs: &Vec<Pair>, mask: &Mask) -> Value {
+fn object(change: &ResourceChange, pairs: &[Pair], mask: &Mask) -> Value {
     if pairs.is_empty() && change.address.kind == "membership" {
         return Value::Null;
     }
@@ -274,7 +274,7 @@ fn sensitive_marks(change: &ResourceChange, value: &Value) -> Value {
     Value::Object(o)
 }
 
-fn pairs_json(pairs: &Vec<Pair>, mask: &Mask) -> Value {
+fn pairs_json(pairs: &[Pair], mask: &Mask) -> Value {
     Value::Array(
         pairs
             .iter()

@@ -136,7 +136,7 @@ fn build(specs: &[ChangeSpec], lists: &[(u8, u8)]) -> Plan {
             ));
         }
         if s.drift
-            && let Some(p) = c.before.iter().next()
+            && let Some(p) = c.before.first()
         {
             plan.drift.push(Drift {
                 membership: managed(&addr, p.security_group_id.as_str(), p.target.as_str()),
