@@ -71,7 +71,7 @@ fn inputs(memberships: usize) -> (Vec<Declaration>, Inventory) {
             let g = (first + k * 7) % GROUPS;
             decls.push(Declaration::Membership(Membership {
                 common: Common {
-                    address: Address::new("membership", format!("g{k}")).with_key(id.to_string()),
+                    address: Address::new("membership", format!("g{k}")).with_key(&id),
                     provider: None,
                     depends_on: Vec::new(),
                     sensitive: BTreeSet::new(),
@@ -84,6 +84,19 @@ fn inputs(memberships: usize) -> (Vec<Declaration>, Inventory) {
     }
     decls.sort_by(|a, b| a.address().cmp(b.address()));
     (decls, inv)
+}
+
+/// Peak resident memory so far (`VmHWM`), in MB; 0 where `/proc` is missing.
+fn peak_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 fn main() {
@@ -101,14 +114,16 @@ fn main() {
     let mut n = 1_000;
     while n <= largest {
         let (decls, inv) = inputs(n);
+        let inputs_peak = peak_mb();
         let start = Instant::now();
         let (p, diags) = plan(&decls, &state, &inv, &limits, &PlanOptions::default());
         let elapsed = start.elapsed().as_secs_f64();
         assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
         println!(
-            "{n:>10} {:>10} {elapsed:>12.3} {:>14.2}",
+            "{n:>10} {:>10} {elapsed:>10.3} {:>14.2} {inputs_peak:>16.0} {:>14.0}",
             p.operations.len(),
-            elapsed * 1e6 / n as f64
+            elapsed * 1e6 / n as f64,
+            peak_mb()
         );
         n *= 10;
     }

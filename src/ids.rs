@@ -306,29 +306,41 @@ impl<'de> Deserialize<'de> for Target {
 ///
 /// Ordering is by kind, then name, then key, so sorting by address gives deterministic output.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// The parts are shared, immutable text: a large plan copies addresses into every operation,
+/// state entry and resource change, and a clone is three reference-count increments.
 pub struct Address {
     /// The block type (`membership`, `membership_set`, `group_members`, `data.instances`, …).
-    pub kind: String,
+    pub kind: Arc<str>,
     /// The block label.
-    pub name: String,
+    pub name: Arc<str>,
     /// The `for_each` key, if the block has `for_each`.
-    pub key: Option<String>,
+    pub key: Option<Arc<str>>,
 }
 
 impl Address {
     /// An address without a `for_each` key.
-    pub fn new(kind: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn new(kind: impl AsRef<str>, name: impl AsRef<str>) -> Self {
         Self {
-            kind: kind.into(),
-            name: name.into(),
+            kind: Arc::from(kind.as_ref()),
+            name: Arc::from(name.as_ref()),
             key: None,
         }
     }
 
     /// The same address with a `for_each` key.
-    pub fn with_key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(key.into());
+    pub fn with_key(mut self, key: impl AsRef<str>) -> Self {
+        self.key = Some(Arc::from(key.as_ref()));
         self
+    }
+
+    /// The same address without its `for_each` key: the block.
+    pub fn block(&self) -> Self {
+        Self {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            key: None,
+        }
     }
 
     /// Parses the display form back (`membership.web["k"]`), as the CLI's `--target` needs.
@@ -350,7 +362,7 @@ impl Address {
                 if inner.contains('"') {
                     return Err(err());
                 }
-                (&value[..open], Some(inner.to_owned()))
+                (&value[..open], Some(Arc::from(inner)))
             }
             None => (value, None),
         };
@@ -364,8 +376,8 @@ impl Address {
             return Err(err());
         }
         Ok(Self {
-            kind: kind.to_owned(),
-            name: name.to_owned(),
+            kind: Arc::from(kind),
+            name: Arc::from(name),
             key,
         })
     }

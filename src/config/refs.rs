@@ -694,7 +694,7 @@ fn depends_on_cycles(d: &Decoded, diags: &mut Vec<Diagnostic>) {
                 .iter()
                 .filter_map(|a| {
                     ResourceKind::parse(&a.kind)
-                        .and_then(|k| d.resources.get_index_of(&(k, a.name.clone())))
+                        .and_then(|k| d.resources.get_index_of(&(k, a.name.to_string())))
                 })
                 .collect()
         })

@@ -25,7 +25,7 @@ pub(super) struct TargetDiff<'a> {
     /// The provider of the declarations (the first one that names the target).
     pub provider: ProviderAlias,
     /// Every provider a declaration or a state entry names the target through.
-    pub providers: BTreeSet<ProviderAlias>,
+    pub providers: Vec<ProviderAlias>,
     /// The target's groups now; `None` when the refresh did not find it.
     pub current: Option<Vec<SecurityGroupId>>,
     /// The groups it must end with, in the order a replacement would send them (kept groups in
@@ -35,10 +35,10 @@ pub(super) struct TargetDiff<'a> {
     /// The `membership_set` authoritative for it, if any.
     pub set: Option<&'a MembershipSet>,
     /// Groups a declaration wants the target in, with the addresses that want it.
-    pub wanted: BTreeMap<SecurityGroupId, BTreeSet<&'a Address>>,
+    pub wanted: GroupMap<Vec<&'a Address>>,
     /// Groups a declaration wants the target out of (a `group_members` that does not list it,
     /// a `membership_set` that does not list it, or a state entry whose declaration is gone).
-    pub unwanted: BTreeMap<SecurityGroupId, BTreeSet<Address>>,
+    pub unwanted: GroupMap<Vec<Address>>,
     /// The declarations that name the target, in address order (for diagnostics).
     pub declarations: Vec<&'a Common>,
 }
@@ -86,6 +86,63 @@ impl TargetDiff<'_> {
                     })
             })
             .or_else(|| self.declarations.first().copied())
+    }
+}
+
+/// A small map keyed by group: a target has a handful of groups, and a linear scan over a
+/// `Vec` beats a B-tree node per target in time and memory at fleet scale. Keys keep their
+/// first-insertion order.
+#[derive(Debug)]
+pub(super) struct GroupMap<V>(Vec<(SecurityGroupId, V)>);
+
+impl<V> Default for GroupMap<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<V: Default> GroupMap<V> {
+    /// The value for `g`, inserted empty if absent.
+    pub fn slot(&mut self, g: &SecurityGroupId) -> &mut V {
+        let at = match self.0.iter().position(|(k, _)| k == g) {
+            Some(at) => at,
+            None => {
+                self.0.push((g.clone(), V::default()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[at].1
+    }
+}
+
+impl<V> GroupMap<V> {
+    pub fn get(&self, g: &SecurityGroupId) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == g).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, g: &SecurityGroupId) -> bool {
+        self.get(g).is_some()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &SecurityGroupId> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Adds an element to a short list unless it is there already.
+pub(super) trait AddOnce<T> {
+    fn add(&mut self, item: T);
+}
+
+impl<T: PartialEq> AddOnce<T> for Vec<T> {
+    fn add(&mut self, item: T) {
+        if !self.contains(&item) {
+            self.push(item);
+        }
     }
 }
 
@@ -181,19 +238,13 @@ pub(super) fn diff<'a>(
         match decl {
             Declaration::Membership(m) => {
                 let t = entry(&mut diff.targets, &m.target, common);
-                t.wanted
-                    .entry(m.security_group_id.clone())
-                    .or_default()
-                    .insert(&common.address);
+                t.wanted.slot(&m.security_group_id).add(&common.address);
             }
             Declaration::MembershipSet(s) => {
                 let t = entry(&mut diff.targets, &s.target, common);
                 t.set = Some(s);
                 for g in &s.security_group_ids {
-                    t.wanted
-                        .entry(g.clone())
-                        .or_default()
-                        .insert(&common.address);
+                    t.wanted.slot(g).add(&common.address);
                 }
             }
             Declaration::GroupMembers(gm) => {
@@ -207,19 +258,13 @@ pub(super) fn diff<'a>(
                 let mut listed_set = BTreeSet::new();
                 for target in listed {
                     let t = entry(&mut diff.targets, &target, common);
-                    t.wanted
-                        .entry(g.clone())
-                        .or_default()
-                        .insert(&common.address);
+                    t.wanted.slot(g).add(&common.address);
                     listed_set.insert(target);
                 }
                 for member in inventory.group_members.get(g).into_iter().flatten() {
                     if !listed_set.contains(member) {
                         let t = entry(&mut diff.targets, member, common);
-                        t.unwanted
-                            .entry(g.clone())
-                            .or_default()
-                            .insert(common.address.clone());
+                        t.unwanted.slot(g).add(common.address.clone());
                     }
                 }
             }
@@ -237,12 +282,9 @@ pub(super) fn diff<'a>(
         if t.declarations.is_empty() && t.providers.is_empty() {
             t.provider = m.provider.clone();
         }
-        t.providers.insert(m.provider.clone());
+        t.providers.add(m.provider.clone());
         if !declared {
-            t.unwanted
-                .entry(m.security_group_id.clone())
-                .or_default()
-                .insert(m.address.clone());
+            t.unwanted.slot(&m.security_group_id).add(m.address.clone());
         }
     }
 
@@ -268,7 +310,7 @@ fn entry<'a, 'm>(
     {
         t.declarations.push(common);
     }
-    t.providers.insert(common.provider.clone());
+    t.providers.add(common.provider.clone());
     t
 }
 

@@ -103,12 +103,13 @@ pub fn plan(
     }
 
     // Sequence every target, then the DAG; on a cycle, try again freeing capacity first.
-    let mut depends_on: BTreeMap<Address, Vec<Address>> = BTreeMap::new();
+    // By block: every `for_each` instance of a block has the same `depends_on`.
+    let mut depends_on: BTreeMap<Address, BTreeSet<Address>> = BTreeMap::new();
     for d in diff.declarations.values() {
         let c = d.common();
         if !c.depends_on.is_empty() {
             depends_on
-                .entry(Address::new(c.address.kind.clone(), c.address.name.clone()))
+                .entry(c.address.block())
                 .or_default()
                 .extend(c.depends_on.iter().cloned());
         }
@@ -194,6 +195,7 @@ pub fn plan(
             index[old] = new;
         }
         let mut slots: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+        plan.operations.reserve_exact(slots.len());
         for &old in &order {
             let Some(node) = slots[old].take() else {
                 continue;
@@ -238,14 +240,20 @@ pub fn plan(
                 })
                 .collect();
             depends.sort();
+            let schedule::Step {
+                action,
+                group,
+                before,
+                after,
+            } = node.step;
             plan.operations.push(Operation {
-                action: step.action,
-                target: node.target.clone(),
+                action,
+                target: node.target,
                 provider: t.provider.clone(),
                 region,
-                security_group_id: step.group.clone(),
-                before: step.before.clone(),
-                after: step.after.clone(),
+                security_group_id: group,
+                before,
+                after,
                 addresses: node.addresses,
                 depends_on: depends,
                 state_add,

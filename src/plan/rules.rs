@@ -126,11 +126,7 @@ fn show_target(_diff: &Diff<'_>, t: &TargetDiff<'_>, target: &Target) -> String 
             (_, Target::Instance(_)) => c.is_sensitive("instance_id"),
             (_, Target::NetworkInterface(_)) => c.is_sensitive("network_interface_id"),
         };
-        if !t.declarations.is_empty()
-            && t.declarations
-                .iter()
-                .all(|c| attr(c, c.address.kind.as_str()))
-        {
+        if !t.declarations.is_empty() && t.declarations.iter().all(|c| attr(c, &c.address.kind)) {
             "(sensitive value)".to_owned()
         } else {
             format!("`{target}`")
@@ -189,7 +185,8 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
     let diff = cx.diff;
     let shown = ShownTarget { diff, t, target };
     if t.providers.len() > 1 {
-        let names: Vec<String> = t.providers.iter().map(provider_name).collect();
+        let mut names: Vec<String> = t.providers.iter().map(provider_name).collect();
+        names.sort();
         let d = Diagnostic::error(format!(
             "{shown} is managed through more than one provider: {}",
             names.join(", ")
@@ -508,7 +505,7 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
         t.current
             .iter()
             .flatten()
-            .filter(|g| desired.contains(g) && !t.wanted.contains_key(*g))
+            .filter(|g| desired.contains(g) && !t.wanted.contains_key(g))
             .map(|g| cx.group(t, g))
             .collect()
     };

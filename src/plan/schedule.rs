@@ -192,7 +192,7 @@ pub(super) struct Node {
 pub(super) fn edges(
     nodes: &[Node],
     inv: &Inventory,
-    depends_on: &BTreeMap<Address, Vec<Address>>,
+    depends_on: &BTreeMap<Address, BTreeSet<Address>>,
 ) -> Vec<Vec<Dependency>> {
     let mut deps: Vec<Vec<Dependency>> = vec![Vec::new(); nodes.len()];
     // Same target: a chain in step order (nodes of one target are contiguous).
@@ -249,19 +249,16 @@ pub(super) fn edges(
         let mut by_block: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
         for (i, n) in nodes.iter().enumerate() {
             for a in &n.addresses {
-                by_block
-                    .entry((a.kind.as_str(), a.name.as_str()))
-                    .or_default()
-                    .push(i);
+                by_block.entry((&*a.kind, &*a.name)).or_default().push(i);
             }
         }
         for (i, n) in nodes.iter().enumerate() {
             let mut waits: BTreeSet<usize> = BTreeSet::new();
             for a in &n.addresses {
-                let block = Address::new(a.kind.clone(), a.name.clone());
+                let block = a.block();
                 for dep in depends_on.get(&block).into_iter().flatten() {
                     for &j in by_block
-                        .get(&(dep.kind.as_str(), dep.name.as_str()))
+                        .get(&(&*dep.kind, &*dep.name))
                         .into_iter()
                         .flatten()
                     {

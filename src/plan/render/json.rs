@@ -115,9 +115,9 @@ impl Head {
         Self {
             address: address.to_string(),
             mode: "managed",
-            kind: address.kind.clone(),
-            name: address.name.clone(),
-            index: address.key.clone(),
+            kind: address.kind.to_string(),
+            name: address.name.to_string(),
+            index: address.key.as_deref().map(str::to_owned),
             provider_name: "alicloud",
             provider_alias: provider.clone(),
         }
@@ -197,7 +197,7 @@ fn target_attr(target: &Target) -> &'static str {
 
 /// `before`/`after` of one change from its pair set, in the shape of its type.
 fn object(change: &ResourceChange, pairs: &[Pair], mask: &Mask) -> Value {
-    if pairs.is_empty() && change.address.kind == "membership" {
+    if pairs.is_empty() && &*change.address.kind == "membership" {
         return Value::Null;
     }
     // Pairs are sorted by group, then target, and each list below has one target or one
@@ -211,7 +211,7 @@ fn object(change: &ResourceChange, pairs: &[Pair], mask: &Mask) -> Value {
             .chain(&change.join)
             .chain(&change.leave)
     };
-    match change.address.kind.as_str() {
+    match &*change.address.kind {
         "membership" => {
             let Some(p) = pairs.iter().next() else {
                 return Value::Null;
