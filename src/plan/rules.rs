@@ -158,9 +158,12 @@ impl Ctx<'_, '_> {
             }
         }
         if let Some(code) = code {
-            d = d.with_note(format!(
-                "the API would answer `{code}`; sgform stops before sending anything"
-            ));
+            let note = if d.is_error() {
+                format!("the API would answer `{code}`; sgform stops before sending anything")
+            } else {
+                format!("the API answers `{code}` until then; apply waits before sending the call")
+            };
+            d = d.with_note(note);
         }
         if d.is_error()
             && let Some(t) = target
