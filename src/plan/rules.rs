@@ -397,6 +397,14 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
                 "security group {gs} does not exist in the account and region of `{}`",
                 provider_name(&t.provider)
             ))
+            .with_note(match target {
+                Target::Instance(_) => {
+                    "a group of another account is invisible here too (`NotBelongUser`)"
+                }
+                Target::NetworkInterface(_) => {
+                    "a group of another account is invisible here too (`InvalidOperation.EniAndGroupNotBelongSameUser`)"
+                }
+            })
             .with_hint("check the ID and the provider's region; `sgform api DescribeSecurityGroups` lists the groups");
             cx.emit(
                 Some(target),
