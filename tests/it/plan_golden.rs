@@ -210,6 +210,7 @@ plan_case!(another_account);
 plan_case!(authority_conflict_after_data_sources);
 plan_case!(cycle);
 plan_case!(drift_planned_back);
+plan_case!(drift_target_deleted);
 plan_case!(eni_primary_is_refused);
 plan_case!(eni_secondary_joins);
 plan_case!(eni_state);

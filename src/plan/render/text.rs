@@ -168,11 +168,21 @@ fn drift(out: &mut String, plan: &Plan, mask: &Mask, style: Style) {
             mask.target(&m.target),
             mask.group(&m.security_group_id)
         );
-        if d.planned_back {
-            out.push_str("    it is still declared, so this plan joins it again\n");
+        // `planned_back` is false for three reasons: the declaration is gone, the plan is
+        // refresh-only (the state forgets it), or the target itself is gone (an error).
+        let declared = plan
+            .change(&m.address)
+            .is_some_and(|c| !c.removed_from_config);
+        let line = if d.planned_back {
+            "it is still declared, so this plan joins it again"
+        } else if !declared {
+            "it is no longer declared, so the state forgets it (no API call)"
+        } else if plan.forget.contains(m) {
+            "it is still declared, but a refresh-only plan makes no API calls: the state forgets it"
         } else {
-            out.push_str("    it is no longer declared, so the state forgets it (no API call)\n");
-        }
+            "it is still declared but cannot be joined again (see the errors)"
+        };
+        let _ = writeln!(out, "    {line}");
     }
     out.push_str(
         "\n─────────────────────────────────────────────────────────────────────────────\n\n",
