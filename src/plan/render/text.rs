@@ -59,6 +59,13 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
 /// The last line: `Plan: N to join, M to leave, K to replace.` or [`NO_CHANGES`].
 pub fn summary(plan: &Plan) -> String {
     if !plan.has_changes() {
+        if plan
+            .resource_changes
+            .iter()
+            .any(|c| blocked(plan, c).next().is_some())
+        {
+            return BLOCKED_SUMMARY.to_owned();
+        }
         return NO_CHANGES.to_owned();
     }
     let (join, leave, replace) = plan.counts();
@@ -76,6 +83,27 @@ pub fn summary(plan: &Plan) -> String {
     }
     line.push('.');
     line
+}
+
+/// The last line when every change is blocked by an error (a plan with errors is not applied).
+const BLOCKED_SUMMARY: &str = "No API calls planned: every change above is blocked by an error.";
+
+/// The targets of `change` that it joins, leaves or replaces but no operation changes: the
+/// planner blocked them (a rule violation, a cycle, no legal order), so they only show intent.
+fn blocked<'a>(plan: &'a Plan, change: &'a ResourceChange) -> impl Iterator<Item = &'a Target> {
+    change
+        .touched_targets()
+        .into_iter()
+        .filter(|t| !plan.targets.contains_key(*t))
+}
+
+/// The mark after a pair or replacement line whose target is blocked.
+fn blocked_mark(plan: &Plan, target: &Target) -> &'static str {
+    if plan.targets.contains_key(target) {
+        ""
+    } else {
+        "  (blocked: see the errors)"
+    }
 }
 
 /// `12345` as `12,345`.
@@ -233,9 +261,10 @@ fn block(out: &mut String, plan: &Plan, change: &ResourceChange, mask: &Mask, st
         };
         let _ = writeln!(
             out,
-            "    {} replace the groups of {} (one {call} call)",
+            "    {} replace the groups of {} (one {call} call){}",
             style.symbol(Action::Replace.symbol()),
-            mask.target(target)
+            mask.target(target),
+            blocked_mark(plan, target)
         );
     }
     for p in change
@@ -245,10 +274,11 @@ fn block(out: &mut String, plan: &Plan, change: &ResourceChange, mask: &Mask, st
     {
         let _ = writeln!(
             out,
-            "    {} join  {} to {}",
+            "    {} join  {} to {}{}",
             style.symbol(Action::Join.symbol()),
             mask.target(&p.target),
-            mask.group(&p.security_group_id)
+            mask.group(&p.security_group_id),
+            blocked_mark(plan, &p.target)
         );
     }
     for p in change
@@ -258,10 +288,11 @@ fn block(out: &mut String, plan: &Plan, change: &ResourceChange, mask: &Mask, st
     {
         let _ = writeln!(
             out,
-            "    {} leave {} from {}",
+            "    {} leave {} from {}{}",
             style.symbol(Action::Leave.symbol()),
             mask.target(&p.target),
-            mask.group(&p.security_group_id)
+            mask.group(&p.security_group_id),
+            blocked_mark(plan, &p.target)
         );
     }
     for p in &change.adopt {

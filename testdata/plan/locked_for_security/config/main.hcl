@@ -2,8 +2,13 @@ provider "alicloud" {
   region = "cn-hangzhou"
 }
 
-# The instance is locked for security reasons.
+# `a` is locked for security reasons; `c` is not, so only its change is planned.
 membership "web" {
   security_group_id = "sg-bp1web00000000"
   instance_id       = "i-bp1a0000000000"
+}
+
+membership "other" {
+  security_group_id = "sg-bp1web00000000"
+  instance_id       = "i-bp1c0000000000"
 }
