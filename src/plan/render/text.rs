@@ -13,6 +13,7 @@ use similar::{Algorithm, ChangeTag};
 use super::mask::Mask;
 use crate::ids::{SecurityGroupId, Target};
 use crate::plan::model::{Action, Plan, ResourceChange, TargetChange};
+use crate::state::ManagedMembership;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,11 +42,33 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
         .iter()
         .filter(|c| !c.is_noop())
         .collect();
-    if !changes.is_empty() {
-        legend(&mut out, &changes, style);
+    // Forgotten entries that are not drift: the pair stays (the configuration still keeps it
+    // under another address), only the state entry of the gone declaration goes.
+    let kept: Vec<&ManagedMembership> = plan
+        .forget
+        .iter()
+        .filter(|m| !plan.drift.iter().any(|d| &d.membership == *m))
+        .collect();
+    if !changes.is_empty() || !kept.is_empty() {
+        if !changes.is_empty() {
+            legend(&mut out, &changes, style);
+        }
         out.push_str("sgform will perform the following actions:\n\n");
         for change in &changes {
             block(&mut out, plan, change, &mask, style);
+        }
+        for m in kept {
+            let header = format!(
+                "# {} is no longer in the configuration: the state forgets it (no API call)",
+                m.address
+            );
+            let _ = writeln!(out, "  {}", style.bold(&header));
+            let _ = writeln!(
+                out,
+                "    {} stays in {}: the configuration still keeps the pair\n",
+                mask.target(&m.target),
+                mask.group(&m.security_group_id)
+            );
         }
     }
     if options.verbose && !plan.operations.is_empty() {
