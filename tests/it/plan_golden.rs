@@ -206,9 +206,11 @@ macro_rules! plan_case {
 
 plan_case!(acl_limit_exceeded);
 plan_case!(adoption_of_existing_pair);
+plan_case!(aliased_provider_joins_in_its_region);
 plan_case!(another_account);
 plan_case!(authority_conflict_after_data_sources);
 plan_case!(capacity_freed_by_replace);
+plan_case!(capacity_swap_breaks_before_make);
 plan_case!(capacity_two_for_two);
 plan_case!(classic_instance_set_pairwise);
 plan_case!(classic_type_switch_has_no_path);
