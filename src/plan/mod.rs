@@ -185,8 +185,7 @@ pub fn plan(
                 d = d.with_span_label(span, format!("declared by `{}`", c.address));
             }
         }
-        diagnostics
-            .push(d.with_hint("change the desired set in smaller steps over several applies"));
+        diagnostics.push(d.with_hint(why.1));
     }
 
     if let Some((nodes, deps, order)) = scheduled {

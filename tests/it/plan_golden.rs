@@ -213,6 +213,7 @@ plan_case!(capacity_freed_by_replace);
 plan_case!(capacity_swap_breaks_before_make);
 plan_case!(capacity_two_for_two);
 plan_case!(classic_instance_set_pairwise);
+plan_case!(classic_rule_limit_has_no_path);
 plan_case!(classic_type_switch_has_no_path);
 plan_case!(cycle);
 plan_case!(depends_on_orders_blocks);
