@@ -415,12 +415,22 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
             continue;
         };
         if facts.provider != t.provider {
-            let d = Diagnostic::error(format!(
-                "security group {gs} is in region `{}`, but {shown} is in the region of `{}`",
-                facts.region,
-                provider_name(&t.provider)
-            ))
-            .with_note("a target and its security groups must be in the same region");
+            let d = match inventory.region_of(target) {
+                Some(region) if *region != facts.region => Diagnostic::error(format!(
+                    "security group {gs} is in region `{}`, but {shown} is in region `{region}` (`{}`)",
+                    facts.region,
+                    provider_name(&t.provider)
+                ))
+                .with_note("a target and its security groups must be in the same region")
+                .with_hint(format!("pick a security group of region `{region}`")),
+                _ => Diagnostic::error(format!(
+                    "security group {gs} was read through `{}`, not through `{}`, which manages {shown}",
+                    provider_name(&facts.provider),
+                    provider_name(&t.provider)
+                ))
+                .with_note("a target and its security groups must belong to the same account and region")
+                .with_hint("pick a security group the target's provider can see"),
+            };
             cx.emit(
                 Some(target),
                 culprit,

@@ -252,6 +252,7 @@ plan_case!(target_not_found);
 plan_case!(target_selects_one_address);
 plan_case!(too_many_groups);
 plan_case!(trunk_eni);
+plan_case!(two_providers_share_a_group);
 plan_case!(vpc_mismatch);
 
 /// Every directory under `testdata/plan/` has its `plan_case!` line, so no case is forgotten.
