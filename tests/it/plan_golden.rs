@@ -216,6 +216,7 @@ plan_case!(classic_instance_set_pairwise);
 plan_case!(classic_rule_limit_has_no_path);
 plan_case!(classic_type_switch_has_no_path);
 plan_case!(cycle);
+plan_case!(cycle_through_depends_on);
 plan_case!(depends_on_orders_blocks);
 plan_case!(drift_planned_back);
 plan_case!(drift_target_deleted);
