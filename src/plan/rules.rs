@@ -156,6 +156,14 @@ impl Ctx<'_, '_> {
             if let Some(span) = c.span {
                 d = d.with_span_label(span, format!("declared by `{}`", c.address));
             }
+        } else if let Some(gone) = target
+            .and_then(|t| self.diff.targets.get(t))
+            .and_then(|t| t.unwanted.values().flatten().next())
+        {
+            // No declaration names the target: only state entries of gone declarations do.
+            d = d.with_address(gone.clone()).with_note(format!(
+                "only the state names this target: `{gone}` managed it and no longer declares it"
+            ));
         }
         if let Some(code) = code {
             let note = if d.is_error() {

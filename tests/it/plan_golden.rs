@@ -241,6 +241,7 @@ plan_case!(normal_to_enterprise_switch_replaces);
 plan_case!(refresh_only_forgets_drift);
 plan_case!(region_mismatch);
 plan_case!(removed_from_config_leaves);
+plan_case!(removed_set_would_leave_no_group);
 plan_case!(renamed_declaration_moves_state);
 plan_case!(rule_limit_swap_replaces);
 plan_case!(sensitive_group_not_found);
