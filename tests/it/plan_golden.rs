@@ -136,8 +136,8 @@ async fn check(case: &str) {
         &limits,
         &options,
     );
+    // In the order `sgform plan` prints them: the loader's, the refresh's, the planner's.
     diags.extend(plan_diags);
-    diag::sort(&mut diags);
 
     let text_options = TextOptions {
         verbose: true,
@@ -170,6 +170,23 @@ async fn check(case: &str) {
             state.memberships.remove(m);
         }
         state.memberships.extend(op.state_add.iter().cloned());
+    }
+    for (target, change) in &planned.targets {
+        let mut now: Vec<&str> = world
+            .groups_of(target.as_str())
+            .unwrap_or_default()
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let mut want: Vec<&str> = change.after.iter().map(|g| g.as_str()).collect();
+        now.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(
+            now,
+            want,
+            "{}: `{target}` did not end with the planned groups",
+            rel.display()
+        );
     }
     state.memberships.extend(planned.adopt.iter().cloned());
     for m in &planned.forget {
