@@ -7,8 +7,9 @@
 //! - `diagnostics.txt`: every diagnostic (load, refresh, plan) as `validate` renders them, no
 //!   colour; absent when there are none.
 //!
-//! A plan without errors that changes something is then applied: its operations run in order
-//! through the emulator's `World::apply` (none may be rejected), the state takes each
+//! A plan without errors that changes something is then applied: its operations run through
+//! the emulator's `World::apply` in the plan's order and in a second topological order of its
+//! DAG (latest ready first; none may be rejected in either), the state takes each
 //! operation's entries plus the adoptions minus the forgotten, and planning again against the
 //! resulting world must show no changes.
 //!
@@ -82,6 +83,23 @@ fn settled(world: &World) -> World {
     World::from_file(file).unwrap()
 }
 
+/// A topological order of the plan's DAG that always runs the highest-numbered ready operation
+/// (the plan's own order runs the lowest).
+fn latest_first(plan: &sgform::plan::Plan) -> Vec<usize> {
+    let n = plan.operations.len();
+    let mut done = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    while order.len() < n {
+        let next = (0..n)
+            .rev()
+            .find(|&i| !done[i] && plan.operations[i].depends_on.iter().all(|d| done[d.on]))
+            .expect("the operations form a DAG");
+        done[next] = true;
+        order.push(next);
+    }
+    order
+}
+
 async fn check(case: &str) {
     let rel = Path::new("testdata/plan").join(case);
     let dir = root().join(&rel);
@@ -152,6 +170,21 @@ async fn check(case: &str) {
 
     if diag::has_errors(&diags) || !planned.has_changes() {
         return;
+    }
+
+    // The DAG alone must make the calls legal: run them in another topological order too (the
+    // latest ready operation first), as a parallel apply may.
+    let mut other = settled(&world);
+    for i in latest_first(&planned) {
+        let op = &planned.operations[i];
+        if let Err(e) = other.apply(&account, &oracle::request(op)) {
+            panic!(
+                "{}: in the latest-first order, operation [{i}] {} on `{}` was rejected: {e:?}",
+                rel.display(),
+                op.api_action(),
+                op.target
+            );
+        }
     }
 
     // Apply: the operations in order against the world, once it has settled.
