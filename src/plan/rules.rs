@@ -483,7 +483,11 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
                 side(&facts.vpc_id)
             ))
             .with_note("a target can only join groups of its own network type and VPC")
-            .with_hint("pick a security group of the target's VPC");
+            .with_hint(if classic {
+                "pick a classic-network security group"
+            } else {
+                "pick a security group of the target's VPC"
+            });
             cx.emit(Some(target), culprit, d, Some(code));
         }
         if facts.group_type == GroupType::Enterprise && !enterprise_ok {
