@@ -298,6 +298,7 @@ plan_case!(sensitive_group_not_found);
 plan_case!(sensitive_values);
 plan_case!(service_managed_eni);
 plan_case!(service_managed_group);
+plan_case!(state_provider_removed);
 plan_case!(swap_at_cap_leaves_first);
 plan_case!(swap_one_for_one_joins_first);
 plan_case!(target_not_found);
