@@ -684,8 +684,11 @@ fn check_capacity(cx: &mut Ctx<'_, '_>) {
             facts.capacity
         ))
         .with_note(format!(
-            "it has {} members now; the plan adds {} and removes {}",
-            facts.member_count,
+            "it has {} now; the plan adds {} and removes {}",
+            match facts.member_count {
+                1 => "1 member".to_owned(),
+                n => format!("{n} members"),
+            },
             joiners.len(),
             joiners.len() as i64 - change
         ))
