@@ -185,8 +185,7 @@ pub fn plan(
                 d = d.with_span_label(span, format!("declared by `{}`", c.address));
             }
         }
-        diagnostics
-            .push(d.with_hint("change the desired set in smaller steps over several applies"));
+        diagnostics.push(d.with_hint(why.1));
     }
 
     if let Some((nodes, deps, order)) = scheduled {
@@ -362,9 +361,16 @@ fn cycle_diagnostic(
             d = d.with_span_label(span, format!("declared by `{}`", c.address));
         }
     }
-    d.with_hint(
-        "full groups block each other's joins: free capacity in one of the groups first, or split the change over two applies",
-    )
+    let through_depends_on = cycle.iter().any(|&i| {
+        deps[i]
+            .iter()
+            .any(|d| d.reason == Reason::DependsOn && members.contains(&d.on))
+    });
+    d.with_hint(if through_depends_on {
+        "a `depends_on` closes this cycle: remove it, or free capacity in the full group first"
+    } else {
+        "full groups block each other's joins: free capacity in one of the groups first, or split the change over two applies"
+    })
 }
 
 fn short(n: &Node) -> String {

@@ -152,11 +152,22 @@ impl Ctx<'_, '_> {
             if let Some(span) = c.span {
                 d = d.with_span_label(span, format!("declared by `{}`", c.address));
             }
+        } else if let Some(gone) = target
+            .and_then(|t| self.diff.targets.get(t))
+            .and_then(|t| t.unwanted.values().flatten().next())
+        {
+            // No declaration names the target: only state entries of gone declarations do.
+            d = d.with_address(gone.clone()).with_note(format!(
+                "only the state names this target: `{gone}` managed it and no longer declares it"
+            ));
         }
         if let Some(code) = code {
-            d = d.with_note(format!(
-                "the API would answer `{code}`; sgform stops before sending anything"
-            ));
+            let note = if d.is_error() {
+                format!("the API would answer `{code}`; sgform stops before sending anything")
+            } else {
+                format!("the API answers `{code}` until then; apply waits before sending the call")
+            };
+            d = d.with_note(note);
         }
         if d.is_error()
             && let Some(t) = target
@@ -391,6 +402,14 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
                 "security group {gs} does not exist in the account and region of `{}`",
                 provider_name(&t.provider)
             ))
+            .with_note(match target {
+                Target::Instance(_) => {
+                    "a group of another account is invisible here too (`NotBelongUser`)"
+                }
+                Target::NetworkInterface(_) => {
+                    "a group of another account is invisible here too (`InvalidOperation.EniAndGroupNotBelongSameUser`)"
+                }
+            })
             .with_hint("check the ID and the provider's region; `sgform api DescribeSecurityGroups` lists the groups");
             cx.emit(
                 Some(target),
@@ -401,12 +420,22 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
             continue;
         };
         if facts.provider != t.provider {
-            let d = Diagnostic::error(format!(
-                "security group {gs} is in region `{}`, but {shown} is in the region of `{}`",
-                facts.region,
-                provider_name(&t.provider)
-            ))
-            .with_note("a target and its security groups must be in the same region");
+            let d = match inventory.region_of(target) {
+                Some(region) if *region != facts.region => Diagnostic::error(format!(
+                    "security group {gs} is in region `{}`, but {shown} is in region `{region}` (`{}`)",
+                    facts.region,
+                    provider_name(&t.provider)
+                ))
+                .with_note("a target and its security groups must be in the same region")
+                .with_hint(format!("pick a security group of region `{region}`")),
+                _ => Diagnostic::error(format!(
+                    "security group {gs} was read through `{}`, not through `{}`, which manages {shown}",
+                    provider_name(&facts.provider),
+                    provider_name(&t.provider)
+                ))
+                .with_note("a target and its security groups must belong to the same account and region")
+                .with_hint("pick a security group the target's provider can see"),
+            };
             cx.emit(
                 Some(target),
                 culprit,
@@ -451,7 +480,11 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
                 side(&facts.vpc_id)
             ))
             .with_note("a target can only join groups of its own network type and VPC")
-            .with_hint("pick a security group of the target's VPC");
+            .with_hint(if classic {
+                "pick a classic-network security group"
+            } else {
+                "pick a security group of the target's VPC"
+            });
             cx.emit(Some(target), culprit, d, Some(code));
         }
         if facts.group_type == GroupType::Enterprise && !enterprise_ok {
@@ -648,8 +681,11 @@ fn check_capacity(cx: &mut Ctx<'_, '_>) {
             facts.capacity
         ))
         .with_note(format!(
-            "it has {} members now; the plan adds {} and removes {}",
-            facts.member_count,
+            "it has {} now; the plan adds {} and removes {}",
+            match facts.member_count {
+                1 => "1 member".to_owned(),
+                n => format!("{n} members"),
+            },
             joiners.len(),
             joiners.len() as i64 - change
         ))

@@ -50,9 +50,9 @@ pub(super) struct TargetInput<'a> {
     pub prefer_replace: bool,
 }
 
-/// Why no legal sequence exists for a target.
+/// Why no legal sequence exists for a target, and what the user can do about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct NoPath(pub String);
+pub(super) struct NoPath(pub String, pub &'static str);
 
 fn facts(inv: &Inventory, g: &SecurityGroupId) -> (GroupType, u64) {
     inv.groups
@@ -92,11 +92,15 @@ pub(super) fn sequence(
             "its groups switch between normal and enterprise, which needs one atomic replacement, \
              and a classic-network instance's groups cannot be replaced"
                 .to_owned(),
+            "a classic-network instance keeps groups of one type: migrate it to a VPC to switch \
+             type, or keep declaring groups of its current type",
         )),
         None => Err(NoPath(
             "no order of joins and leaves keeps it within the group and rule limits after every \
              call, and a classic-network instance's groups cannot be replaced in one call"
                 .to_owned(),
+            "split the change over several applies, e.g. first join a temporary group with few \
+             rules, so that a group can leave without the target being left with none",
         )),
     }
 }

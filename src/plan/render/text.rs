@@ -13,6 +13,7 @@ use similar::{Algorithm, ChangeTag};
 use super::mask::Mask;
 use crate::ids::{SecurityGroupId, Target};
 use crate::plan::model::{Action, Plan, ResourceChange, TargetChange};
+use crate::state::ManagedMembership;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,11 +42,33 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
         .iter()
         .filter(|c| !c.is_noop())
         .collect();
-    if !changes.is_empty() {
-        legend(&mut out, &changes, style);
+    // Forgotten entries that are not drift: the pair stays (the configuration still keeps it
+    // under another address), only the state entry of the gone declaration goes.
+    let kept: Vec<&ManagedMembership> = plan
+        .forget
+        .iter()
+        .filter(|m| !plan.drift.iter().any(|d| &d.membership == *m))
+        .collect();
+    if !changes.is_empty() || !kept.is_empty() {
+        if !changes.is_empty() {
+            legend(&mut out, &changes, style);
+        }
         out.push_str("sgform will perform the following actions:\n\n");
         for change in &changes {
             block(&mut out, plan, change, &mask, style);
+        }
+        for m in kept {
+            let header = format!(
+                "# {} is no longer in the configuration: the state forgets it (no API call)",
+                m.address
+            );
+            let _ = writeln!(out, "  {}", style.bold(&header));
+            let _ = writeln!(
+                out,
+                "    {} stays in {}: the configuration still keeps the pair\n",
+                mask.target(&m.target),
+                mask.group(&m.security_group_id)
+            );
         }
     }
     if options.verbose && !plan.operations.is_empty() {
@@ -59,6 +82,13 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
 /// The last line: `Plan: N to join, M to leave, K to replace.` or [`NO_CHANGES`].
 pub fn summary(plan: &Plan) -> String {
     if !plan.has_changes() {
+        if plan
+            .resource_changes
+            .iter()
+            .any(|c| blocked(plan, c).next().is_some())
+        {
+            return BLOCKED_SUMMARY.to_owned();
+        }
         return NO_CHANGES.to_owned();
     }
     let (join, leave, replace) = plan.counts();
@@ -76,6 +106,27 @@ pub fn summary(plan: &Plan) -> String {
     }
     line.push('.');
     line
+}
+
+/// The last line when every change is blocked by an error (a plan with errors is not applied).
+const BLOCKED_SUMMARY: &str = "No API calls planned: every change above is blocked by an error.";
+
+/// The targets of `change` that it joins, leaves or replaces but no operation changes: the
+/// planner blocked them (a rule violation, a cycle, no legal order), so they only show intent.
+fn blocked<'a>(plan: &'a Plan, change: &'a ResourceChange) -> impl Iterator<Item = &'a Target> {
+    change
+        .touched_targets()
+        .into_iter()
+        .filter(|t| !plan.targets.contains_key(*t))
+}
+
+/// The mark after a pair or replacement line whose target is blocked.
+fn blocked_mark(plan: &Plan, target: &Target) -> &'static str {
+    if plan.targets.contains_key(target) {
+        ""
+    } else {
+        "  (blocked: see the errors)"
+    }
 }
 
 /// `12345` as `12,345`.
@@ -168,11 +219,21 @@ fn drift(out: &mut String, plan: &Plan, mask: &Mask, style: Style) {
             mask.target(&m.target),
             mask.group(&m.security_group_id)
         );
-        if d.planned_back {
-            out.push_str("    it is still declared, so this plan joins it again\n");
+        // `planned_back` is false for three reasons: the declaration is gone, the plan is
+        // refresh-only (the state forgets it), or the target itself is gone (an error).
+        let declared = plan
+            .change(&m.address)
+            .is_some_and(|c| !c.removed_from_config);
+        let line = if d.planned_back {
+            "it is still declared, so this plan joins it again"
+        } else if !declared {
+            "it is no longer declared, so the state forgets it (no API call)"
+        } else if plan.forget.contains(m) {
+            "it is still declared, but a refresh-only plan makes no API calls: the state forgets it"
         } else {
-            out.push_str("    it is no longer declared, so the state forgets it (no API call)\n");
-        }
+            "it is still declared but cannot be joined again (see the errors)"
+        };
+        let _ = writeln!(out, "    {line}");
     }
     out.push_str(
         "\n─────────────────────────────────────────────────────────────────────────────\n\n",
@@ -223,9 +284,10 @@ fn block(out: &mut String, plan: &Plan, change: &ResourceChange, mask: &Mask, st
         };
         let _ = writeln!(
             out,
-            "    {} replace the groups of {} (one {call} call)",
+            "    {} replace the groups of {} (one {call} call){}",
             style.symbol(Action::Replace.symbol()),
-            mask.target(target)
+            mask.target(target),
+            blocked_mark(plan, target)
         );
     }
     for p in change
@@ -235,10 +297,11 @@ fn block(out: &mut String, plan: &Plan, change: &ResourceChange, mask: &Mask, st
     {
         let _ = writeln!(
             out,
-            "    {} join  {} to {}",
+            "    {} join  {} to {}{}",
             style.symbol(Action::Join.symbol()),
             mask.target(&p.target),
-            mask.group(&p.security_group_id)
+            mask.group(&p.security_group_id),
+            blocked_mark(plan, &p.target)
         );
     }
     for p in change
@@ -248,10 +311,11 @@ fn block(out: &mut String, plan: &Plan, change: &ResourceChange, mask: &Mask, st
     {
         let _ = writeln!(
             out,
-            "    {} leave {} from {}",
+            "    {} leave {} from {}{}",
             style.symbol(Action::Leave.symbol()),
             mask.target(&p.target),
-            mask.group(&p.security_group_id)
+            mask.group(&p.security_group_id),
+            blocked_mark(plan, &p.target)
         );
     }
     for p in &change.adopt {

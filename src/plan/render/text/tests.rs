@@ -269,3 +269,17 @@ fn rendering_is_deterministic() {
     let plan = fixtures::removal_and_adoption_plan();
     assert_eq!(verbose(&plan), verbose(&plan.clone()));
 }
+
+#[test]
+fn blocked_changes_are_marked_and_not_summarised_as_no_changes() {
+    // A change whose target no operation touches: the planner blocked it with an error.
+    let mut plan = Plan::default();
+    let mut c = change("membership.web");
+    c.after = pairs([(BASE, WEB)]);
+    c.join = pairs([(BASE, WEB)]);
+    plan.resource_changes.push(c);
+    let out = text(&plan);
+    assert!(out.contains("(blocked: see the errors)"), "{out}");
+    assert!(out.ends_with(&format!("{BLOCKED_SUMMARY}\n")), "{out}");
+    assert!(!out.contains(NO_CHANGES), "{out}");
+}

@@ -1,0 +1,22 @@
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+provider "alicloud" {
+  alias  = "two"
+  region = "cn-hangzhou"
+}
+
+# Two providers of one account and region name the same group for different targets.
+# KNOWN BUG: both should join. The inventory keeps one provider per group (the first that
+# read it, `alicloud`), so the rules think `alicloud.two` cannot see the group.
+membership "a" {
+  security_group_id = "sg-bp1web00000000"
+  instance_id       = "i-bp1a0000000000"
+}
+
+membership "b" {
+  security_group_id = "sg-bp1web00000000"
+  instance_id       = "i-bp1b0000000000"
+  provider          = alicloud.two
+}

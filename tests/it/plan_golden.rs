@@ -1,0 +1,327 @@
+//! Golden plan cases: `testdata/plan/<case>/` holds `config/*.hcl`, `world.json` (an emulator
+//! world), an optional `state.json` and an optional `args` (one per line: `--target ADDR` or
+//! `--refresh-only`). The configuration is refreshed against an emulator serving the world over
+//! loopback (the real `plan::refresh`), planned with `plan::plan`, and compared with:
+//! - `plan.txt`: the text preview, verbose (the ordered API calls), no colour;
+//! - `plan.json`: the JSON document;
+//! - `diagnostics.txt`: every diagnostic (load, refresh, plan) as `validate` renders them, no
+//!   colour; absent when there are none.
+//!
+//! A plan without errors that changes something is then applied: its operations run through
+//! the emulator's `World::apply` in the plan's order and in a second topological order of its
+//! DAG (latest ready first; none may be rejected in either), the state takes each
+//! operation's entries plus the adoptions minus the forgotten, and planning again against the
+//! resulting world must show no changes.
+//!
+//! `SGFORM_UPDATE_GOLDEN=1 cargo test plan_golden` rewrites the goldens; read the diff.
+
+use std::path::{Path, PathBuf};
+
+use sgform::cli::printer::render_diagnostics;
+use sgform::config::{self, Inputs};
+use sgform::diag;
+use sgform::emulator::World;
+use sgform::ids::Address;
+use sgform::plan::render::{TextOptions, json, text};
+use sgform::plan::{Limits, PlanOptions, plan};
+use sgform::state::State;
+
+use crate::diag_golden::{assert_golden, update_golden};
+use crate::support::oracle;
+use crate::support::refresh_env::refresh_world;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Like [`assert_golden`], but an empty output means the file must not exist.
+#[track_caller]
+fn assert_golden_or_absent(path: &Path, actual: &str) {
+    if actual.is_empty() {
+        if update_golden() {
+            let _ = std::fs::remove_file(path);
+        }
+        assert!(
+            !path.exists(),
+            "{} exists but the case has no diagnostics (SGFORM_UPDATE_GOLDEN=1 removes it)",
+            path.display()
+        );
+        return;
+    }
+    assert_golden(path, actual);
+}
+
+fn options(dir: &Path) -> PlanOptions {
+    let mut options = PlanOptions::default();
+    let Ok(args) = std::fs::read_to_string(dir.join("args")) else {
+        return options;
+    };
+    for line in args.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line == "--refresh-only" {
+            options.refresh_only = true;
+        } else if let Some(addr) = line.strip_prefix("--target ") {
+            options.targets.push(Address::parse(addr.trim()).unwrap());
+        } else {
+            panic!("{}: unknown argument line {line:?}", dir.display());
+        }
+    }
+    options
+}
+
+/// What `apply` waits for: every pending status transition done, nothing still being created.
+fn settled(world: &World) -> World {
+    let mut file = world.to_file();
+    for i in &mut file.instances {
+        i.being_created = false;
+        if let Some(t) = i.transition.take() {
+            i.status = t.to;
+        }
+    }
+    for e in &mut file.network_interfaces {
+        e.being_created = false;
+    }
+    World::from_file(file).unwrap()
+}
+
+/// A topological order of the plan's DAG that always runs the highest-numbered ready operation
+/// (the plan's own order runs the lowest).
+fn latest_first(plan: &sgform::plan::Plan) -> Vec<usize> {
+    let n = plan.operations.len();
+    let mut done = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    while order.len() < n {
+        let next = (0..n)
+            .rev()
+            .find(|&i| !done[i] && plan.operations[i].depends_on.iter().all(|d| done[d.on]))
+            .expect("the operations form a DAG");
+        done[next] = true;
+        order.push(next);
+    }
+    order
+}
+
+async fn check(case: &str) {
+    let rel = Path::new("testdata/plan").join(case);
+    let dir = root().join(&rel);
+    assert!(
+        dir.join("config").is_dir(),
+        "missing {}/config",
+        rel.display()
+    );
+
+    // Display paths relative to the case (`config/main.hcl`), the same on every machine.
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir.join("config"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "hcl"))
+        .collect();
+    paths.sort();
+    let files = paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (Path::new("config").join(p.file_name().unwrap()), text)
+        })
+        .collect();
+    let (config, mut diags) = config::load_sources(files, &Inputs::default());
+    assert!(
+        !diag::has_errors(&diags),
+        "{}: the configuration does not load:\n{}",
+        rel.display(),
+        render_diagnostics(&diags, config.sources(), false)
+    );
+    let state = match std::fs::read_to_string(dir.join("state.json")) {
+        Ok(text) => State::from_json(&dir.join("state.json"), &text).unwrap(),
+        Err(_) => State::empty(),
+    };
+    let options = options(&dir);
+    let world = World::load(&dir.join("world.json")).unwrap();
+    let account = world
+        .accounts()
+        .iter()
+        .find(|a| !a.access_keys.is_empty())
+        .expect("the world has an access key")
+        .id
+        .clone();
+
+    let (refreshed, _) = refresh_world(world.clone(), &config, &state).await;
+    diags.extend(refreshed.diagnostics);
+    let limits = Limits::from_providers(config.providers());
+    let (planned, plan_diags) = plan(
+        &refreshed.declarations,
+        &state,
+        &refreshed.inventory,
+        &limits,
+        &options,
+    );
+    // In the order `sgform plan` prints them: the loader's, the refresh's, the planner's.
+    diags.extend(plan_diags);
+
+    let text_options = TextOptions {
+        verbose: true,
+        color: false,
+    };
+    assert_golden(&dir.join("plan.txt"), &text::render(&planned, text_options));
+    assert_golden(&dir.join("plan.json"), &json::render_string(&planned));
+    assert_golden_or_absent(
+        &dir.join("diagnostics.txt"),
+        &render_diagnostics(&diags, config.sources(), false),
+    );
+
+    if diag::has_errors(&diags) || !planned.has_changes() {
+        return;
+    }
+
+    // The DAG alone must make the calls legal: run them in another topological order too (the
+    // latest ready operation first), as a parallel apply may.
+    let mut other = settled(&world);
+    for i in latest_first(&planned) {
+        let op = &planned.operations[i];
+        if let Err(e) = other.apply(&account, &oracle::request(op)) {
+            panic!(
+                "{}: in the latest-first order, operation [{i}] {} on `{}` was rejected: {e:?}",
+                rel.display(),
+                op.api_action(),
+                op.target
+            );
+        }
+    }
+
+    // Apply: the operations in order against the world, once it has settled.
+    let mut world = settled(&world);
+    let mut state = state;
+    for (i, op) in planned.operations.iter().enumerate() {
+        if let Err(e) = world.apply(&account, &oracle::request(op)) {
+            panic!(
+                "{}: operation [{i}] {} on `{}` was rejected: {e:?}",
+                rel.display(),
+                op.api_action(),
+                op.target
+            );
+        }
+        for m in &op.state_remove {
+            state.memberships.remove(m);
+        }
+        state.memberships.extend(op.state_add.iter().cloned());
+    }
+    for (target, change) in &planned.targets {
+        let mut now: Vec<&str> = world
+            .groups_of(target.as_str())
+            .unwrap_or_default()
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let mut want: Vec<&str> = change.after.iter().map(|g| g.as_str()).collect();
+        now.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(
+            now,
+            want,
+            "{}: `{target}` did not end with the planned groups",
+            rel.display()
+        );
+    }
+    state.memberships.extend(planned.adopt.iter().cloned());
+    for m in &planned.forget {
+        state.memberships.remove(m);
+    }
+    state.serial += 1;
+
+    // Planning again against the resulting world changes nothing.
+    let (refreshed, _) = refresh_world(world, &config, &state).await;
+    let (again, again_diags) = plan(
+        &refreshed.declarations,
+        &state,
+        &refreshed.inventory,
+        &limits,
+        &options,
+    );
+    assert!(
+        !again.has_changes() && !diag::has_errors(&again_diags),
+        "{}: planning again after applying is not empty:\n{}\n{}",
+        rel.display(),
+        text::render(&again, text_options),
+        render_diagnostics(&again_diags, config.sources(), false)
+    );
+}
+
+macro_rules! plan_case {
+    ($name:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            check(stringify!($name)).await;
+        }
+    };
+}
+
+plan_case!(acl_limit_exceeded);
+plan_case!(adoption_of_existing_pair);
+plan_case!(aliased_provider_joins_in_its_region);
+plan_case!(another_account);
+plan_case!(authority_conflict_after_data_sources);
+plan_case!(capacity_freed_by_replace);
+plan_case!(capacity_swap_breaks_before_make);
+plan_case!(capacity_two_for_two);
+plan_case!(classic_instance_set_pairwise);
+plan_case!(classic_rule_limit_has_no_path);
+plan_case!(classic_type_switch_has_no_path);
+plan_case!(cycle);
+plan_case!(cycle_through_depends_on);
+plan_case!(depends_on_orders_blocks);
+plan_case!(drift_planned_back);
+plan_case!(drift_target_deleted);
+plan_case!(eni_primary_is_refused);
+plan_case!(eni_secondary_joins);
+plan_case!(eni_state);
+plan_case!(enterprise_not_supported);
+plan_case!(first_join);
+plan_case!(five_for_five_others);
+plan_case!(five_for_five_others_pairwise);
+plan_case!(for_each_over_data_source);
+plan_case!(full_group_leaves_before_joins_across_targets);
+plan_case!(group_capacity_exceeded);
+plan_case!(group_members_authoritative);
+plan_case!(group_not_found);
+plan_case!(instance_status);
+plan_case!(last_group);
+plan_case!(locked_for_security);
+plan_case!(membership_set_with_ignore);
+plan_case!(mixed_group_types);
+plan_case!(normal_to_enterprise_switch_replaces);
+plan_case!(refresh_only_forgets_drift);
+plan_case!(region_mismatch);
+plan_case!(removed_from_config_leaves);
+plan_case!(removed_set_would_leave_no_group);
+plan_case!(renamed_declaration_moves_state);
+plan_case!(rule_limit_swap_replaces);
+plan_case!(sensitive_group_not_found);
+plan_case!(sensitive_values);
+plan_case!(service_managed_eni);
+plan_case!(service_managed_group);
+plan_case!(state_provider_removed);
+plan_case!(swap_at_cap_leaves_first);
+plan_case!(swap_one_for_one_joins_first);
+plan_case!(target_not_found);
+plan_case!(target_selects_one_address);
+plan_case!(too_many_groups);
+plan_case!(trunk_eni);
+plan_case!(two_providers_share_a_group);
+plan_case!(vpc_mismatch);
+
+/// Every directory under `testdata/plan/` has its `plan_case!` line, so no case is forgotten.
+#[test]
+fn every_plan_dir_has_a_case() {
+    let source = std::fs::read_to_string(root().join("tests/it/plan_golden.rs")).unwrap();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root().join("testdata/plan")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !source.contains(&format!("plan_case!({name});")) {
+            missing.push(name);
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "add `plan_case!(NAME);` for: {missing:?}"
+    );
+}
