@@ -128,6 +128,10 @@ impl<V> GroupMap<V> {
         self.0.iter().map(|(k, _)| k)
     }
 
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
