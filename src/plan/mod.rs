@@ -213,7 +213,9 @@ pub fn plan(
             let step = &node.step;
             let added = step.after.iter().filter(|g| !step.before.contains(g));
             let removed = step.before.iter().filter(|g| !step.after.contains(g));
-            let state_add = added
+            // Collected lists start at four slots; most hold one entry, and at fleet scale the
+            // slack is most of the plan's memory, so each is shrunk to fit.
+            let mut state_add: Vec<ManagedMembership> = added
                 .flat_map(|g| {
                     t.wanted
                         .get(g)
@@ -222,7 +224,7 @@ pub fn plan(
                         .map(move |a| entry(g, a))
                 })
                 .collect();
-            let state_remove = removed
+            let mut state_remove: Vec<ManagedMembership> = removed
                 .flat_map(|g| {
                     by_pair
                         .get(&(g, &node.target))
@@ -239,6 +241,9 @@ pub fn plan(
                 })
                 .collect();
             depends.sort();
+            depends.shrink_to_fit();
+            state_add.shrink_to_fit();
+            state_remove.shrink_to_fit();
             let schedule::Step {
                 action,
                 group,
@@ -550,6 +555,7 @@ fn normalize(c: &mut ResourceChange) {
             v.sort();
         }
         v.dedup();
+        v.shrink_to_fit();
     }
     tidy(&mut c.before);
     tidy(&mut c.after);
