@@ -277,7 +277,9 @@ pub(super) fn diff<'a>(
 
     // State entries in scope: their targets are part of the diff (a gone declaration leaves).
     for m in &state.memberships {
-        if !selected(options, &m.address) {
+        // Under a provider the refresh could not read, the state says nothing about the cloud
+        // (the refresh warned): leave such entries alone.
+        if !selected(options, &m.address) || !inventory.was_read(&m.provider) {
             continue;
         }
         diff.managed.push(m);

@@ -96,9 +96,29 @@ pub struct Inventory {
     pub group_members: BTreeMap<SecurityGroupId, BTreeSet<Target>>,
     /// What each data source returned.
     pub data: DataResults,
+    /// Every provider each target and group was seen through (`(alias, ID)`): providers of one
+    /// account and region see the same objects, and a fact records only the first. Empty (an
+    /// inventory built by hand): a fact is visible through its own provider only.
+    #[serde(default)]
+    pub seen: BTreeSet<(ProviderAlias, String)>,
+    /// The providers the refresh read. A state entry under a provider that was not read says
+    /// nothing about the cloud. Empty: every provider was read.
+    #[serde(default)]
+    pub read: BTreeSet<ProviderAlias>,
 }
 
 impl Inventory {
+    /// Whether the object `id`, whose facts were read through `own`, is visible through
+    /// `provider`.
+    pub fn sees(&self, provider: &ProviderAlias, id: &str, own: &ProviderAlias) -> bool {
+        provider == own || self.seen.contains(&(provider.clone(), id.to_owned()))
+    }
+
+    /// Whether the refresh read `provider`.
+    pub fn was_read(&self, provider: &ProviderAlias) -> bool {
+        self.read.is_empty() || self.read.contains(provider)
+    }
+
     /// A target's current groups, if the target was found.
     pub fn groups_of(&self, target: &Target) -> Option<&[SecurityGroupId]> {
         match target {

@@ -205,6 +205,8 @@ pub async fn refresh(
 
     let mut inventory = Inventory {
         data: data.results,
+        // Every provider with a client was read (what it needed, if anything).
+        read: clients.iter().map(|(alias, _)| alias.clone()).collect(),
         ..Inventory::default()
     };
     // Data-source records of providers that needed nothing else still describe real objects.
@@ -222,6 +224,9 @@ pub async fn refresh(
         add_instances(&mut inventory, &r.alias, &r.region, r.instances.values());
         add_enis(&mut inventory, &r.alias, &r.region, r.enis.values());
         for g in r.groups.values() {
+            inventory
+                .seen
+                .insert((r.alias.clone(), g.security_group_id.to_string()));
             inventory
                 .groups
                 .entry(g.security_group_id.clone())
@@ -927,6 +932,9 @@ fn add_instances<'a>(
 ) {
     for i in instances {
         inventory
+            .seen
+            .insert((alias.clone(), i.instance_id.to_string()));
+        inventory
             .instances
             .entry(i.instance_id.clone())
             .or_insert_with(|| instance_facts(alias, region, i));
@@ -940,6 +948,9 @@ fn add_enis<'a>(
     enis: impl Iterator<Item = &'a NetworkInterface>,
 ) {
     for e in enis {
+        inventory
+            .seen
+            .insert((alias.clone(), e.network_interface_id.to_string()));
         inventory
             .network_interfaces
             .entry(e.network_interface_id.clone())

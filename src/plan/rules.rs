@@ -229,7 +229,7 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
         }
         return;
     };
-    if *found_through != t.provider {
+    if !inventory.sees(&t.provider, target.as_str(), found_through) {
         let region = inventory
             .region_of(target)
             .map(ToString::to_string)
@@ -419,7 +419,7 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
             );
             continue;
         };
-        if facts.provider != t.provider {
+        if !inventory.sees(&t.provider, g.as_str(), &facts.provider) {
             let d = match inventory.region_of(target) {
                 Some(region) if *region != facts.region => Diagnostic::error(format!(
                     "security group {gs} is in region `{}`, but {shown} is in region `{region}` (`{}`)",

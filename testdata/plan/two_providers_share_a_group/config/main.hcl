@@ -8,8 +8,7 @@ provider "alicloud" {
 }
 
 # Two providers of one account and region name the same group for different targets.
-# KNOWN BUG: both should join. The inventory keeps one provider per group (the first that
-# read it, `alicloud`), so the rules think `alicloud.two` cannot see the group.
+# Both join: the inventory records every provider that saw the group, not only the first.
 membership "a" {
   security_group_id = "sg-bp1web00000000"
   instance_id       = "i-bp1a0000000000"
