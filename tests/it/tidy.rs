@@ -120,3 +120,62 @@ fn environment_is_read_only_in_cli_env() {
         bad.join("\n")
     );
 }
+
+/// The planner is pure: everything under `src/plan/` but the refresh works on plain data, with
+/// no async runtime, no HTTP, no filesystem and no clock (so it is tested without I/O and plans
+/// the same way every time).
+#[test]
+fn the_planner_is_pure_except_refresh() {
+    let forbidden = [
+        "tokio",
+        "reqwest",
+        "std::fs",
+        "fs::",
+        "Instant",
+        "SystemTime",
+        "async ",
+        ".await",
+        "cloud::Client",
+        "crate::cli",
+    ];
+    let mut bad = Vec::new();
+    for file in rust_files(&root().join("src/plan")) {
+        let name = rel(&file);
+        if name.starts_with("src/plan/refresh") || name.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            if forbidden.iter().any(|f| line.contains(f)) {
+                bad.push(format!("{name}:{n}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "src/plan (but refresh) must stay pure:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// `state` is a leaf beside `ids`: apply and the CLI use it, it uses neither.
+#[test]
+fn state_imports_only_ids() {
+    let mut bad = Vec::new();
+    for file in rust_files(&root().join("src/state")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            if line.contains("crate::")
+                && !line.contains("crate::ids")
+                && !line.contains("crate::state")
+            {
+                bad.push(format!("{}:{n}: {}", rel(&file), line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "`state` may import only `ids`:\n{}",
+        bad.join("\n")
+    );
+}
