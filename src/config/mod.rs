@@ -326,8 +326,8 @@ impl fmt::Debug for GroupMembers {
 }
 
 impl GroupMembers {
-    /// Every member as a [`Target`].
-    pub fn targets(&self) -> BTreeSet<Target> {
+    /// Every member as a [`Target`]: instances, then ENIs, each sorted.
+    pub fn members(&self) -> impl Iterator<Item = Target> + '_ {
         self.instance_ids
             .iter()
             .cloned()
@@ -338,7 +338,11 @@ impl GroupMembers {
                     .cloned()
                     .map(Target::NetworkInterface),
             )
-            .collect()
+    }
+
+    /// Every member as a [`Target`].
+    pub fn targets(&self) -> BTreeSet<Target> {
+        self.members().collect()
     }
 }
 

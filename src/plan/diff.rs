@@ -198,16 +198,7 @@ impl Diff<'_> {
                             .map(move |g| (&s.common.address, g, s.target.clone())),
                     ),
                     Declaration::GroupMembers(gm) => Box::new(
-                        gm.instance_ids
-                            .iter()
-                            .cloned()
-                            .map(Target::Instance)
-                            .chain(
-                                gm.network_interface_ids
-                                    .iter()
-                                    .cloned()
-                                    .map(Target::NetworkInterface),
-                            )
+                        gm.members()
                             .map(move |t| (&gm.common.address, &gm.security_group_id, t)),
                     ),
                 }
@@ -253,12 +244,7 @@ pub(super) fn diff<'a>(
             }
             Declaration::GroupMembers(gm) => {
                 let g = &gm.security_group_id;
-                let listed = gm.instance_ids.iter().cloned().map(Target::Instance).chain(
-                    gm.network_interface_ids
-                        .iter()
-                        .cloned()
-                        .map(Target::NetworkInterface),
-                );
+                let listed = gm.members();
                 let mut listed_set = BTreeSet::new();
                 for target in listed {
                     let t = entry(&mut diff.targets, &target, common);

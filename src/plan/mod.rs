@@ -416,16 +416,8 @@ fn resource_changes(
         let c = decl.common();
         let address = &c.address;
         let mut change = ResourceChange {
-            address: address.clone(),
-            provider: c.provider.clone(),
-            before: Vec::new(),
-            after: Vec::new(),
-            join: Vec::new(),
-            leave: Vec::new(),
-            adopt: Vec::new(),
-            replace: Vec::new(),
-            removed_from_config: false,
             sensitive: c.sensitive.clone(),
+            ..ResourceChange::new(address.clone(), c.provider.clone())
         };
         // Each pair the declaration is about: (pair, wanted after, present now, kept after).
         let mut consider = |g: &SecurityGroupId, t: &Target, wanted: bool, td| {
@@ -487,12 +479,7 @@ fn resource_changes(
             }
             Declaration::GroupMembers(gm) => {
                 let g = &gm.security_group_id;
-                let listed = gm.instance_ids.iter().cloned().map(Target::Instance).chain(
-                    gm.network_interface_ids
-                        .iter()
-                        .cloned()
-                        .map(Target::NetworkInterface),
-                );
+                let listed = gm.members();
                 let mut seen = BTreeSet::new();
                 for t in listed {
                     consider(g, &t, true, diff.targets.get(&t));
@@ -515,16 +502,8 @@ fn resource_changes(
             continue;
         }
         let change = gone.entry(&m.address).or_insert_with(|| ResourceChange {
-            address: m.address.clone(),
-            provider: m.provider.clone(),
-            before: Vec::new(),
-            after: Vec::new(),
-            join: Vec::new(),
-            leave: Vec::new(),
-            adopt: Vec::new(),
-            replace: Vec::new(),
             removed_from_config: true,
-            sensitive: BTreeSet::new(),
+            ..ResourceChange::new(m.address.clone(), m.provider.clone())
         });
         let (now, stays) = status(diff.targets.get(&m.target), &m.security_group_id);
         if now {

@@ -213,6 +213,22 @@ pub struct ResourceChange {
 }
 
 impl ResourceChange {
+    /// A change of `address` with nothing in it yet.
+    pub fn new(address: Address, provider: ProviderAlias) -> Self {
+        Self {
+            address,
+            provider,
+            before: Vec::new(),
+            after: Vec::new(),
+            join: Vec::new(),
+            leave: Vec::new(),
+            adopt: Vec::new(),
+            replace: Vec::new(),
+            removed_from_config: false,
+            sensitive: BTreeSet::new(),
+        }
+    }
+
     /// The targets this change joins, leaves or replaces (sorted).
     pub fn touched_targets(&self) -> BTreeSet<&Target> {
         self.join

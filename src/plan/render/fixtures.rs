@@ -59,18 +59,7 @@ pub fn managed(addr: &str, group: &str, t: &str) -> ManagedMembership {
 }
 
 pub fn change(addr: &str) -> ResourceChange {
-    ResourceChange {
-        address: address(addr),
-        provider: None,
-        before: Vec::new(),
-        after: Vec::new(),
-        join: Vec::new(),
-        leave: Vec::new(),
-        adopt: Vec::new(),
-        replace: Vec::new(),
-        removed_from_config: false,
-        sensitive: BTreeSet::new(),
-    }
+    ResourceChange::new(address(addr), None)
 }
 
 pub fn groups(list: &[&str]) -> Vec<SecurityGroupId> {
