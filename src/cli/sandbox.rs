@@ -191,18 +191,33 @@ pub fn cloud_client(provider: &Provider) -> Result<Client, crate::cloud::Error> 
         endpoint: provider.endpoint.clone(),
         ..ProviderSettings::default()
     };
+    let mut config = real_cloud_config(&settings, None, "provider client")?;
+    tune(&mut config, provider);
+    Client::new(config)
+}
+
+/// The client configuration for real Alibaba Cloud from `settings` (and an endpoint override):
+/// the region, endpoint and credential chains of `cloud::credentials::resolve`, fed from the
+/// environment and `~/.aliyun/config.json`. Shared by `sgform api` and every provider client.
+pub fn real_cloud_config(
+    settings: &ProviderSettings,
+    endpoint: Option<&str>,
+    who: &str,
+) -> Result<ClientConfig, crate::cloud::Error> {
     let lookup = |name: &str| env::get(name);
     let home = env::non_empty(env::HOME).map(PathBuf::from);
-    let resolved = credentials::resolve(&settings, None, &lookup, home.as_deref())?;
+    let resolved = credentials::resolve(settings, endpoint, &lookup, home.as_deref())?;
     tracing::debug!(
         region = %resolved.region,
         endpoint = %resolved.endpoint,
         credentials = %resolved.credentials.source,
-        "provider client"
+        "{who}"
     );
-    let mut config = ClientConfig::new(resolved.endpoint, resolved.region, resolved.credentials);
-    tune(&mut config, provider);
-    Client::new(config)
+    Ok(ClientConfig::new(
+        resolved.endpoint,
+        resolved.region,
+        resolved.credentials,
+    ))
 }
 
 /// What a provider block says about pacing.

@@ -6,15 +6,14 @@
 
 #![allow(clippy::print_stderr)] // the API error report is this command's output
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::cli::{env, printer};
-use crate::cloud::credentials::{self, ProviderSettings};
-use crate::cloud::{ApiError, Client, ClientConfig, Response};
+use crate::cli::printer;
+use crate::cloud::credentials::ProviderSettings;
+use crate::cloud::{ApiError, Client, Response};
 
 /// Sign and send one ECS API request and print the JSON response.
 #[derive(Debug, clap::Args)]
@@ -109,17 +108,8 @@ async fn send(
     settings: &ProviderSettings,
     params: &[(String, String)],
 ) -> Result<Response, crate::cloud::Error> {
-    let lookup = |name: &str| env::get(name);
-    let home = env::non_empty(env::HOME).map(PathBuf::from);
-    let resolved =
-        credentials::resolve(settings, args.endpoint.as_deref(), &lookup, home.as_deref())?;
-    tracing::debug!(
-        region = %resolved.region,
-        endpoint = %resolved.endpoint,
-        credentials = %resolved.credentials.source,
-        "sgform api"
-    );
-    let mut config = ClientConfig::new(resolved.endpoint, resolved.region, resolved.credentials);
+    let mut config =
+        crate::cli::sandbox::real_cloud_config(settings, args.endpoint.as_deref(), "sgform api")?;
     config.timeout = Duration::from_secs(args.timeout.max(1));
     Client::new(config)?.call(&args.action, params).await
 }
