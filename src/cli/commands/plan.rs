@@ -29,7 +29,7 @@ pub struct Args {
     /// The configuration directory (every `*.hcl` file in it, not recursive).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Save the plan to FILE for `sgform apply FILE` and `sgform show FILE`.
+    /// Save the plan to FILE, for `sgform show FILE` (and for `apply`, which is not built yet).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Print the plan as JSON (Terraform's plan JSON where it fits) instead of text.
@@ -208,12 +208,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("failed to write plan file `{}`", out.display()))?;
     }
     printer::data(&rendered(&planned.plan, args.json, args.verbose))?;
-    if let Some(out) = args.out.as_ref().filter(|_| !args.json) {
-        printer::data(&format!(
-            "\nSaved the plan to `{}`. To apply exactly it, run: sgform apply {}\n",
+    // On stderr, so that stdout is the plan alone and `sgform show FILE` prints the same bytes.
+    if let Some(out) = &args.out {
+        printer::status(&format!(
+            "Saved the plan to `{}`; `sgform show {}` shows it again.",
             out.display(),
             out.display()
-        ))?;
+        ));
     }
     Ok(exit_code(&planned.plan, args.detailed_exitcode))
 }
