@@ -386,6 +386,29 @@ async fn a_state_of_a_newer_version_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_refresh_exits_1_with_the_api_error_and_no_plan() {
+    let f = Fixture::start().await;
+    let wrong = "CLI-PLAN-WRONG-SECRET-77aa";
+    let out = tokio::process::Command::from(sgform())
+        .args(["plan", "--out", "never.plan", "--detailed-exitcode"])
+        .current_dir(f.dir.path())
+        .env("HOME", f.home.path())
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", wrong)
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains("SignatureDoesNotMatch"), "{stderr}");
+    assert!(stderr.contains("request id"), "{stderr}");
+    assert!(!stderr.contains(wrong), "{stderr}");
+    assert!(!f.path("never.plan").exists());
+    f.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_has_the_terraform_fields_and_the_operations() {
     let f = Fixture::start().await;
     let run = f.run(&["plan", "--json"]).await;
@@ -595,6 +618,22 @@ async fn target_limits_the_plan_to_the_addresses_given() {
         one.stdout
     );
     assert!(!one.stdout.contains("i-bp1web0example02"), "{}", one.stdout);
+
+    // A mistyped address selects nothing: a warning, not a silent "No changes".
+    let typo = f.run(&["plan", "--target", "membership.web_opz"]).await;
+    assert_eq!(typo.code, Some(0), "{}", typo.stderr);
+    assert_eq!(
+        typo.stdout,
+        "No changes. Membership matches the configuration.\n"
+    );
+    assert!(
+        typo.stderr.contains(
+            "warning: `--target membership.web_opz` selects nothing in the configuration or the state"
+        ),
+        "{}",
+        typo.stderr
+    );
+    assert!(!one.stderr.contains("selects nothing"), "{}", one.stderr);
 
     let bad = f.run(&["plan", "--target", "web_ops"]).await;
     assert_eq!(bad.code, Some(1), "{}", bad.stderr);
