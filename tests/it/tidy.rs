@@ -120,3 +120,44 @@ fn environment_is_read_only_in_cli_env() {
         bad.join("\n")
     );
 }
+
+/// `plan` is pure except `plan::refresh`: no async runtime, HTTP, filesystem, clock or process
+/// environment in the diff, rules, schedule, renderers or plan file; and no code shared with the
+/// emulator, whose rules are the independent oracle the planner's are checked against.
+#[test]
+fn plan_is_pure_except_refresh() {
+    const IMPURE: &[&str] = &[
+        "tokio",
+        "reqwest",
+        "hyper",
+        "std::fs",
+        "std::net",
+        "std::env",
+        "Instant",
+        "SystemTime",
+        "async ",
+        ".await",
+        "crate::cloud",
+        "crate::cli",
+        "crate::emulator",
+    ];
+    let mut bad = Vec::new();
+    for file in rust_files(&root().join("src/plan")) {
+        let name = rel(&file);
+        // The one I/O stage, and unit tests (which may use temporary files).
+        if name.starts_with("src/plan/refresh") || file.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            if let Some(word) = IMPURE.iter().find(|w| line.contains(*w)) {
+                bad.push(format!("{name}:{n}: `{word}` in {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "only `plan::refresh` may do I/O, and `plan` shares nothing with the emulator:\n{}",
+        bad.join("\n")
+    );
+}
