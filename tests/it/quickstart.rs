@@ -125,6 +125,11 @@ fn quickstart_plan_runs_as_the_readme_says() {
         "{stdout}"
     );
     assert!(!stdout.contains("example-secret") && !stderr.contains("example-secret"));
+    assert_eq!(
+        readme_sample(),
+        stdout,
+        "README.md's \"Reading the plan\" sample is not what the quickstart prints"
+    );
 
     // The sandbox works on its own copy beside the configuration; the world stays as checked in.
     let world = std::fs::read_to_string(quickstart().join("world.json")).unwrap();
@@ -163,4 +168,20 @@ fn the_repository_ignores_sandbox_directories() {
         ignore.lines().any(|l| l.trim() == ".sgform/"),
         "add `.sgform/` to .gitignore:\n{ignore}"
     );
+}
+
+/// The plan the README shows under "Reading the plan": the first code block after the line
+/// that introduces it.
+fn readme_sample() -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let intro = "`sgform plan examples/quickstart` prints:\n\n```\n";
+    let start = readme
+        .find(intro)
+        .expect("the README introduces the sample")
+        + intro.len();
+    let len = readme[start..]
+        .find("```\n")
+        .expect("the sample's block ends");
+    readme[start..start + len].to_owned()
 }
