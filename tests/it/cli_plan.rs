@@ -881,3 +881,50 @@ fn the_refresh_line_parser_reads_the_report() {
     );
     assert_eq!(parse_refresh_line("Refreshed 4 targets"), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sensitive_group_is_masked_in_every_output_but_the_plan_file() {
+    let f = Fixture::start().await;
+    let config = std::fs::read_to_string(f.path("main.hcl")).unwrap();
+    let from = "  type        = string\n  default     = \"sg-bp1opsexample01\"\n";
+    assert!(config.contains(from), "{config}");
+    std::fs::write(
+        f.path("main.hcl"),
+        config.replace(from, &format!("{from}  sensitive   = true\n")),
+    )
+    .unwrap();
+    let secret_group = "sg-bp1opsexample01";
+    let outputs = [
+        f.run(&["plan", "--verbose", "--out", "s.plan"]).await,
+        f.run(&["plan", "--json"]).await,
+        f.run(&["graph"]).await,
+        f.run(&["show", "s.plan", "--verbose"]).await,
+        f.run(&["show", "s.plan", "--json"]).await,
+        // A diagnostic about the group names it masked too.
+        f.run(&["plan", "--var", "ops_group=sg-bp1nosuchgroup0001"])
+            .await,
+    ];
+    for run in &outputs {
+        assert!(
+            !run.stdout.contains(secret_group) && !run.stderr.contains(secret_group),
+            "{run:#?}"
+        );
+    }
+    assert!(
+        outputs[0]
+            .stdout
+            .contains("+ join  i-bp1web0example02 to (sensitive value)")
+    );
+    assert!(
+        outputs[5]
+            .stderr
+            .contains("security group (sensitive value) does not exist")
+    );
+    // The plan file keeps the ID: apply needs it, and renderers mask it again from its marks.
+    assert!(
+        std::fs::read_to_string(f.path("s.plan"))
+            .unwrap()
+            .contains(secret_group)
+    );
+    f.finish().await;
+}
