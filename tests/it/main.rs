@@ -7,6 +7,7 @@ mod support;
 
 mod cli_api;
 mod cli_output;
+mod cli_plan;
 mod cloud_client;
 mod config_eval;
 mod diag_golden;

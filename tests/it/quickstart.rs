@@ -1,5 +1,8 @@
 //! The README's quickstart, run as written so it cannot rot: the example configuration validates
-//! and is formatted, and `sgform api` reads the example world from an emulator over loopback.
+//! and is formatted, `sgform api` reads the example world from an emulator over loopback, and
+//! `sgform plan examples/quickstart` plans the example's joins through the embedded sandbox (on
+//! a copy of the directory: the sandbox writes `.sgform/` beside the configuration, and the
+//! checked-in example must stay as it is).
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +10,7 @@ use sgform::emulator::{Options, World};
 
 use crate::support::emu_env::Emu;
 use crate::support::run_sgform as sgform;
+use crate::support::sgform as sgform_command;
 
 fn quickstart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart")
@@ -68,4 +72,116 @@ async fn quickstart_api_call_reads_the_example_world() {
         "only cn-hangzhou groups: {ids:?}"
     );
     emu.stop().await;
+}
+
+/// The README's "Plan it" lines, run from a directory that holds a copy of `examples/`.
+#[test]
+fn quickstart_plan_runs_as_the_readme_says() {
+    let root = tempfile::tempdir().unwrap();
+    let copy = root.path().join("examples/quickstart");
+    std::fs::create_dir_all(&copy).unwrap();
+    for name in ["main.hcl", "world.json"] {
+        std::fs::copy(quickstart().join(name), copy.join(name)).unwrap();
+    }
+    let home = tempfile::tempdir().unwrap();
+    let plan = |args: &[&str]| {
+        let out = sgform_command()
+            .args(args)
+            .current_dir(root.path())
+            .env("HOME", home.path())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+
+    let (code, stdout, stderr) = plan(&["plan", "examples/quickstart"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stderr.lines().next(),
+        Some("using local sandbox (no cloud calls): examples/quickstart/world.json"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Refreshed 4 targets and 4 groups with "),
+        "{stderr}"
+    );
+    for expected in [
+        "  # membership.web_ops[\"i-bp1web0example02\"] will join\n    + join  i-bp1web0example02 to sg-bp1opsexample01\n",
+        "  # membership_set.app will replace groups\n    ~ replace the groups of i-bp1app0example01 (one ModifyInstanceAttribute call)\n",
+        "    = adopt i-bp1web0example01 in sg-bp1opsexample01 (already a member, no API call)\n",
+        "    = adopt i-bp1db00example01 in sg-bp1dbexample001 (already a member, no API call)\n",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.ends_with("\nPlan: 1 to join, 0 to leave, 1 to replace, 3 to adopt.\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("example-secret") && !stderr.contains("example-secret"));
+    assert_eq!(
+        readme_sample(),
+        stdout,
+        "README.md's \"Reading the plan\" sample is not what the quickstart prints"
+    );
+
+    // The sandbox works on its own copy beside the configuration; the world stays as checked in.
+    let world = std::fs::read_to_string(quickstart().join("world.json")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(copy.join(".sgform/sandbox-world.json")).unwrap(),
+        world
+    );
+    assert_eq!(
+        std::fs::read_to_string(copy.join("world.json")).unwrap(),
+        world
+    );
+    assert_eq!(
+        std::fs::read_to_string(copy.join(".sgform/.gitignore")).unwrap(),
+        "*\n"
+    );
+
+    // `--detailed-exitcode` as in CI: 2, the same plan.
+    let (code, again, _) = plan(&["plan", "examples/quickstart", "--detailed-exitcode"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(again, stdout);
+
+    // `sgform sandbox reset examples/quickstart` starts over from the checked-in world.
+    let (code, _, stderr) = plan(&["sandbox", "reset", "examples/quickstart"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.starts_with("sandbox reset: replaced `"), "{stderr}");
+}
+
+/// A stray sandbox copy in the example (someone ran the quickstart in the repository) must not
+/// be committed: the repository's `.gitignore` ignores every `.sgform/`, whatever the sandbox's
+/// own `.gitignore` says.
+#[test]
+fn the_repository_ignores_sandbox_directories() {
+    let ignore =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".gitignore")).unwrap();
+    assert!(
+        ignore.lines().any(|l| l.trim() == ".sgform/"),
+        "add `.sgform/` to .gitignore:\n{ignore}"
+    );
+}
+
+/// The plan the README shows under "Reading the plan": the first code block after the line
+/// that introduces it.
+fn readme_sample() -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let intro = "`sgform plan examples/quickstart` prints:\n\n```\n";
+    let start = readme
+        .find(intro)
+        .expect("the README introduces the sample")
+        + intro.len();
+    let len = readme[start..]
+        .find("```\n")
+        .expect("the sample's block ends");
+    readme[start..start + len].to_owned()
 }

@@ -29,7 +29,7 @@ pub struct Args {
     /// The configuration directory (every `*.hcl` file in it, not recursive).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Save the plan to FILE for `sgform apply FILE` and `sgform show FILE`.
+    /// Save the plan to FILE, for `sgform show FILE` (and for `apply`, which is not built yet).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Print the plan as JSON (Terraform's plan JSON where it fits) instead of text.
@@ -118,6 +118,7 @@ pub(crate) fn make_plan(
     let limits = Limits::from_providers(config.providers());
     let (plan, plan_diags) = crate::plan::plan(&declarations, &state, &inventory, &limits, options);
     diags.extend(plan_diags);
+    diags.extend(unmatched_targets(&options.targets, &plan));
     printer::diagnostics(&diags, config.sources());
     if diag::has_errors(&diags) {
         return Ok(None);
@@ -127,6 +128,30 @@ pub(crate) fn make_plan(
         state,
         plan,
     }))
+}
+
+/// A warning for each `--target` that selects nothing, so a mistyped address does not pass for
+/// "No changes". The plan's `resource_changes` hold every address in scope (declarations and
+/// state entries), so a target that selects none of them selected nothing; the rule is the
+/// planner's (`plan::diff::selected`): without a key, an address selects all its instances.
+fn unmatched_targets(targets: &[Address], plan: &Plan) -> Vec<diag::Diagnostic> {
+    targets
+        .iter()
+        .filter(|t| {
+            !plan.resource_changes.iter().any(|c| {
+                let a = &c.address;
+                a.kind == t.kind && a.name == t.name && (t.key.is_none() || t.key == a.key)
+            })
+        })
+        .map(|t| {
+            diag::Diagnostic::warning(format!(
+                "`--target {t}` selects nothing in the configuration or the state"
+            ))
+            .with_hint(
+                "check the address: `sgform plan --json` lists every address under `resource_changes`",
+            )
+        })
+        .collect()
 }
 
 /// The stderr line after the refresh: what it read, how many calls it made, how long it took.
@@ -208,12 +233,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("failed to write plan file `{}`", out.display()))?;
     }
     printer::data(&rendered(&planned.plan, args.json, args.verbose))?;
-    if let Some(out) = args.out.as_ref().filter(|_| !args.json) {
-        printer::data(&format!(
-            "\nSaved the plan to `{}`. To apply exactly it, run: sgform apply {}\n",
+    // On stderr, so that stdout is the plan alone and `sgform show FILE` prints the same bytes.
+    if let Some(out) = &args.out {
+        printer::status(&format!(
+            "Saved the plan to `{}`; `sgform show {}` shows it again.",
             out.display(),
             out.display()
-        ))?;
+        ));
     }
     Ok(exit_code(&planned.plan, args.detailed_exitcode))
 }

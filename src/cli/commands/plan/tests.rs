@@ -78,3 +78,37 @@ fn plan_file_leaves_sensitive_variables_out() {
     assert!(!text.contains("token"), "{text}");
     assert!(text.contains(r#""env":"\"prod\"""#), "{text}");
 }
+
+#[test]
+fn a_target_that_selects_nothing_is_a_warning() {
+    let mut plan = Plan::default();
+    plan.resource_changes.push(crate::plan::ResourceChange {
+        address: Address::parse(r#"membership.web["i-bp1web0000000001"]"#).unwrap(),
+        provider: None,
+        before: Default::default(),
+        after: Default::default(),
+        join: Default::default(),
+        leave: Default::default(),
+        adopt: Default::default(),
+        replace: Default::default(),
+        removed_from_config: false,
+        sensitive: Default::default(),
+    });
+    let targets = parse_targets(&[
+        "membership.web".to_owned(),
+        r#"membership.web["i-bp1web0000000001"]"#.to_owned(),
+        r#"membership.web["i-bp1web0000000002"]"#.to_owned(),
+        "membership.wbe".to_owned(),
+    ])
+    .unwrap();
+    let warnings = unmatched_targets(&targets, &plan);
+    let summaries: Vec<&str> = warnings.iter().map(|d| d.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            r#"`--target membership.web["i-bp1web0000000002"]` selects nothing in the configuration or the state"#,
+            "`--target membership.wbe` selects nothing in the configuration or the state",
+        ]
+    );
+    assert!(warnings.iter().all(|d| !d.is_error()), "{warnings:?}");
+}
