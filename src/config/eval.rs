@@ -4,7 +4,7 @@
 //! Values that depend on `data.*` are unknown until the planner has read the data sources: such
 //! locals and blocks are *deferred* and evaluated by [`expand`] once [`DataResults`] exist.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use hcl::Value;
 use hcl::eval::{Context, Evaluate};
@@ -75,6 +75,9 @@ pub(super) struct Scope {
     ctx: Context<'static>,
     /// The values it holds (counted in tests only, 0 otherwise).
     values: usize,
+    /// Every `var.NAME`, `local.NAME` and `data.KIND.NAME` also declared on its own (see
+    /// [`flatten`]).
+    flat: HashSet<String>,
 }
 
 impl Clone for Scope {
@@ -83,6 +86,7 @@ impl Clone for Scope {
         Self {
             ctx: self.ctx.clone(),
             values: self.values,
+            flat: self.flat.clone(),
         }
     }
 }
@@ -90,9 +94,122 @@ impl Clone for Scope {
 impl Scope {
     /// Declares `local` again, as exactly `locals`.
     fn declare_locals(&mut self, locals: hcl::Map<String, Value>) {
+        for (name, value) in &locals {
+            self.declare_flat(format!("local.{name}"), value.clone());
+        }
         let local = Value::Object(locals);
         cost::values_declared(cost::measure(|| cost::size(&local)));
         self.ctx.declare_var("local", local);
+    }
+
+    /// Declares one value under its flattened name (`local.web`).
+    fn declare_flat(&mut self, name: String, value: Value) {
+        self.ctx
+            .declare_var(hcl::Identifier::unchecked(name.clone()), value);
+        self.flat.insert(name);
+    }
+
+    /// Evaluates one expression, with references to `var.*`, `local.*` and `data.*.*` read
+    /// straight from their flattened names.
+    pub(super) fn evaluate(&self, expr: &Expression) -> Result<Value, String> {
+        let mut e: hcl::Expression = expr.clone().into();
+        flatten(&mut e, &self.flat);
+        e.evaluate(&self.ctx).map_err(|err| err.kind().to_string())
+    }
+}
+
+/// Rewrites `var.NAME…`, `local.NAME…` and `data.KIND.NAME…` traversals to start at a variable
+/// named `var.NAME` (etc.) that holds just that value, where `flat` has one.
+///
+/// hcl-rs evaluates a traversal by cloning its root variable first: `local.web_group` inside a
+/// `for` over 2,000 records cloned every local (the records included) 2,000 times, and a
+/// 10,000-membership configuration took minutes. Names with a `.` cannot come from HCL source,
+/// so the flattened ones never collide with a user's. Template strings are left alone (their
+/// interpolations are parsed at evaluation), as are `for` expressions that rebind a root name.
+pub(super) fn flatten(expr: &mut hcl::Expression, flat: &HashSet<String>) {
+    use hcl::expr::{Expression as E, TraversalOperator as Op};
+    if flat.is_empty() {
+        return;
+    }
+    match expr {
+        E::Traversal(t) => {
+            flatten(&mut t.expr, flat);
+            let root = match &t.expr {
+                E::Variable(v) => v.as_str().to_owned(),
+                _ => return,
+            };
+            let depth = match root.as_str() {
+                "var" | "local" => 1,
+                "data" => 2,
+                _ => 0,
+            };
+            let names: Vec<&str> = t
+                .operators
+                .iter()
+                .take(depth)
+                .map_while(|op| match op {
+                    Op::GetAttr(name) => Some(name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if depth == 0 || names.len() < depth {
+                for op in &mut t.operators {
+                    if let Op::Index(i) = op {
+                        flatten(i, flat);
+                    }
+                }
+                return;
+            }
+            let name = format!("{root}.{}", names.join("."));
+            if flat.contains(&name) {
+                t.operators.drain(..depth);
+                t.expr = E::Variable(hcl::expr::Variable::unchecked(name));
+            }
+            for op in &mut t.operators {
+                if let Op::Index(i) = op {
+                    flatten(i, flat);
+                }
+            }
+            if t.operators.is_empty() {
+                let inner = std::mem::replace(&mut t.expr, E::Null);
+                *expr = inner;
+            }
+        }
+        E::Array(items) => items.iter_mut().for_each(|e| flatten(e, flat)),
+        E::Object(o) => {
+            for (_, v) in o.iter_mut() {
+                flatten(v, flat);
+            }
+        }
+        E::FuncCall(f) => f.args.iter_mut().for_each(|e| flatten(e, flat)),
+        E::Parenthesis(e) => flatten(e, flat),
+        E::Conditional(c) => {
+            flatten(&mut c.cond_expr, flat);
+            flatten(&mut c.true_expr, flat);
+            flatten(&mut c.false_expr, flat);
+        }
+        E::Operation(op) => match op.as_mut() {
+            hcl::expr::Operation::Unary(u) => flatten(&mut u.expr, flat),
+            hcl::expr::Operation::Binary(b) => {
+                flatten(&mut b.lhs_expr, flat);
+                flatten(&mut b.rhs_expr, flat);
+            }
+        },
+        E::ForExpr(f) => {
+            flatten(&mut f.collection_expr, flat);
+            let rebinds = |v: &hcl::Identifier| matches!(v.as_str(), "var" | "local" | "data");
+            if rebinds(&f.value_var) || f.key_var.as_ref().is_some_and(rebinds) {
+                return;
+            }
+            if let Some(k) = &mut f.key_expr {
+                flatten(k, flat);
+            }
+            flatten(&mut f.value_expr, flat);
+            if let Some(c) = &mut f.cond_expr {
+                flatten(c, flat);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -329,18 +446,42 @@ impl Model {
 
     /// A context with `var`, `local` and (with data) `data`.
     fn context(&self, locals: &hcl::Map<String, Value>, data: Option<&Value>) -> Scope {
-        let mut ctx = base_context();
+        let ctx = base_context();
         let vars = Value::Object(self.vars.clone());
         let local = Value::Object(locals.clone());
         let values =
             cost::measure(|| cost::size(&vars) + cost::size(&local) + data.map_or(0, cost::size));
         cost::context_copied(values);
-        ctx.declare_var("var", vars);
-        ctx.declare_var("local", local);
-        if let Some(data) = data {
-            ctx.declare_var("data", data.clone());
+        let mut scope = Scope {
+            ctx,
+            values,
+            flat: HashSet::new(),
+        };
+        if let Value::Object(m) = &vars {
+            for (name, value) in m {
+                scope.declare_flat(format!("var.{name}"), value.clone());
+            }
         }
-        Scope { ctx, values }
+        if let Value::Object(m) = &local {
+            for (name, value) in m {
+                scope.declare_flat(format!("local.{name}"), value.clone());
+            }
+        }
+        if let Some(Value::Object(kinds)) = data {
+            for (kind, sources) in kinds {
+                if let Value::Object(sources) = sources {
+                    for (name, value) in sources {
+                        scope.declare_flat(format!("data.{kind}.{name}"), value.clone());
+                    }
+                }
+            }
+        }
+        scope.ctx.declare_var("var", vars);
+        scope.ctx.declare_var("local", local);
+        if let Some(data) = data {
+            scope.ctx.declare_var("data", data.clone());
+        }
+        scope
     }
 
     /// Evaluates locals in dependency order. Without data, data-dependent locals are recorded
@@ -390,7 +531,7 @@ impl Model {
                     })
                     .collect();
                 scope.declare_locals(visible);
-                match evaluate(&attr.expr, &scope) {
+                match scope.evaluate(&attr.expr) {
                     Ok(v) => {
                         known.insert(name.clone(), v);
                     }
@@ -517,7 +658,7 @@ fn record_value(r: &DataRecord) -> Value {
 
 /// Reads attributes of one block instance, reporting problems with the block's address.
 struct Reader<'a> {
-    ctx: &'a Context<'static>,
+    ctx: &'a Scope,
     poisoned: &'a BTreeSet<Span>,
     address: Option<Address>,
     diags: &'a mut Vec<Diagnostic>,
@@ -535,7 +676,7 @@ impl Reader<'_> {
         if self.poisoned.contains(&attr.value_span) {
             return None;
         }
-        match evaluate(&attr.expr, self.ctx) {
+        match self.ctx.evaluate(&attr.expr) {
             Ok(v) => Some(v),
             Err(e) => {
                 self.push(
@@ -855,11 +996,11 @@ impl<'a> EachContext<'a> {
     }
 
     /// The context with `each` bound to `each` (replacing the previous instance's).
-    fn declare(&mut self, each: Value) -> &Context<'static> {
+    fn declare(&mut self, each: Value) -> &Scope {
         let base = self.base;
         let scope = self.ctx.get_or_insert_with(|| base.clone());
         scope.ctx.declare_var("each", each);
-        &scope.ctx
+        scope
     }
 }
 
@@ -947,7 +1088,7 @@ fn expand_resource(
         .collect();
     for (key, each_value) in instances {
         let mut addr = address.clone();
-        let inst_ctx: &Context<'static> = match &key {
+        let inst_ctx: &Scope = match &key {
             None => ctx,
             Some(k) => {
                 addr = addr.with_key(k.clone());
