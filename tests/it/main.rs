@@ -18,4 +18,5 @@ mod plan_props;
 mod quickstart;
 mod refresh;
 mod sandbox;
+mod state_cli;
 mod tidy;
