@@ -120,3 +120,25 @@ fn environment_is_read_only_in_cli_env() {
         bad.join("\n")
     );
 }
+
+#[test]
+fn state_imports_only_ids() {
+    let mut bad = Vec::new();
+    for file in rust_files(&root().join("src/state")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            let foreign = line.match_indices("crate::").any(|(i, _)| {
+                let rest = &line[i + "crate::".len()..];
+                !rest.starts_with("ids") && !rest.starts_with("state")
+            });
+            if foreign || line.contains("sgform::") {
+                bad.push(format!("{}:{n}: {}", rel(&file), line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "`state` may import only `ids` (so apply and a remote backend can share it):\n{}",
+        bad.join("\n")
+    );
+}

@@ -211,10 +211,11 @@ fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
             written.serial
         ));
     }
+    // Report what was written before unlocking: the write stands even if the unlock fails.
+    printer::data(&text)?;
     if let Some(guard) = guard {
         guard.unlock()?;
     }
-    printer::data(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
