@@ -14,14 +14,13 @@
 //! and `force-unlock ID` removes it.
 
 use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::Error;
-use super::store::write_atomic;
+use super::store::{owner_only, write_atomic};
 
 /// Who holds a lock, and since when: enough for a waiting run to name the holder, and for
 /// `force-unlock` to remove exactly one lock.
@@ -164,17 +163,18 @@ impl FileLock {
     }
 
     fn open(&self) -> Result<File, Error> {
-        OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&self.lock_path)
-            .map_err(|source| Error::Lock {
-                path: self.lock_path.clone(),
-                source,
-            })
+        owner_only(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .open(&self.lock_path)
+        .map_err(|source| Error::Lock {
+            path: self.lock_path.clone(),
+            source,
+        })
     }
 
     /// Tries once; `Ok(None)` when another open file holds the lock.

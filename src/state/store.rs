@@ -11,7 +11,6 @@
 
 use std::fs::OpenOptions;
 use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -194,25 +193,41 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .unwrap_or_else(|| "state".to_owned());
     let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
+        let mut file = owner_only(OpenOptions::new().write(true).create_new(true))
             .open(&tmp)
             .map_err(write_err(&tmp))?;
         file.write_all(bytes).map_err(write_err(&tmp))?;
         file.sync_all().map_err(write_err(&tmp))?;
         drop(file);
         std::fs::rename(&tmp, path).map_err(write_err(path))?;
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(write_err(dir))
+        sync_dir(dir).map_err(write_err(dir))
     })();
     if result.is_err() {
         // Best effort: the temporary file may not exist, or the rename may have happened.
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Owner-only permissions (0600) from the moment of creation, so the content is never readable
+/// by others, not even briefly; elsewhere than Unix, the platform's default.
+pub(crate) fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+}
+
+/// Flushes a directory, so a rename in it survives a power loss. Unix only: other platforms
+/// cannot open a directory as a file.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! naming the holder, waits with `--lock-timeout`, and proceeds at once after a SIGKILL.
 
 use std::io::{BufRead as _, BufReader};
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -242,8 +241,12 @@ fn state_rm_forgets_an_entry_with_a_backup_and_a_new_serial() {
     assert_eq!(state["memberships"].as_array().unwrap().len(), 2);
     let backup = dir.path().join("sgform.state.json.backup");
     assert_eq!(std::fs::read(&backup).unwrap(), before);
-    let mode = std::fs::metadata(dir.state()).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.state()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
     assert!(!dir.info().exists(), "the lock info is removed on unlock");
 }
 

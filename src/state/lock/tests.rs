@@ -179,6 +179,7 @@ fn force_unlock_without_a_lock_says_so() {
     assert!(matches!(err, Error::NotLocked { .. }), "{err}");
 }
 
+#[cfg(unix)]
 #[test]
 fn lock_files_are_mode_0600() {
     use std::os::unix::fs::PermissionsExt as _;

@@ -1,5 +1,3 @@
-use std::os::unix::fs::PermissionsExt as _;
-
 use super::*;
 use crate::ids::{Address, RegionId, SecurityGroupId, Target};
 use crate::state::ManagedMembership;
@@ -62,8 +60,10 @@ fn every_write_adds_one_to_the_serial_and_keeps_the_lineage() {
     assert_eq!(store.load().unwrap().serial, 3);
 }
 
+#[cfg(unix)]
 #[test]
 fn state_and_backup_files_are_mode_0600() {
+    use std::os::unix::fs::PermissionsExt as _;
     let (_dir, store) = store();
     let first = written(&store);
     store.write(&first).unwrap();
@@ -73,8 +73,10 @@ fn state_and_backup_files_are_mode_0600() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn a_looser_existing_file_becomes_0600_on_write() {
+    use std::os::unix::fs::PermissionsExt as _;
     let (_dir, store) = store();
     let first = written(&store);
     std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
