@@ -177,7 +177,7 @@ impl FileLock {
         })
     }
 
-    /// Tries once; `Ok(None)` when another open file holds the lock.
+    /// Tries once; `Ok(false)` when another open file holds the lock.
     fn try_acquire(&self, file: &File) -> Result<bool, Error> {
         match file.try_lock() {
             Ok(()) => Ok(true),
