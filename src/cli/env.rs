@@ -34,6 +34,10 @@ pub const ALIBABA_CLOUD_ENDPOINT_ECS: &str = "ALIBABA_CLOUD_ENDPOINT_ECS";
 pub const SGFORM_VAR_PREFIX: &str = "SGFORM_VAR_";
 /// Home directory, to find `~/.aliyun/config.json`.
 pub const HOME: &str = "HOME";
+/// The user named in a state lock's holder info (`user@host`).
+pub const USER: &str = "USER";
+/// The user, when `USER` is unset (POSIX login name).
+pub const LOGNAME: &str = "LOGNAME";
 
 /// Shown at the end of `sgform --help`.
 pub const HELP: &str = "\
@@ -45,6 +49,7 @@ Environment:
   ALIBABA_CLOUD_ENDPOINT_ECS   ECS endpoint override
   SGFORM_VAR_<name>            value of input variable <name>
   SGFORM_LOG                   log filter, e.g. `debug` (secrets are masked)
+  USER, LOGNAME                who holds a state lock (`user@host`)
   NO_COLOR                     disable colour";
 
 /// One variable, `None` when unset or not valid UTF-8.
@@ -64,6 +69,13 @@ pub fn with_prefix(prefix: &str) -> Vec<(String, String)> {
         .collect();
     vars.sort();
     vars
+}
+
+/// The user to name in a state lock: `USER`, else `LOGNAME`, else `unknown`.
+pub fn user() -> String {
+    non_empty(USER)
+        .or_else(|| non_empty(LOGNAME))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Installs the log subscriber on stderr, filtered by `SGFORM_LOG` (off when unset).

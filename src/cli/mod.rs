@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 pub mod commands;
 pub mod env;
+pub mod lock;
 pub mod printer;
 pub mod sandbox;
 
@@ -42,6 +43,11 @@ pub enum Command {
     /// Run or generate worlds for the local ECS API emulator.
     #[command(subcommand)]
     Emulator(commands::emulator::Command),
+    /// Read or edit the state without touching the cloud (`state list|show|rm`).
+    #[command(subcommand)]
+    State(commands::state::Command),
+    /// Remove a state lock whose holder is gone, by its id.
+    ForceUnlock(commands::force_unlock::Args),
     /// Manage the embedded local sandbox (`sandbox reset`).
     #[command(subcommand)]
     Sandbox(commands::sandbox::Command),
@@ -61,6 +67,8 @@ pub fn main() -> ExitCode {
         Command::Api(args) => commands::api::run(args),
         Command::Emulator(cmd) => commands::emulator::run(cmd),
         Command::Sandbox(cmd) => commands::sandbox::run(cmd),
+        Command::State(cmd) => commands::state::run(cmd),
+        Command::ForceUnlock(args) => commands::force_unlock::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
-//! The state: which memberships sgform manages (issue 7 defines the model and the reader; the
-//! apply issue adds atomic writes and locking).
+//! The state: which memberships sgform manages. This file holds the model and the reader;
+//! `store` the [`Backend`] interface and the local file (atomic, compare-and-swap writes with a
+//! backup), `lock` the exclusive lock and its holder info.
 //!
 //! A versioned JSON document, `sgform.state.json` beside the configuration by default:
 //!
@@ -22,6 +23,12 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{Address, RegionId, SecurityGroupId, Target};
+
+pub mod lock;
+pub mod store;
+
+pub use lock::{Backoff, HeldLock, LockGuard, LockInfo};
+pub use store::{Backend, LocalFile};
 
 /// The state format this sgform writes and the newest it reads.
 pub const VERSION: u32 = 1;
@@ -129,7 +136,7 @@ pub fn read(path: &Path) -> Result<State, Error> {
     }
 }
 
-/// What can go wrong reading (and, with the apply issue, writing) the state.
+/// What can go wrong reading, writing or locking the state.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("failed to read state file `{}`", path.display())]
@@ -148,6 +155,66 @@ pub enum Error {
         path.display()
     )]
     NewerVersion { path: PathBuf, found: u32 },
+    #[error("failed to write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "state file `{}` changed since it was read (expected {expected}, found {found}); another run wrote it, so sgform will not overwrite it: run the command again",
+        path.display()
+    )]
+    ChangedUnderneath {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "state file `{}` belongs to another lineage ({found}, not {expected}): it is a different state, so sgform will not overwrite it",
+        path.display()
+    )]
+    OtherLineage {
+        path: PathBuf,
+        expected: String,
+        found: String,
+    },
+    #[error("failed to lock `{}`", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "state `{}` is locked by {}{}",
+        path.display(),
+        holder.as_ref().map_or_else(|| "another process (its lock info is missing)".to_owned(), |h| h.to_string()),
+        waited.map_or_else(String::new, |w| format!("; gave up after waiting {w:?}"))
+    )]
+    Locked {
+        path: PathBuf,
+        holder: Option<Box<LockInfo>>,
+        waited: Option<std::time::Duration>,
+    },
+    #[error("state `{}` is not locked", path.display())]
+    NotLocked { path: PathBuf },
+    #[error(
+        "lock id `{given}` does not match the lock on state `{}`, held by {holder}; sgform removes a lock only by its id",
+        path.display()
+    )]
+    LockIdMismatch {
+        path: PathBuf,
+        given: String,
+        holder: Box<LockInfo>,
+    },
+    #[error(
+        "the lock on state `{}` is still held by a running process: {holder}; force-unlock removes only a lock whose holder is gone, so stop that process (pid {} on {}) instead",
+        path.display(),
+        holder.pid,
+        holder.host
+    )]
+    LockStillHeld {
+        path: PathBuf,
+        holder: Box<LockInfo>,
+    },
 }
 
 #[cfg(test)]

@@ -19,4 +19,5 @@ mod plan_props;
 mod quickstart;
 mod refresh;
 mod sandbox;
+mod state_cli;
 mod tidy;

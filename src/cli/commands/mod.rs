@@ -3,8 +3,10 @@
 pub mod api;
 pub mod emulator;
 pub mod fmt;
+pub mod force_unlock;
 pub mod graph;
 pub mod plan;
 pub mod sandbox;
 pub mod show;
+pub mod state;
 pub mod validate;

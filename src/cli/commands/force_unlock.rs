@@ -1,0 +1,34 @@
+//! `sgform force-unlock ID [DIR]`: remove a state lock that outlived its holder, by its id.
+//!
+//! The local lock is an OS lock that dies with its process, so what can outlive a holder is
+//! its info file (after a SIGKILL or a crash) or, with a remote backend, the lock itself. The
+//! id must match the lock's, and a lock whose holder still runs is never broken: stop the
+//! holder instead.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::state::StateArgs;
+use crate::cli::printer;
+use crate::state::Backend as _;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The lock id, as the "state is locked" error shows it.
+    pub id: String,
+    /// The configuration directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let store = args.state.store(&args.dir);
+    let removed = store.force_unlock(&args.id)?;
+    printer::data(&format!(
+        "Removed the lock on `{}` held by {removed}.\n",
+        store.path().display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}

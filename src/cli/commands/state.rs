@@ -1,0 +1,266 @@
+//! `sgform state list|show|rm`: read or edit the state without touching the cloud.
+//!
+//! - `state list` prints one line per managed membership, `ADDRESS<TAB>SG/TARGET`, sorted.
+//! - `state show ADDR` prints the entries of one address (or of every instance of a block).
+//! - `state rm ADDR...` forgets entries: under the state lock, all or nothing (an address that
+//!   matches nothing is an error and nothing is removed), written atomically with a backup.
+//!
+//! Read-only commands take no lock: the store's atomic writes mean they always read a whole
+//! document.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::cli::lock::{self, LockArgs};
+use crate::cli::printer;
+use crate::ids::Address;
+use crate::state::{self, Backend, LocalFile, ManagedMembership, State};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// List the managed memberships: one `ADDRESS<TAB>SG/TARGET` line each, sorted.
+    List(ListArgs),
+    /// Show the state entries of an address.
+    Show(ShowArgs),
+    /// Forget addresses (sgform stops managing them; the cloud is not touched).
+    Rm(RmArgs),
+    /// Take the state lock and hold it until stdin closes (for tests and maintenance scripts).
+    #[command(hide = true)]
+    HoldLock(HoldArgs),
+}
+
+/// Where the state is: `--state PATH`, else `sgform.state.json` in DIR.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StateArgs {
+    /// The state file (default: `sgform.state.json` in DIR).
+    #[arg(long = "state", value_name = "PATH")]
+    pub state: Option<PathBuf>,
+}
+
+impl StateArgs {
+    pub fn store(&self, dir: &Path) -> LocalFile {
+        LocalFile::new(
+            self.state
+                .clone()
+                .unwrap_or_else(|| dir.join(state::DEFAULT_FILE)),
+        )
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The configuration directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The address, e.g. `membership.web["i-bp1…"]`; without a key, every instance of the block.
+    pub address: String,
+    /// The configuration directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(override_usage = "sgform state rm [OPTIONS] <ADDR>... [DIR]")]
+pub struct RmArgs {
+    /// The addresses to forget (without a key: every instance of the block), then optionally
+    /// the configuration directory: a last argument that is not an address is the DIR (write
+    /// `./a.b` for a directory whose name looks like an address).
+    #[arg(required = true, num_args = 1.., value_name = "ADDR")]
+    pub args: Vec<String>,
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Print what would be removed, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HoldArgs {
+    /// The configuration directory.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[arg(long, value_name = "DURATION", value_parser = lock::parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
+}
+
+pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::List(args) => list(&args),
+        Command::Show(args) => show(&args),
+        Command::Rm(args) => rm(&args),
+        Command::HoldLock(args) => hold_lock(&args),
+    }
+}
+
+fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let state = args.state.store(&args.dir).load()?;
+    let text: String = state
+        .memberships
+        .iter()
+        .map(|m| format!("{}\n", line(m)))
+        .collect();
+    printer::data(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn line(m: &ManagedMembership) -> String {
+    format!("{}\t{}/{}", m.address, m.security_group_id, m.target)
+}
+
+fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
+    let store = args.state.store(&args.dir);
+    let state = store.load()?;
+    let query = parse_address(&args.address)?;
+    let entries = matching(&state, &query);
+    if entries.is_empty() {
+        anyhow::bail!(no_match(&query, &store));
+    }
+    let mut text = String::new();
+    for (i, m) in entries.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        text.push_str(&format!("{}\n", m.address));
+        text.push_str(&format!(
+            "  security_group_id = \"{}\"\n",
+            m.security_group_id
+        ));
+        text.push_str(&format!("  target            = \"{}\"\n", m.target));
+        text.push_str(&format!("  region            = \"{}\"\n", m.region));
+        match &m.provider {
+            Some(alias) => text.push_str(&format!("  provider          = \"{alias}\"\n")),
+            None => text.push_str("  provider          = (default)\n"),
+        }
+    }
+    printer::data(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+impl RmArgs {
+    /// The addresses and the directory.
+    fn split(&self) -> anyhow::Result<(Vec<Address>, PathBuf)> {
+        let (addresses, dir) = match self.args.split_last() {
+            Some((last, rest)) if !rest.is_empty() && Address::parse(last).is_err() => {
+                (rest, PathBuf::from(last))
+            }
+            _ => (&self.args[..], PathBuf::from(".")),
+        };
+        let addresses = addresses
+            .iter()
+            .map(|a| parse_address(a))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok((addresses, dir))
+    }
+}
+
+fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
+    let (queries, dir) = args.split()?;
+    let store = args.state.store(&dir);
+    let guard = if args.dry_run {
+        None
+    } else {
+        lock::acquire(&store, "state rm", &args.lock)?
+    };
+    let mut state = store.load()?;
+    let mut removed = Vec::new();
+    for query in &queries {
+        let found = matching(&state, query);
+        if found.is_empty() {
+            anyhow::bail!(no_match(query, &store));
+        }
+        removed.extend(found);
+    }
+    removed.sort();
+    removed.dedup();
+    let verb = if args.dry_run {
+        "Would remove"
+    } else {
+        "Removed"
+    };
+    let mut text: String = removed
+        .iter()
+        .map(|m| {
+            format!(
+                "{verb} {} ({}/{})\n",
+                m.address, m.security_group_id, m.target
+            )
+        })
+        .collect();
+    if !args.dry_run {
+        for m in &removed {
+            state.memberships.remove(m);
+        }
+        let written = store.write(&state)?;
+        text.push_str(&format!(
+            "Successfully removed {} from the state (serial {}); the cloud was not changed.\n",
+            plural(removed.len(), "membership"),
+            written.serial
+        ));
+    }
+    // Report what was written before unlocking: the write stands even if the unlock fails.
+    printer::data(&text)?;
+    if let Some(guard) = guard {
+        guard.unlock()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hold_lock(args: &HoldArgs) -> anyhow::Result<ExitCode> {
+    let store = args.state.store(&args.dir);
+    let lock_args = LockArgs {
+        lock: true,
+        lock_timeout: args.lock_timeout,
+    };
+    let guard =
+        lock::acquire(&store, "state hold-lock", &lock_args)?.context("the lock was not taken")?;
+    let info = serde_json::to_string(guard.info()).context("failed to print the lock info")?;
+    printer::data(&format!("{info}\n"))?;
+    // Hold until stdin reaches its end (the parent closes it, or the process is killed).
+    std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink())
+        .context("failed to read stdin")?;
+    guard.unlock()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_address(raw: &str) -> anyhow::Result<Address> {
+    Address::parse(raw).with_context(|| format!("invalid address `{raw}`"))
+}
+
+/// The entries `query` names: exactly its address, or every instance of a block without key.
+fn matching(state: &State, query: &Address) -> Vec<ManagedMembership> {
+    state
+        .memberships
+        .iter()
+        .filter(|m| m.address == *query || (query.key.is_none() && m.address.block() == *query))
+        .cloned()
+        .collect()
+}
+
+fn no_match(query: &Address, store: &dyn Backend) -> String {
+    format!(
+        "no state entry for `{query}` in `{}`\n  hint: `sgform state list` shows the addresses in the state",
+        store.location()
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

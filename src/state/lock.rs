@@ -1,0 +1,311 @@
+//! The state lock: who holds it ([`LockInfo`]), the guard that releases it ([`LockGuard`]), and
+//! the local backend's lock, an OS file lock on `<state>.lock`.
+//!
+//! Why a separate lock file and not a lock on the state file itself (as Terraform's local
+//! backend takes): every write replaces the state file by a rename, and a lock belongs to the
+//! replaced inode, so the next process would lock the new file while the old holder still runs.
+//! The lock file is never renamed or deleted, so every process locks the same inode.
+//!
+//! The OS lock (`flock`, through `std::fs::File::lock`) belongs to the open file: it is released
+//! when the holder closes the file, exits, crashes or is killed with SIGKILL, so a dead holder
+//! never blocks the next run. It names no one, so the holder also writes its [`LockInfo`] to
+//! `<state>.lock.info` (atomically, mode 0600) for a waiting run to report. That file can
+//! outlive its holder (after a SIGKILL); it is only information: the next locker overwrites it,
+//! and `force-unlock ID` removes it.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::Error;
+use super::store::{owner_only, write_atomic};
+
+/// Who holds a lock, and since when: enough for a waiting run to name the holder, and for
+/// `force-unlock` to remove exactly one lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    /// A UUID v4, fresh for every lock; `force-unlock` takes it.
+    pub id: String,
+    /// The command that took the lock (`apply`, `state rm`, …).
+    pub operation: String,
+    /// `user@host`.
+    pub who: String,
+    /// The holder's host name.
+    pub host: String,
+    /// The holder's process id.
+    pub pid: u32,
+    /// When the lock was taken, RFC 3339 in UTC.
+    pub since: String,
+    /// The sgform version of the holder.
+    pub version: String,
+}
+
+impl LockInfo {
+    /// A new lock request for `operation` by `user` on `host`, with a fresh id, this process's
+    /// pid and the current time. The caller supplies the user and the host: the library reads
+    /// neither the environment nor the system's name.
+    pub fn new(operation: &str, user: &str, host: &str) -> Self {
+        Self {
+            id: uuid::Uuid::new_v4().to_string(),
+            operation: operation.to_owned(),
+            who: format!("{user}@{host}"),
+            host: host.to_owned(),
+            pid: std::process::id(),
+            since: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for LockInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (operation {}, pid {}, since {}, id {})",
+            self.who, self.operation, self.pid, self.since, self.id
+        )
+    }
+}
+
+/// What a backend does to release a lock it granted. Remote backends implement it too.
+pub trait HeldLock: Send {
+    /// Releases the lock. Called once, by [`LockGuard::unlock`] or on drop.
+    fn release(self: Box<Self>) -> Result<(), Error>;
+}
+
+/// A held lock: released by [`LockGuard::unlock`] (which reports failures) or, failing that,
+/// when dropped (which cannot).
+pub struct LockGuard {
+    info: LockInfo,
+    held: Option<Box<dyn HeldLock>>,
+}
+
+impl LockGuard {
+    /// A guard over a lock a backend granted.
+    pub fn new(info: LockInfo, held: Box<dyn HeldLock>) -> Self {
+        Self {
+            info,
+            held: Some(held),
+        }
+    }
+
+    /// The holder info this lock was taken with.
+    pub fn info(&self) -> &LockInfo {
+        &self.info
+    }
+
+    /// Releases the lock now, reporting a failure to clean up.
+    pub fn unlock(mut self) -> Result<(), Error> {
+        match self.held.take() {
+            Some(held) => held.release(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if let Some(held) = self.held.take() {
+            // A drop cannot report; the OS lock is released with the file either way, and a
+            // leftover info file is only information.
+            let _ = held.release();
+        }
+    }
+}
+
+impl std::fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LockGuard")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How long a waiting locker sleeps between attempts: `initial`, doubling up to `max`
+/// (Terraform's 1 s to 16 s by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(16),
+        }
+    }
+}
+
+/// The local backend's lock files: `<state>.lock` (the OS lock) and `<state>.lock.info`.
+#[derive(Debug, Clone)]
+pub(crate) struct FileLock {
+    lock_path: PathBuf,
+    info_path: PathBuf,
+    state_path: PathBuf,
+}
+
+impl FileLock {
+    pub(crate) fn beside(state_path: &Path) -> Self {
+        let with_suffix = |suffix: &str| {
+            let mut name = state_path.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        Self {
+            lock_path: with_suffix(".lock"),
+            info_path: with_suffix(".lock.info"),
+            state_path: state_path.to_path_buf(),
+        }
+    }
+
+    fn open(&self) -> Result<File, Error> {
+        owner_only(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+        )
+        .open(&self.lock_path)
+        .map_err(|source| Error::Lock {
+            path: self.lock_path.clone(),
+            source,
+        })
+    }
+
+    /// Tries once; `Ok(false)` when another open file holds the lock.
+    fn try_acquire(&self, file: &File) -> Result<bool, Error> {
+        match file.try_lock() {
+            Ok(()) => Ok(true),
+            Err(TryLockError::WouldBlock) => Ok(false),
+            Err(TryLockError::Error(source)) => Err(Error::Lock {
+                path: self.lock_path.clone(),
+                source,
+            }),
+        }
+    }
+
+    /// The holder info on disk: `None` when absent or unreadable (it is only information).
+    pub(crate) fn holder(&self) -> Option<LockInfo> {
+        let text = std::fs::read_to_string(&self.info_path).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    fn locked(&self, waited: Option<Duration>) -> Error {
+        Error::Locked {
+            path: self.state_path.clone(),
+            holder: self.holder().map(Box::new),
+            waited,
+        }
+    }
+
+    /// Takes the lock: at once or fail naming the holder (`timeout` `None`), or retrying with
+    /// `backoff` until `timeout` has passed.
+    pub(crate) fn acquire(
+        &self,
+        info: LockInfo,
+        timeout: Option<Duration>,
+        backoff: Backoff,
+    ) -> Result<LockGuard, Error> {
+        let file = self.open()?;
+        let start = Instant::now();
+        let mut delay = backoff.initial;
+        while !self.try_acquire(&file)? {
+            let Some(timeout) = timeout else {
+                return Err(self.locked(None));
+            };
+            let left = timeout.saturating_sub(start.elapsed());
+            if left.is_zero() {
+                return Err(self.locked(Some(timeout)));
+            }
+            std::thread::sleep(delay.min(left));
+            delay = (delay * 2).min(backoff.max);
+        }
+        // From here the lock is ours; if writing the info fails, dropping `file` releases it.
+        let text = serde_json::to_string_pretty(&info)
+            .unwrap_or_else(|e| unreachable!("lock info serialisation failed: {e}"));
+        write_atomic(&self.info_path, text.as_bytes())?;
+        Ok(LockGuard::new(
+            info.clone(),
+            Box::new(HeldFileLock {
+                file,
+                id: info.id,
+                info_path: self.info_path.clone(),
+            }),
+        ))
+    }
+
+    /// Removes the lock with id `id`, if its holder is gone. Returns the holder info removed.
+    pub(crate) fn force_unlock(&self, id: &str) -> Result<LockInfo, Error> {
+        let holder = self.holder();
+        let file = self.open()?;
+        let free = self.try_acquire(&file)?;
+        let Some(holder) = holder else {
+            return Err(if free {
+                Error::NotLocked {
+                    path: self.state_path.clone(),
+                }
+            } else {
+                self.locked(None)
+            });
+        };
+        if holder.id != id {
+            return Err(Error::LockIdMismatch {
+                path: self.state_path.clone(),
+                given: id.to_owned(),
+                holder: Box::new(holder),
+            });
+        }
+        if !free {
+            return Err(Error::LockStillHeld {
+                path: self.state_path.clone(),
+                holder: Box::new(holder),
+            });
+        }
+        remove_info(&self.info_path, id)?;
+        drop(file);
+        Ok(holder)
+    }
+}
+
+/// Removes the info file if it still names lock `id`.
+fn remove_info(info_path: &Path, id: &str) -> Result<(), Error> {
+    let ours = std::fs::read_to_string(info_path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok())
+        .is_some_and(|i| i.id == id);
+    if !ours {
+        return Ok(());
+    }
+    match std::fs::remove_file(info_path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(Error::Lock {
+            path: info_path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+struct HeldFileLock {
+    file: File,
+    id: String,
+    info_path: PathBuf,
+}
+
+impl HeldLock for HeldFileLock {
+    fn release(self: Box<Self>) -> Result<(), Error> {
+        // Remove the info while still holding the lock, so no new holder's info is removed.
+        let removed = remove_info(&self.info_path, &self.id);
+        // Closing the file releases the OS lock.
+        drop(self.file);
+        removed
+    }
+}
+
+#[cfg(test)]
+mod tests;

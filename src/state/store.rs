@@ -1,0 +1,234 @@
+//! Where the state lives: the [`Backend`] interface (load, compare-and-swap write, lock,
+//! force-unlock) and [`LocalFile`], the state file beside the configuration.
+//!
+//! `apply` and the state commands talk to a `&dyn Backend`, so a remote backend (an OSS bucket
+//! with a table lock, say) can be added without touching them.
+//!
+//! Every local write is atomic: the new document goes to a temporary file in the same directory
+//! (mode 0600 from its creation), is flushed to disk, renamed over the state file, and the
+//! directory is flushed, so a crash at any point leaves either the old or the new state, never a
+//! torn one. The previous version is first kept as `<state>.backup`, written the same way.
+
+use std::fs::OpenOptions;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::lock::{Backoff, FileLock, LockGuard, LockInfo};
+use super::{Error, State, VERSION};
+
+/// A place that keeps one state document, with a lock.
+///
+/// The contract every backend keeps:
+/// - [`load`](Backend::load) returns the state, or [`State::empty`] when none was ever written;
+///   a corrupt or newer-version document is an error, never the empty state.
+/// - [`write`](Backend::write) is a compare-and-swap on `(lineage, serial)`: `state` carries
+///   the lineage and serial it was loaded with (or that the previous `write` returned), and the
+///   write succeeds only if the stored document still has them. It stores `state` with
+///   `serial + 1` (and a new lineage if `state` is new) and returns what it stored, which is the
+///   value to pass to the next `write`. A document that changed underneath, belongs to another
+///   lineage, is corrupt or is newer is refused and left as it is.
+/// - [`lock`](Backend::lock) grants one exclusive lock at a time. Without `timeout` it fails at
+///   once with [`Error::Locked`] naming the holder; with one, it retries with backoff (1 s
+///   doubling to 16 s) until the timeout, then fails the same way. The lock is released when
+///   the [`LockGuard`] is dropped or [`LockGuard::unlock`]ed, and must not outlive its process
+///   where the backend can manage that.
+/// - [`force_unlock`](Backend::force_unlock) removes a lock only when given its id, and only
+///   one whose holder is gone; it returns the holder info it removed.
+///
+/// The lock and the compare-and-swap are complementary: the lock keeps well-behaved writers
+/// apart; the compare-and-swap catches one that ran with `--lock=false` or edited the file.
+/// The methods block; async callers run them on a blocking thread.
+pub trait Backend: Send + Sync {
+    /// Where the state is, for messages (`sgform.state.json`, a URL).
+    fn location(&self) -> String;
+    /// The stored state, or the empty state when there is none.
+    fn load(&self) -> Result<State, Error>;
+    /// Stores `state` if the stored one still has `state`'s lineage and serial; returns the
+    /// stored state (serial + 1).
+    fn write(&self, state: &State) -> Result<State, Error>;
+    /// Takes the exclusive lock for `info.operation`.
+    fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error>;
+    /// Removes the lock with this id whose holder is gone.
+    fn force_unlock(&self, id: &str) -> Result<LockInfo, Error>;
+}
+
+/// The state in a local file, locked through `<file>.lock`, backed up to `<file>.backup`.
+#[derive(Debug, Clone)]
+pub struct LocalFile {
+    path: PathBuf,
+    lock: FileLock,
+    backoff: Backoff,
+}
+
+impl LocalFile {
+    /// The state at `path` (which need not exist yet).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        Self {
+            lock: FileLock::beside(&path),
+            path,
+            backoff: Backoff::default(),
+        }
+    }
+
+    /// The same store with another wait between lock attempts (tests use milliseconds).
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// The state file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The backup of the previous version, `<file>.backup`.
+    pub fn backup_path(&self) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".backup");
+        PathBuf::from(name)
+    }
+
+    /// The holder info of the current (or last, if its holder died) lock, if any.
+    pub fn lock_holder(&self) -> Option<LockInfo> {
+        self.lock.holder()
+    }
+
+    /// The file's bytes, `None` when it does not exist.
+    fn read_bytes(&self) -> Result<Option<String>, Error> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(Error::Read {
+                path: self.path.clone(),
+                source,
+            }),
+        }
+    }
+}
+
+impl Backend for LocalFile {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&self) -> Result<State, Error> {
+        super::read(&self.path)
+    }
+
+    fn write(&self, state: &State) -> Result<State, Error> {
+        let current = self.read_bytes()?;
+        let on_disk = match &current {
+            Some(text) => Some(State::from_json(&self.path, text)?),
+            None => None,
+        };
+        check_unchanged(&self.path, state, on_disk.as_ref())?;
+        if let Some(text) = &current {
+            write_atomic(&self.backup_path(), text.as_bytes())?;
+        }
+        let mut next = state.clone();
+        next.version = VERSION;
+        if next.is_new() {
+            next.lineage = uuid::Uuid::new_v4().to_string();
+        }
+        next.serial = state.serial + 1;
+        write_atomic(&self.path, next.to_json().as_bytes())?;
+        Ok(next)
+    }
+
+    fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error> {
+        self.lock.acquire(info, timeout, self.backoff)
+    }
+
+    fn force_unlock(&self, id: &str) -> Result<LockInfo, Error> {
+        self.lock.force_unlock(id)
+    }
+}
+
+/// The compare-and-swap check: the stored document is the one `state` was loaded from.
+fn check_unchanged(path: &Path, state: &State, on_disk: Option<&State>) -> Result<(), Error> {
+    let changed = |found: String| Error::ChangedUnderneath {
+        path: path.to_path_buf(),
+        expected: describe(state),
+        found,
+    };
+    match on_disk {
+        None if state.is_new() => Ok(()),
+        None => Err(changed("no state file (it was removed)".to_owned())),
+        Some(disk) if state.is_new() => Err(changed(describe(disk))),
+        Some(disk) if disk.lineage != state.lineage => Err(Error::OtherLineage {
+            path: path.to_path_buf(),
+            expected: state.lineage.clone(),
+            found: disk.lineage.clone(),
+        }),
+        Some(disk) if disk.serial != state.serial => Err(changed(describe(disk))),
+        Some(_) => Ok(()),
+    }
+}
+
+fn describe(state: &State) -> String {
+    if state.is_new() {
+        "no state file".to_owned()
+    } else {
+        format!("serial {} of lineage {}", state.serial, state.lineage)
+    }
+}
+
+/// Replaces `path` with `bytes` so that a crash leaves the old or the new content: a temporary
+/// file in the same directory, created with mode 0600, written and flushed, renamed over
+/// `path`, then the directory flushed so the rename itself survives a power loss.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "state".to_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let result = (|| {
+        let mut file = owner_only(OpenOptions::new().write(true).create_new(true))
+            .open(&tmp)
+            .map_err(write_err(&tmp))?;
+        file.write_all(bytes).map_err(write_err(&tmp))?;
+        file.sync_all().map_err(write_err(&tmp))?;
+        drop(file);
+        std::fs::rename(&tmp, path).map_err(write_err(path))?;
+        sync_dir(dir).map_err(write_err(dir))
+    })();
+    if result.is_err() {
+        // Best effort: the temporary file may not exist, or the rename may have happened.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Owner-only permissions (0600) from the moment of creation, so the content is never readable
+/// by others, not even briefly; elsewhere than Unix, the platform's default.
+pub(crate) fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+}
+
+/// Flushes a directory, so a rename in it survives a power loss. Unix only: other platforms
+/// cannot open a directory as a file.
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
