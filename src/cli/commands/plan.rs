@@ -69,7 +69,7 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    fn state_path(&self, dir: &Path) -> PathBuf {
+    pub(crate) fn state_path(&self, dir: &Path) -> PathBuf {
         self.state
             .clone()
             .unwrap_or_else(|| dir.join(state::DEFAULT_FILE))
