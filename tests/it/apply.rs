@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use sgform::apply::{self, ApplyOptions, Cancel, Outcome, Report, SinkError, StateSink};
+use sgform::apply::{self, ApplyOptions, Cancel, Event, Outcome, Report, SinkError, StateSink};
 use sgform::cloud::{Backoff, Client, ClientConfig, Credentials, RetryPolicy, Secret};
 use sgform::config::Config;
 use sgform::diag;
@@ -109,18 +109,31 @@ async fn make_plan(
 }
 
 async fn run(plan: &Plan, clients: &Clients, sink: &mut MemorySink) -> Report {
+    run_with_events(plan, clients, sink).await.0
+}
+
+async fn run_with_events(
+    plan: &Plan,
+    clients: &Clients,
+    sink: &mut MemorySink,
+) -> (Report, Vec<Event>) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let options = ApplyOptions {
         poll_interval: Duration::from_millis(20),
         wait_timeout: Duration::from_secs(5),
         ..ApplyOptions::default()
     };
-    let drain = async { while rx.recv().await.is_some() {} };
-    let (report, ()) = tokio::join!(
+    let drain = async {
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        events
+    };
+    tokio::join!(
         apply::execute(plan, clients, sink, &options, tx, Cancel::never()),
         drain
-    );
-    report
+    )
 }
 
 #[track_caller]
@@ -354,6 +367,106 @@ async fn a_denied_action_fails_only_its_operations_and_dependants() {
     emu.stop().await;
 }
 
+#[tokio::test]
+async fn a_starting_target_is_waited_for_then_joined() {
+    let mut file = world(1, false).to_file();
+    file.instances[0].status = "Starting".to_owned();
+    file.instances[0].transition =
+        Some(serde_json::from_value(json!({"to": "Running", "after_ms": 300})).unwrap());
+    let emu = Emu::start(World::from_file(file).unwrap(), Options::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = load(
+        dir.path(),
+        &format!(
+            "{PROVIDER}membership \"a\" {{\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_id = \"{}\"\n}}\n",
+            instance(0)
+        ),
+    );
+    let clients = clients(&emu.base, &config, &key());
+    let (planned, diags) =
+        make_plan(&clients, &config, &State::empty(), &PlanOptions::default()).await;
+    assert!(!diag::has_errors(&diags), "{diags:?}");
+    assert_eq!(planned.operations.len(), 1);
+    let mut sink = MemorySink(State::empty());
+    let (report, events) = run_with_events(&planned, &clients, &mut sink).await;
+    assert!(report.succeeded(), "{:#?}", report.operations);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Waiting { status, .. } if status == "Starting")),
+        "{events:#?}"
+    );
+    emu.stop().await;
+}
+
+/// The quickstart's `membership_set.app` replaces the whole set of `i-bp1app0example01`.
+#[tokio::test]
+async fn a_replace_refuses_a_set_that_changed_since_the_plan() {
+    let qs = root().join("examples/quickstart");
+    let world = World::load(&qs.join("world.json")).unwrap();
+    let key = first_key(&world);
+    let emu = Emu::start(world, Options::default()).await;
+    let (config, diags) = sgform::config::load(&qs, &Default::default()).unwrap();
+    assert!(!diag::has_errors(&diags));
+    let clients = clients(&emu.base, &config, &key);
+    let (planned, diags) =
+        make_plan(&clients, &config, &State::empty(), &PlanOptions::default()).await;
+    assert!(!diag::has_errors(&diags));
+    let replace = planned
+        .operations
+        .iter()
+        .position(|o| o.action == Action::Replace)
+        .expect("the quickstart replaces a set");
+    let target = planned.operations[replace].target.to_string();
+    clients
+        .get(&None)
+        .unwrap()
+        .call(
+            "JoinSecurityGroup",
+            &[
+                (
+                    "SecurityGroupId".to_owned(),
+                    "sg-bp1opsexample01".to_owned(),
+                ),
+                ("InstanceId".to_owned(), target.clone()),
+            ],
+        )
+        .await
+        .unwrap();
+    let mut sink = MemorySink(State::empty());
+    let report = run(&planned, &clients, &mut sink).await;
+    assert_eq!(report.failed, 1, "{:#?}", report.operations);
+    match &report.operations[replace].outcome {
+        Outcome::Failed(f) => {
+            assert!(f.message.contains("changed concurrently"), "{f:?}");
+            assert!(
+                f.hint
+                    .as_deref()
+                    .unwrap()
+                    .contains("run `sgform plan` again")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The independent join went ahead; the replaced target kept what it had.
+    assert_eq!(report.joined, 1);
+    let world = emu.world().await;
+    let app = world["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == target.as_str())
+        .unwrap();
+    assert!(
+        app["security_group_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sg-bp1opsexample01")),
+        "{app}"
+    );
+    emu.stop().await;
+}
+
 const MUTATIONS: &[&str] = &[
     "JoinSecurityGroup",
     "LeaveSecurityGroup",
@@ -541,4 +654,56 @@ async fn a_saved_plan_applies_once_and_a_stale_one_is_refused() {
         "{}",
         text(&stale)
     );
+}
+
+/// Runs `sgform apply .` in `dir` on a pseudo-terminal (util-linux `script`), typing `answer`.
+async fn apply_on_a_terminal(dir: &Path, answer: &str) -> std::process::Output {
+    use tokio::io::AsyncWriteExt as _;
+    let command = format!("{} apply .", env!("CARGO_BIN_EXE_sgform"));
+    let mut child = tokio::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir)
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the prompt on a pseudo-terminal");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(answer.as_bytes()).await.unwrap();
+    drop(stdin);
+    child.wait_with_output().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_yes_at_the_prompt_applies() {
+    let dir = quickstart_copy();
+    let out = apply_on_a_terminal(dir.path(), "no\n").await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("Do you want to apply these changes? Only 'yes' will be accepted:"),
+        "{shown}"
+    );
+    assert!(shown.contains("Apply cancelled."), "{shown}");
+    assert!(!dir.path().join("sgform.state.json").exists());
+    let plan = sgform_in(dir.path(), &["plan", "--detailed-exitcode"]).await;
+    assert_eq!(
+        plan.status.code(),
+        Some(2),
+        "nothing was sent: {}",
+        text(&plan)
+    );
+
+    let out = apply_on_a_terminal(dir.path(), "yes\n").await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Apply complete!"),
+        "{}",
+        text(&out)
+    );
+    let plan = sgform_in(dir.path(), &["plan", "--detailed-exitcode"]).await;
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
 }
