@@ -707,3 +707,83 @@ async fn only_yes_at_the_prompt_applies() {
     let plan = sgform_in(dir.path(), &["plan", "--detailed-exitcode"]).await;
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
 }
+
+/// The first Ctrl-C (SIGINT) starts nothing new, lets the call in flight finish, and exits 130
+/// with a state that holds exactly the completed operations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_interrupt_finishes_in_flight_work_and_saves_the_state() {
+    use tokio::io::AsyncBufReadExt as _;
+    let n = 30;
+    let options = Options {
+        latency_ms: 100,
+        ..Options::default()
+    };
+    let emu = Emu::start(world(n, false), options).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<String> = (0..n).map(instance).collect();
+    std::fs::write(
+        dir.path().join("main.hcl"),
+        format!(
+            "provider \"alicloud\" {{\n  region = \"cn-hangzhou\"\n  endpoint = \"{}\"\n}}\n\ngroup_members \"a\" {{\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_ids = {}\n}}\n",
+            emu.base,
+            hcl_list(&ids)
+        ),
+    )
+    .unwrap();
+    let mut cmd = tokio::process::Command::from(crate::support::sgform());
+    cmd.current_dir(dir.path())
+        .args(["apply", ".", "--auto-approve", "--parallelism", "1"])
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tApplyKey000001")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "apply-secret")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let pid = child.id().unwrap().to_string();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let joined = line.contains(": Joined (");
+        seen.push(line);
+        if joined {
+            break;
+        }
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    while let Some(line) = lines.next_line().await.unwrap() {
+        seen.push(line);
+    }
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = seen.join("\n");
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stderr.contains("Interrupt received"), "{stderr}");
+    assert!(stdout.contains("Apply cancelled:"), "{stdout}");
+
+    let state = sgform::state::read(&dir.path().join("sgform.state.json")).unwrap();
+    let world = emu.world().await;
+    let members: BTreeSet<String> = world["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["security_group_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("sg-bp1grpa0000000"))
+        })
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    let recorded: BTreeSet<String> = state
+        .memberships
+        .iter()
+        .map(|m| m.target.to_string())
+        .collect();
+    assert_eq!(recorded, members, "the state tells the truth");
+    assert!(!members.is_empty() && members.len() < n, "{members:?}");
+    emu.stop().await;
+}
