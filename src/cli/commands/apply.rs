@@ -30,14 +30,12 @@ use crate::apply::{self, ApplyOptions, Cancel, Event, Outcome, Report};
 use crate::cli::printer;
 use crate::cli::sandbox;
 use crate::cli::state_file::StateFile;
-use crate::config;
-use crate::diag;
 use crate::ids::Address;
 use crate::plan::planfile::{self, PlanFile};
-use crate::plan::refresh;
+use crate::plan::refresh::{self, Clients};
 use crate::plan::render::{Mask, SENSITIVE};
 use crate::plan::{Action, Operation, Plan, PlanOptions};
-use crate::state::{self, State};
+use crate::state::State;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -96,7 +94,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 /// What will be applied, and against which state.
 struct Ready {
-    config: config::Config,
     state: State,
     state_path: PathBuf,
     plan: Plan,
@@ -114,34 +111,91 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "stdin is not a terminal, so sgform cannot ask for confirmation; pass `--auto-approve` to apply without asking, or apply a saved plan file"
         );
     }
-    let ready = if from_file {
-        match from_plan_file(&args)? {
-            Some(r) => r,
-            None => return Ok(ExitCode::FAILURE),
-        }
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| Address::parse(t).with_context(|| format!("invalid `--target {t}`")))
+        .collect::<anyhow::Result<_>>()?;
+    // The configuration: of DIR, or for a plan file, of the current directory (as Terraform).
+    let dir = if from_file {
+        Path::new(".")
     } else {
-        let options = PlanOptions {
-            targets: args
-                .targets
-                .iter()
-                .map(|t| Address::parse(t).with_context(|| format!("invalid `--target {t}`")))
-                .collect::<anyhow::Result<_>>()?,
-            refresh_only: args.refresh_only,
-        };
-        let Some(planned) = plan_cmd::make_plan(&args.path, &args.vars, &args.source, &options)?
-        else {
-            return Ok(ExitCode::FAILURE);
-        };
-        let state_path = args.source.state_path(&args.path);
-        Ready {
-            config: planned.config,
-            state: planned.state,
-            state_path,
-            plan: planned.plan,
+        args.path.as_path()
+    };
+    let Some(loaded) = plan_cmd::load(dir, &args.vars, &args.source)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let state_path = args.source.state_path(dir);
+    let file = if from_file {
+        let bytes = std::fs::read(&args.path)
+            .with_context(|| format!("failed to read plan file `{}`", args.path.display()))?;
+        let file = PlanFile::from_bytes(&args.path, &bytes)?;
+        let digest = plan_cmd::config_digest(&loaded.config);
+        if let Err(stale) = planfile::check_fresh(&file, &digest, &loaded.state) {
+            anyhow::bail!("stale plan: run sgform plan again ({stale})");
+        }
+        Some(file)
+    } else {
+        None
+    };
+
+    // One runtime and one connection (one sandbox) for the refresh and the calls.
+    let runtime = crate::cli::runtime()?;
+    let config = loaded.config.clone();
+    let connection = runtime.block_on(sandbox::connect_with(
+        &config,
+        args.source.sandbox.as_deref(),
+        args.rate_limit,
+    ))?;
+    let ready = runtime.block_on(async {
+        match file {
+            Some(file) => {
+                let refreshed = refresh::refresh(
+                    &connection.clients,
+                    &loaded.config,
+                    &loaded.state,
+                    args.source.parallelism as usize,
+                )
+                .await?;
+                if let Err(stale) = planfile::check_remote(&file, &refreshed.inventory) {
+                    anyhow::bail!("stale plan: run sgform plan again ({stale})");
+                }
+                anyhow::Ok(Some(Ready {
+                    state: loaded.state,
+                    state_path,
+                    plan: file.plan,
+                }))
+            }
+            None => {
+                let options = PlanOptions {
+                    targets,
+                    refresh_only: args.refresh_only,
+                };
+                let planned = plan_cmd::plan_with(
+                    &connection.clients,
+                    loaded,
+                    args.source.parallelism,
+                    &options,
+                )
+                .await?;
+                Ok(planned.map(|p| Ready {
+                    state: p.state,
+                    state_path,
+                    plan: p.plan,
+                }))
+            }
+        }
+    });
+    let ready = match ready {
+        Ok(Some(ready)) => ready,
+        other => {
+            runtime.block_on(connection.shutdown())?;
+            return other.map(|_| ExitCode::FAILURE);
         }
     };
 
     if !ready.plan.has_changes() {
+        runtime.block_on(connection.shutdown())?;
         emit_line(
             args.json,
             "No changes. Membership matches the configuration.",
@@ -154,11 +208,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             printer::data(&plan_cmd::rendered(&ready.plan, false, false))?;
         }
         if !args.auto_approve && !confirm()? {
+            runtime.block_on(connection.shutdown())?;
             printer::status("Apply cancelled.");
             return Ok(ExitCode::FAILURE);
         }
     }
-    execute(&args, ready)
+    let report = runtime.block_on(execute(&args, &ready, &connection.clients))?;
+    runtime.block_on(connection.shutdown())?;
+    let mask = Mask::of(&ready.plan);
+    summary(&ready.plan, &mask, &report, args.json)
 }
 
 /// Asks on stderr and reads one line from stdin; only `yes` proceeds.
@@ -178,99 +236,46 @@ pub(crate) fn is_yes(answer: &str) -> bool {
     answer.trim_end_matches(['\n', '\r']) == "yes"
 }
 
-/// Reads and checks a saved plan; `None` when the configuration has errors (printed).
-fn from_plan_file(args: &Args) -> anyhow::Result<Option<Ready>> {
-    let bytes = std::fs::read(&args.path)
-        .with_context(|| format!("failed to read plan file `{}`", args.path.display()))?;
-    let file = PlanFile::from_bytes(&args.path, &bytes)?;
-    let dir = Path::new(".");
-    let inputs = args.vars.inputs()?;
-    let (config, diags) = config::load(dir, &inputs)?;
-    if diag::has_errors(&diags) {
-        printer::diagnostics(&diags, config.sources());
-        return Ok(None);
-    }
-    let state_path = args.source.state_path(dir);
-    let state = state::read(&state_path)?;
-    if let Err(stale) = planfile::check_fresh(&file, &plan_cmd::config_digest(&config), &state) {
-        anyhow::bail!("stale plan: run sgform plan again ({stale})");
-    }
-    let inventory = crate::cli::runtime()?.block_on(async {
-        let connection = sandbox::connect(&config, args.source.sandbox.as_deref()).await?;
-        let refreshed = refresh::refresh(
-            &connection.clients,
-            &config,
-            &state,
-            args.source.parallelism as usize,
-        )
-        .await;
-        connection.shutdown().await?;
-        anyhow::Ok(refreshed?.inventory)
-    })?;
-    if let Err(stale) = planfile::check_remote(&file, &inventory) {
-        anyhow::bail!("stale plan: run sgform plan again ({stale})");
-    }
-    Ok(Some(Ready {
-        config,
-        state,
-        state_path,
-        plan: file.plan,
-    }))
-}
-
-fn execute(args: &Args, ready: Ready) -> anyhow::Result<ExitCode> {
-    let Ready {
-        config,
-        state,
-        state_path,
-        plan,
-    } = ready;
+async fn execute(args: &Args, ready: &Ready, clients: &Clients) -> anyhow::Result<Report> {
     let options = ApplyOptions {
         parallelism: args.source.parallelism as usize,
         wait_timeout: args.wait_timeout,
         ..ApplyOptions::default()
     };
-    let mask = Mask::of(&plan);
-    let mut sink = StateFile::new(state_path, state);
+    let plan = &ready.plan;
+    let mask = Mask::of(plan);
+    let mut sink = StateFile::new(ready.state_path.clone(), ready.state.clone());
     let json_out = args.json;
-    let runtime = crate::cli::runtime()?;
-    let report = runtime.block_on(async {
-        let connection =
-            sandbox::connect_with(&config, args.source.sandbox.as_deref(), args.rate_limit)
-                .await?;
-        let (cancel_tx, cancel) = Cancel::new();
-        let interrupts = tokio::spawn(async move {
-            let mut seen = 0;
-            while tokio::signal::ctrl_c().await.is_ok() {
-                seen += 1;
-                if seen == 1 {
-                    printer::status(
-                        "Interrupt received: finishing the operations in flight and saving the state; press Ctrl-C again to exit at once.",
-                    );
-                    let _ = cancel_tx.send(true);
-                } else {
-                    printer::status("Exiting at once; the state holds every completed operation.");
-                    std::process::exit(130);
-                }
+    let (cancel_tx, cancel) = Cancel::new();
+    let interrupts = tokio::spawn(async move {
+        let mut seen = 0;
+        while tokio::signal::ctrl_c().await.is_ok() {
+            seen += 1;
+            if seen == 1 {
+                printer::status(
+                    "Interrupt received: finishing the operations in flight and saving the state; press Ctrl-C again to exit at once.",
+                );
+                let _ = cancel_tx.send(true);
+            } else {
+                printer::status("Exiting at once; the state holds every completed operation.");
+                std::process::exit(130);
             }
-        });
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let printing = async {
-            while let Some(event) = rx.recv().await {
-                if let Err(e) = print_event(&plan, &mask, &event, json_out) {
-                    tracing::debug!("event output failed: {e}");
-                }
+        }
+    });
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let printing = async {
+        while let Some(event) = rx.recv().await {
+            if let Err(e) = print_event(plan, &mask, &event, json_out) {
+                tracing::debug!("event output failed: {e}");
             }
-        };
-        let (report, ()) = tokio::join!(
-            apply::execute(&plan, &connection.clients, &mut sink, &options, tx, cancel),
-            printing
-        );
-        interrupts.abort();
-        connection.shutdown().await?;
-        anyhow::Ok(report)
-    })?;
-    summary(&plan, &mask, &report, json_out)
+        }
+    };
+    let (report, ()) = tokio::join!(
+        apply::execute(plan, clients, &mut sink, &options, tx, cancel),
+        printing
+    );
+    interrupts.abort();
+    Ok(report)
 }
 
 fn address_of(op: &Operation, mask: &Mask) -> String {
