@@ -183,7 +183,8 @@ async fn every_legal_golden_plan_applies_and_converges() {
         applied += 1;
         emu.stop().await;
     }
-    assert!(applied >= 20, "only {applied} golden cases applied");
+    // 28 of the 53 cases had a legal plan with changes when this was written.
+    assert!(applied >= 28, "only {applied} golden cases applied");
 }
 
 /// A small world: `n` instances in `sg-bp1base0000000` (and `sg-bp1grpc0000000` when `in_c`),
@@ -786,4 +787,32 @@ async fn the_first_interrupt_finishes_in_flight_work_and_saves_the_state() {
     assert_eq!(recorded, members, "the state tells the truth");
     assert!(!members.is_empty() && members.len() < n, "{members:?}");
     emu.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output_is_one_event_per_line() {
+    let dir = quickstart_copy();
+    let refused = sgform_in(dir.path(), &["apply", ".", "--json"]).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    let out = sgform_in(dir.path(), &["apply", ".", "--json", "--auto-approve"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "started").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "finished").count(),
+        2,
+        "{kinds:?}"
+    );
+    let last = events.last().unwrap();
+    assert_eq!(last["type"], "complete");
+    assert_eq!(last["counts"]["joined"], 1);
+    assert_eq!(last["counts"]["replaced"], 1);
 }

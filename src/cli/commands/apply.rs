@@ -106,6 +106,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "`--target` and `--refresh-only` shape a new plan; they cannot be combined with a saved plan file"
         );
     }
+    if !from_file && !args.auto_approve && args.json {
+        anyhow::bail!(
+            "`--json` has no prompt; pass `--auto-approve` too, or apply a saved plan file (as Terraform's `-json`)"
+        );
+    }
     if !from_file && !args.auto_approve && !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "stdin is not a terminal, so sgform cannot ask for confirmation; pass `--auto-approve` to apply without asking, or apply a saved plan file"
