@@ -251,6 +251,14 @@ impl Client {
             }
             self.inner.counters.call();
             let outcome = self.attempt(action, &params, attempt, timeout).await;
+            let throttled = matches!(&outcome, Attempt::Api(e, _) if e.code.is_throttling());
+            if let Some(limiter) = &self.inner.limiter {
+                if throttled {
+                    limiter.throttled();
+                } else if !matches!(outcome, Attempt::Transport { .. }) {
+                    limiter.succeeded();
+                }
+            }
             let (class, error) = match outcome {
                 Attempt::Done(response) => return Ok(response),
                 Attempt::Api(error, body) => {

@@ -816,3 +816,43 @@ async fn json_output_is_one_event_per_line() {
     assert_eq!(last["counts"]["joined"], 1);
     assert_eq!(last["counts"]["replaced"], 1);
 }
+
+/// The emulator limits each action to 10 calls/s and sgform is not told: throttling answers
+/// slow the client's limiter down and every operation still succeeds, with the client's own
+/// (default) retry policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untold_rate_limit_is_found_without_failed_operations() {
+    let n = 30;
+    let options = Options {
+        rate_limit: Some(10),
+        ..Options::default()
+    };
+    let emu = Emu::start(world(n, false), options).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<String> = (0..n).map(instance).collect();
+    let config = load(
+        dir.path(),
+        &format!(
+            "{PROVIDER}group_members \"a\" {{\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_ids = {}\n}}\n",
+            hcl_list(&ids)
+        ),
+    );
+    let credentials = Credentials::new("LTAI5tApplyKey000001", Secret::new("apply-secret"));
+    let mut c = ClientConfig::new(
+        emu.base.as_str(),
+        RegionId::parse("cn-hangzhou").unwrap(),
+        credentials,
+    );
+    c.rate_limit = Some(100.0);
+    let mut clients = Clients::new();
+    clients.insert(None, Client::new(c).unwrap());
+    let (planned, diags) =
+        make_plan(&clients, &config, &State::empty(), &PlanOptions::default()).await;
+    assert!(!diag::has_errors(&diags), "{diags:?}");
+    let mut sink = MemorySink(State::empty());
+    let report = run(&planned, &clients, &mut sink).await;
+    assert!(report.succeeded(), "{:#?}", report.operations);
+    assert_eq!(report.joined, n);
+    assert!(report.throttled > 0, "the emulator never throttled");
+    emu.stop().await;
+}
