@@ -856,3 +856,46 @@ async fn an_untold_rate_limit_is_found_without_failed_operations() {
     assert!(report.throttled > 0, "the emulator never throttled");
     emu.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_only_forgets_what_is_gone_and_calls_nothing() {
+    let dir = quickstart_copy();
+    let apply = sgform_in(dir.path(), &["apply", ".", "--auto-approve"]).await;
+    assert!(apply.status.success(), "{}", text(&apply));
+    let state_path = dir.path().join("sgform.state.json");
+    let before = sgform::state::read(&state_path).unwrap();
+
+    // Behind sgform's back, a managed pair disappears from the sandbox's world.
+    let copy = dir.path().join(".sgform/sandbox-world.json");
+    let mut world: Value = serde_json::from_str(&std::fs::read_to_string(&copy).unwrap()).unwrap();
+    for i in world["instances"].as_array_mut().unwrap() {
+        if i["id"] == "i-bp1web0example02" {
+            i["security_group_ids"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|g| g != "sg-bp1opsexample01");
+        }
+    }
+    std::fs::write(&copy, world.to_string()).unwrap();
+
+    let out = sgform_in(
+        dir.path(),
+        &["apply", ".", "--refresh-only", "--auto-approve"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 to forget"), "{stdout}");
+    assert!(stdout.contains("(0 API calls, 0 retries)"), "{stdout}");
+    let after = sgform::state::read(&state_path).unwrap();
+    assert_eq!(after.memberships.len() + 1, before.memberships.len());
+    assert_eq!(after.serial, before.serial + 1);
+    assert_eq!(after.lineage, before.lineage);
+    assert!(
+        !after
+            .memberships
+            .iter()
+            .any(|m| m.target.as_str() == "i-bp1web0example02"
+                && m.security_group_id.as_str() == "sg-bp1opsexample01")
+    );
+}
