@@ -17,35 +17,34 @@ use crate::ids::{SecurityGroupId, Target};
 use crate::plan::refresh::Clients;
 use crate::plan::{Action, Operation, Plan};
 
-/// A cancellation signal: `true` once the first Ctrl-C arrived.
+/// A cancellation signal: raised once the first Ctrl-C arrived (`None`: never raised).
 #[derive(Debug, Clone)]
-pub struct Cancel(watch::Receiver<bool>);
+pub struct Cancel(Option<watch::Receiver<bool>>);
 
 impl Cancel {
     /// A signal and the sender that raises it.
     pub fn new() -> (watch::Sender<bool>, Cancel) {
         let (tx, rx) = watch::channel(false);
-        (tx, Cancel(rx))
+        (tx, Cancel(Some(rx)))
     }
 
     /// A signal that is never raised.
     pub fn never() -> Cancel {
-        let (tx, rx) = watch::channel(false);
-        // Keep the sender alive for the whole process, so `changed` never errors out.
-        std::mem::forget(tx);
-        Cancel(rx)
+        Cancel(None)
     }
 
     pub fn is_cancelled(&self) -> bool {
-        *self.0.borrow()
+        self.0.as_ref().is_some_and(|rx| *rx.borrow())
     }
 
-    /// Resolves once cancelled.
+    /// Resolves once cancelled; never when the signal cannot be raised any more.
     async fn cancelled(&mut self) {
-        while !*self.0.borrow_and_update() {
-            if self.0.changed().await.is_err() {
-                // The sender is gone without cancelling: never.
-                std::future::pending::<()>().await;
+        let Some(rx) = self.0.as_mut() else {
+            return std::future::pending().await;
+        };
+        while !*rx.borrow_and_update() {
+            if rx.changed().await.is_err() {
+                return std::future::pending().await;
             }
         }
     }
