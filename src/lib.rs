@@ -10,6 +10,7 @@
 //! - [`emulator`]: a local ECS API over HTTP; imports nothing else from the crate.
 //! - [`cli`]: commands, terminal output and exit codes.
 
+pub mod apply;
 pub mod cli;
 pub mod cloud;
 pub mod config;

@@ -13,6 +13,7 @@ pub mod env;
 pub mod lock;
 pub mod printer;
 pub mod sandbox;
+pub mod state_file;
 
 /// Manage Alibaba Cloud ECS security-group membership the way Terraform manages infrastructure.
 #[derive(Debug, Parser)]
@@ -36,6 +37,8 @@ pub enum Command {
     Plan(commands::plan::Args),
     /// Show a plan file saved by `sgform plan --out FILE`.
     Show(commands::show::Args),
+    /// Carry out a plan: make it (or read a saved one), confirm, call the API, save the state.
+    Apply(commands::apply::Args),
     /// Print the planned API calls and their order as a Graphviz DOT graph.
     Graph(commands::graph::Args),
     /// Sign and send one ECS API request and print the JSON response.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args),
         Command::Fmt(args) => commands::fmt::run(args),
         Command::Plan(args) => commands::plan::run(args),
+        Command::Apply(args) => commands::apply::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Graph(args) => commands::graph::run(args),
         Command::Api(args) => commands::api::run(args),

@@ -68,6 +68,16 @@ impl Connection {
 /// (`sandbox_flag`) or the providers name one, else against Alibaba Cloud. Must run inside the
 /// tokio runtime that will use the clients (the sandbox is served on it).
 pub async fn connect(config: &Config, sandbox_flag: Option<&Path>) -> anyhow::Result<Connection> {
+    connect_with(config, sandbox_flag, None).await
+}
+
+/// [`connect`], with every client capped at `rate_limit` requests per second when given
+/// (`apply --rate-limit`), over whatever the providers say.
+pub async fn connect_with(
+    config: &Config,
+    sandbox_flag: Option<&Path>,
+    rate_limit: Option<u32>,
+) -> anyhow::Result<Connection> {
     let mut clients = Clients::new();
     match sandbox_world(config, sandbox_flag)? {
         Some(world) => {
@@ -77,7 +87,10 @@ pub async fn connect(config: &Config, sandbox_flag: Option<&Path>) -> anyhow::Re
                 world.shown
             ));
             for provider in config.providers() {
-                clients.insert(provider.alias.clone(), sandbox.client(provider)?);
+                clients.insert(
+                    provider.alias.clone(),
+                    sandbox.client_limited(provider, rate_limit)?,
+                );
             }
             Ok(Connection {
                 clients,
@@ -91,13 +104,13 @@ pub async fn connect(config: &Config, sandbox_flag: Option<&Path>) -> anyhow::Re
                 // go (no region anywhere); it only matters if a declaration uses it, and then
                 // refresh reports that there is no client for it.
                 if explicit && is_implicit(provider) {
-                    match cloud_client(provider) {
+                    match cloud_client_limited(provider, rate_limit) {
                         Ok(client) => clients.insert(None, client),
                         Err(e) => tracing::debug!("implicit default provider left out: {e}"),
                     }
                     continue;
                 }
-                let client = cloud_client(provider).with_context(|| {
+                let client = cloud_client_limited(provider, rate_limit).with_context(|| {
                     format!(
                         "failed to set up provider {}",
                         provider_name(provider.alias.as_deref())
@@ -185,6 +198,13 @@ pub fn sandbox_world(
 /// environment and `~/.aliyun/config.json`, exactly as `sgform api` resolves them
 /// (`cloud::credentials::resolve`).
 pub fn cloud_client(provider: &Provider) -> Result<Client, crate::cloud::Error> {
+    cloud_client_limited(provider, None)
+}
+
+fn cloud_client_limited(
+    provider: &Provider,
+    rate_limit: Option<u32>,
+) -> Result<Client, crate::cloud::Error> {
     let settings = ProviderSettings {
         region: provider.region.as_ref().map(ToString::to_string),
         profile: provider.profile.clone(),
@@ -192,7 +212,7 @@ pub fn cloud_client(provider: &Provider) -> Result<Client, crate::cloud::Error> 
         ..ProviderSettings::default()
     };
     let mut config = real_cloud_config(&settings, None, "provider client")?;
-    tune(&mut config, provider);
+    tune(&mut config, provider, rate_limit);
     Client::new(config)
 }
 
@@ -220,9 +240,9 @@ pub fn real_cloud_config(
     ))
 }
 
-/// What a provider block says about pacing.
-fn tune(config: &mut ClientConfig, provider: &Provider) {
-    if let Some(rate) = provider.rate_limit {
+/// What a provider block (and `--rate-limit`, which wins) says about pacing.
+fn tune(config: &mut ClientConfig, provider: &Provider, rate_limit: Option<u32>) {
+    if let Some(rate) = rate_limit.or(provider.rate_limit) {
         config.rate_limit = Some(f64::from(rate.max(1)));
     }
 }
@@ -403,12 +423,21 @@ impl Sandbox {
     /// A client for `provider` against the sandbox: its region (or the world's first), the
     /// world's key, its rate limit.
     pub fn client(&self, provider: &Provider) -> anyhow::Result<Client> {
+        self.client_limited(provider, None)
+    }
+
+    /// [`Sandbox::client`] capped at `rate_limit` requests per second when given.
+    pub fn client_limited(
+        &self,
+        provider: &Provider,
+        rate_limit: Option<u32>,
+    ) -> anyhow::Result<Client> {
         let region = provider
             .region
             .clone()
             .unwrap_or_else(|| self.region.clone());
         let mut config = ClientConfig::new(self.endpoint.clone(), region, self.credentials());
-        tune(&mut config, provider);
+        tune(&mut config, provider, rate_limit);
         Ok(Client::new(config)?)
     }
 

@@ -196,6 +196,30 @@ impl Client {
         params: &[(String, String)],
         timeout: Duration,
     ) -> Result<Response, Error> {
+        self.call_inner(action, params, timeout, false).await
+    }
+
+    /// One mutation for `apply`: definite transient answers (throttling, 5xx, conflicts) are
+    /// retried as by [`Client::call`], but the call returns at once when an attempt's outcome
+    /// is unknown (`OutcomeUnknown`: the caller re-reads the target before sending again, so a
+    /// change that was made is never sent twice) and on a wait-and-retry answer (the caller
+    /// polls the target's status for as long as it is willing to wait).
+    pub async fn call_mutation(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+    ) -> Result<Response, Error> {
+        self.call_inner(action, params, self.inner.timeout, true)
+            .await
+    }
+
+    async fn call_inner(
+        &self,
+        action: &str,
+        params: &[(String, String)],
+        timeout: Duration,
+        mutation: bool,
+    ) -> Result<Response, Error> {
         let params = self.action_params(action, params)?;
         let policy = self.inner.retry;
         let mut attempt: u32 = 0;
@@ -227,6 +251,14 @@ impl Client {
             }
             self.inner.counters.call();
             let outcome = self.attempt(action, &params, attempt, timeout).await;
+            let throttled = matches!(&outcome, Attempt::Api(e, _) if e.code.is_throttling());
+            if let Some(limiter) = &self.inner.limiter {
+                if throttled {
+                    limiter.throttled();
+                } else if !matches!(outcome, Attempt::Transport { .. }) {
+                    limiter.succeeded();
+                }
+            }
             let (class, error) = match outcome {
                 Attempt::Done(response) => return Ok(response),
                 Attempt::Api(error, body) => {
@@ -298,6 +330,9 @@ impl Client {
                     (ErrorClass::Retryable, error)
                 }
             };
+            if mutation && (unknown.is_some() || class == ErrorClass::WaitAndRetry) {
+                return Err(fail(error, &unknown, attempt));
+            }
             let (backoff, tries) = match class {
                 ErrorClass::Retryable => (policy.retryable, &mut retryable_tries),
                 ErrorClass::WaitAndRetry => (policy.wait, &mut wait_tries),

@@ -85,13 +85,31 @@ impl RetryPolicy {
 /// A client-side rate limiter shared by every request of one client (and its clones), so a
 /// whole apply stays under the account's API budget. GCRA: requests are spaced `1/rate` apart,
 /// with up to `burst` requests allowed back to back.
+///
+/// It also adapts (AIMD, as TCP does): a throttling answer halves the rate (down to
+/// [`MIN_RATE`]; at most once per second, since the answers of one burst all report the same
+/// excess), and each later success wins back 1/20 of the configured rate, so a run that was not
+/// told the account's budget settles near it instead of failing.
 #[derive(Debug)]
 pub struct RateLimiter {
-    interval: Duration,
+    /// The configured spacing; the limiter never goes faster.
+    base: Duration,
     burst: u32,
-    /// The theoretical arrival time of the next request.
-    tat: Mutex<Option<Instant>>,
+    tat: Mutex<Pace>,
 }
+
+#[derive(Debug)]
+struct Pace {
+    /// The theoretical arrival time of the next request.
+    next: Option<Instant>,
+    /// The current spacing, at least `base`.
+    interval: Duration,
+    /// When a throttling answer last halved the rate.
+    slowed: Option<Instant>,
+}
+
+/// The slowest an adapting limiter goes, in requests per second.
+pub const MIN_RATE: f64 = 0.5;
 
 impl RateLimiter {
     /// `per_second` requests per second (must be > 0), bursts of up to `burst` (at least 1).
@@ -99,25 +117,64 @@ impl RateLimiter {
         if !(per_second.is_finite() && per_second > 0.0) {
             return None;
         }
+        let base = Duration::from_secs_f64(1.0 / per_second);
         Some(Self {
-            interval: Duration::from_secs_f64(1.0 / per_second),
+            base,
             burst: burst.max(1),
-            tat: Mutex::new(None),
+            tat: Mutex::new(Pace {
+                next: None,
+                interval: base,
+                slowed: None,
+            }),
         })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, Pace> {
+        match self.tat.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The current requests per second.
+    pub fn rate(&self) -> f64 {
+        1.0 / self.state().interval.as_secs_f64()
+    }
+
+    /// A throttling answer: halve the rate.
+    pub fn throttled(&self) {
+        let slowest = Duration::from_secs_f64(1.0 / MIN_RATE).max(self.base);
+        let now = Instant::now();
+        let mut state = self.state();
+        if state
+            .slowed
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            return;
+        }
+        state.slowed = Some(now);
+        state.interval = state.interval.saturating_mul(2).min(slowest);
+    }
+
+    /// A request that was not throttled: win back a little of the configured rate.
+    pub fn succeeded(&self) {
+        let mut state = self.state();
+        if state.interval > self.base {
+            let rate = 1.0 / state.interval.as_secs_f64() + 1.0 / self.base.as_secs_f64() / 20.0;
+            state.interval = Duration::from_secs_f64(1.0 / rate).max(self.base);
+        }
     }
 
     /// Waits until a request may be sent, and reserves its slot.
     pub async fn acquire(&self) {
         let wait_until = {
             let now = Instant::now();
-            let mut tat = match self.tat.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            let current = tat.map_or(now, |t| t.max(now));
-            let slack = self.interval.saturating_mul(self.burst - 1);
+            let mut state = self.state();
+            let interval = state.interval;
+            let current = state.next.map_or(now, |t| t.max(now));
+            let slack = interval.saturating_mul(self.burst - 1);
             let allowed_at = current.checked_sub(slack).unwrap_or(now);
-            *tat = Some(current + self.interval);
+            state.next = Some(current + interval);
             allowed_at
         };
         if wait_until > Instant::now() {

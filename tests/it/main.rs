@@ -5,6 +5,7 @@
 
 mod support;
 
+mod apply;
 mod cli_api;
 mod cli_output;
 mod cli_plan;

@@ -51,7 +51,7 @@ fn assert_golden_or_absent(path: &Path, actual: &str) {
     assert_golden(path, actual);
 }
 
-fn options(dir: &Path) -> PlanOptions {
+pub(crate) fn options(dir: &Path) -> PlanOptions {
     let mut options = PlanOptions::default();
     let Ok(args) = std::fs::read_to_string(dir.join("args")) else {
         return options;
@@ -69,7 +69,7 @@ fn options(dir: &Path) -> PlanOptions {
 }
 
 /// What `apply` waits for: every pending status transition done, nothing still being created.
-fn settled(world: &World) -> World {
+pub(crate) fn settled(world: &World) -> World {
     let mut file = world.to_file();
     for i in &mut file.instances {
         i.being_created = false;
@@ -100,15 +100,9 @@ fn latest_first(plan: &sgform::plan::Plan) -> Vec<usize> {
     order
 }
 
-async fn check(case: &str) {
-    let rel = Path::new("testdata/plan").join(case);
-    let dir = root().join(&rel);
-    assert!(
-        dir.join("config").is_dir(),
-        "missing {}/config",
-        rel.display()
-    );
-
+/// A case's configuration, loaded with paths relative to the case (`config/main.hcl`), and the
+/// loader's diagnostics.
+pub(crate) fn load_config(dir: &Path) -> (sgform::config::Config, Vec<diag::Diagnostic>) {
     // Display paths relative to the case (`config/main.hcl`), the same on every machine.
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir.join("config"))
         .unwrap()
@@ -123,17 +117,33 @@ async fn check(case: &str) {
             (Path::new("config").join(p.file_name().unwrap()), text)
         })
         .collect();
-    let (config, mut diags) = config::load_sources(files, &Inputs::default());
+    config::load_sources(files, &Inputs::default())
+}
+
+/// A case's state (empty without `state.json`).
+pub(crate) fn load_state(dir: &Path) -> State {
+    match std::fs::read_to_string(dir.join("state.json")) {
+        Ok(text) => State::from_json(&dir.join("state.json"), &text).unwrap(),
+        Err(_) => State::empty(),
+    }
+}
+
+async fn check(case: &str) {
+    let rel = Path::new("testdata/plan").join(case);
+    let dir = root().join(&rel);
+    assert!(
+        dir.join("config").is_dir(),
+        "missing {}/config",
+        rel.display()
+    );
+    let (config, mut diags) = load_config(&dir);
     assert!(
         !diag::has_errors(&diags),
         "{}: the configuration does not load:\n{}",
         rel.display(),
         render_diagnostics(&diags, config.sources(), false)
     );
-    let state = match std::fs::read_to_string(dir.join("state.json")) {
-        Ok(text) => State::from_json(&dir.join("state.json"), &text).unwrap(),
-        Err(_) => State::empty(),
-    };
+    let state = load_state(&dir);
     let options = options(&dir);
     let world = World::load(&dir.join("world.json")).unwrap();
     let account = world

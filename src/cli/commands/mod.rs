@@ -1,6 +1,7 @@
 //! One file per command; each has an `Args` (clap) and a `run` that returns the exit code.
 
 pub mod api;
+pub mod apply;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;

@@ -69,7 +69,7 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
-    fn state_path(&self, dir: &Path) -> PathBuf {
+    pub(crate) fn state_path(&self, dir: &Path) -> PathBuf {
         self.state
             .clone()
             .unwrap_or_else(|| dir.join(state::DEFAULT_FILE))
@@ -91,26 +91,57 @@ pub(crate) fn make_plan(
     source: &SourceArgs,
     options: &PlanOptions,
 ) -> anyhow::Result<Option<Planned>> {
+    let Some(loaded) = load(dir, vars, source)? else {
+        return Ok(None);
+    };
+    crate::cli::runtime()?.block_on(async {
+        let connection = sandbox::connect(&loaded.config, source.sandbox.as_deref()).await?;
+        let planned = plan_with(&connection.clients, loaded, source.parallelism, options).await;
+        connection.shutdown().await?;
+        planned
+    })
+}
+
+/// The configuration and state a plan starts from, with the loader's diagnostics (no errors).
+pub(crate) struct Loaded {
+    pub config: Config,
+    pub diags: Vec<diag::Diagnostic>,
+    pub state: State,
+}
+
+/// Loads the configuration and the state; `None` (diagnostics printed) on configuration errors.
+pub(crate) fn load(
+    dir: &Path,
+    vars: &VarArgs,
+    source: &SourceArgs,
+) -> anyhow::Result<Option<Loaded>> {
     let inputs = vars.inputs()?;
-    let (config, mut diags) = config::load(dir, &inputs)?;
+    let (config, diags) = config::load(dir, &inputs)?;
     if diag::has_errors(&diags) {
         printer::diagnostics(&diags, config.sources());
         return Ok(None);
     }
     let state = state::read(&source.state_path(dir))?;
+    Ok(Some(Loaded {
+        config,
+        diags,
+        state,
+    }))
+}
 
-    let refreshed = crate::cli::runtime()?.block_on(async {
-        let connection = sandbox::connect(&config, source.sandbox.as_deref()).await?;
-        let result = refresh::refresh(
-            &connection.clients,
-            &config,
-            &state,
-            source.parallelism as usize,
-        )
-        .await;
-        connection.shutdown().await?;
-        anyhow::Ok(result?)
-    })?;
+/// Refreshes through `clients` and plans; diagnostics are printed here, `None` on errors.
+pub(crate) async fn plan_with(
+    clients: &refresh::Clients,
+    loaded: Loaded,
+    parallelism: u32,
+    options: &PlanOptions,
+) -> anyhow::Result<Option<Planned>> {
+    let Loaded {
+        config,
+        mut diags,
+        state,
+    } = loaded;
+    let refreshed = refresh::refresh(clients, &config, &state, parallelism as usize).await?;
     report(&refreshed.stats);
     let declarations = refreshed.declarations;
     diags.extend(refreshed.diagnostics);

@@ -54,3 +54,28 @@ async fn rate_limiter_is_shared_between_tasks() {
     }
     assert_eq!(Instant::now() - start, Duration::from_millis(800));
 }
+
+#[tokio::test(start_paused = true)]
+async fn throttling_halves_the_rate_once_a_second_and_successes_win_it_back() {
+    let limiter = RateLimiter::new(10.0, 1).unwrap();
+    assert!((limiter.rate() - 10.0).abs() < 1e-6);
+    limiter.throttled();
+    limiter.throttled();
+    assert!((limiter.rate() - 5.0).abs() < 1e-6, "one burst halves once");
+    for _ in 0..20 {
+        tokio::time::advance(Duration::from_secs(1)).await;
+        limiter.throttled();
+    }
+    assert!(
+        (limiter.rate() - MIN_RATE).abs() < 1e-6,
+        "{}",
+        limiter.rate()
+    );
+    for _ in 0..1000 {
+        limiter.succeeded();
+    }
+    assert!(
+        (limiter.rate() - 10.0).abs() < 1e-6,
+        "never above the configured rate"
+    );
+}

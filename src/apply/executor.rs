@@ -1,0 +1,543 @@
+//! The DAG walk: at most `parallelism` operations in flight, each started once everything it
+//! depends on succeeded and no other operation on its target is running; a failure skips its
+//! dependants (transitively) and nothing else.
+
+use std::collections::{BTreeSet, HashSet};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::events::{Event, Failure, Outcome};
+use super::{ApplyOptions, OperationReport, Report, StateSink};
+use crate::cloud::api::{DescribeInstances, DescribeNetworkInterfaces};
+use crate::cloud::{Client, Error, ErrorClass, Stats};
+use crate::ids::{SecurityGroupId, Target};
+use crate::plan::refresh::Clients;
+use crate::plan::{Action, Operation, Plan};
+
+/// A cancellation signal: raised once the first Ctrl-C arrived (`None`: never raised).
+#[derive(Debug, Clone)]
+pub struct Cancel(Option<watch::Receiver<bool>>);
+
+impl Cancel {
+    /// A signal and the sender that raises it.
+    pub fn new() -> (watch::Sender<bool>, Cancel) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Cancel(Some(rx)))
+    }
+
+    /// A signal that is never raised.
+    pub fn never() -> Cancel {
+        Cancel(None)
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.as_ref().is_some_and(|rx| *rx.borrow())
+    }
+
+    /// Resolves once cancelled; never when the signal cannot be raised any more.
+    async fn cancelled(&mut self) {
+        let Some(rx) = self.0.as_mut() else {
+            return std::future::pending().await;
+        };
+        while !*rx.borrow_and_update() {
+            if rx.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Pending,
+    Running,
+    Finished,
+}
+
+/// Runs `plan`'s operations; see the module docs. Events go to `events` (a closed receiver is
+/// fine); the sink records the adoptions and forgets first, then each completed operation.
+pub async fn execute(
+    plan: &Plan,
+    clients: &Clients,
+    sink: &mut dyn StateSink,
+    options: &ApplyOptions,
+    events: mpsc::UnboundedSender<Event>,
+    cancel: Cancel,
+) -> Report {
+    let started = Instant::now();
+    let before = total_stats(clients);
+    let n = plan.operations.len();
+    let mut report = Report::default();
+    let mut outcomes: Vec<Option<(Outcome, Duration)>> = vec![None; n];
+
+    if (!plan.adopt.is_empty() || !plan.forget.is_empty())
+        && let Err(e) = sink.record(&plan.adopt, &plan.forget)
+    {
+        report.persist_error = Some(e.to_string());
+    } else if !plan.adopt.is_empty() || !plan.forget.is_empty() {
+        let _ = events.send(Event::Persisted { index: None });
+    }
+
+    let mut waiting: Vec<usize> = plan.operations.iter().map(|o| o.depends_on.len()).collect();
+    let mut dependants: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, op) in plan.operations.iter().enumerate() {
+        for d in &op.depends_on {
+            if d.on < n {
+                dependants[d.on].push(i);
+            }
+        }
+    }
+    let mut status = vec![Status::Pending; n];
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    let mut busy: HashSet<Target> = HashSet::new();
+    let mut tasks: JoinSet<(usize, Outcome, Duration)> = JoinSet::new();
+    let parallelism = options.parallelism.max(1);
+    let mut cancel_watch = cancel.clone();
+    let mut announced_cancel = false;
+
+    loop {
+        let stop = cancel.is_cancelled() || report.persist_error.is_some();
+        if stop && !announced_cancel && cancel.is_cancelled() {
+            announced_cancel = true;
+            let _ = events.send(Event::Cancelling {
+                in_flight: tasks.len(),
+            });
+        }
+        if !stop {
+            while tasks.len() < parallelism {
+                let Some(&next) = ready
+                    .iter()
+                    .find(|&&i| !busy.contains(&plan.operations[i].target))
+                else {
+                    break;
+                };
+                ready.remove(&next);
+                let op = &plan.operations[next];
+                let Some(client) = clients.get(&op.provider).cloned() else {
+                    let failure = Failure {
+                        code: None,
+                        message: format!(
+                            "no client for provider {}",
+                            op.provider.as_deref().unwrap_or("(default)")
+                        ),
+                        request_id: None,
+                        hint: Some("this is a bug in sgform, please report it".to_owned()),
+                    };
+                    status[next] = Status::Finished;
+                    finish_failed(
+                        next,
+                        Outcome::Failed(failure),
+                        Duration::ZERO,
+                        &dependants,
+                        &mut status,
+                        &mut outcomes,
+                        &events,
+                    );
+                    continue;
+                };
+                status[next] = Status::Running;
+                busy.insert(op.target.clone());
+                let _ = events.send(Event::Started { index: next });
+                let op = op.clone();
+                let (options, events, cancel) = (options.clone(), events.clone(), cancel.clone());
+                tasks.spawn(async move {
+                    let t0 = Instant::now();
+                    let outcome = run(next, &op, &client, &options, &events, &cancel).await;
+                    (next, outcome, t0.elapsed())
+                });
+            }
+        }
+        if tasks.is_empty() {
+            break;
+        }
+        let joined = tokio::select! {
+            joined = tasks.join_next() => joined,
+            () = cancel_watch.cancelled(), if !announced_cancel => continue,
+        };
+        let Some(joined) = joined else { break };
+        let (index, outcome, elapsed) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                // A panicking operation task is a bug; its target stays busy and its
+                // dependants never start.
+                tracing::error!("an operation task failed: {e}");
+                continue;
+            }
+        };
+        let op = &plan.operations[index];
+        busy.remove(&op.target);
+        status[index] = Status::Finished;
+        if outcome.is_success() {
+            match sink.record(&op.state_add, &op.state_remove) {
+                Ok(()) => {
+                    let _ = events.send(Event::Persisted { index: Some(index) });
+                }
+                Err(e) => report.persist_error = Some(e.to_string()),
+            }
+            let _ = events.send(Event::Finished {
+                index,
+                outcome: outcome.clone(),
+                elapsed,
+            });
+            outcomes[index] = Some((outcome, elapsed));
+            for &d in &dependants[index] {
+                waiting[d] -= 1;
+                if waiting[d] == 0 && status[d] == Status::Pending {
+                    ready.insert(d);
+                }
+            }
+        } else {
+            finish_failed(
+                index,
+                outcome,
+                elapsed,
+                &dependants,
+                &mut status,
+                &mut outcomes,
+                &events,
+            );
+        }
+    }
+
+    report.cancelled = cancel.is_cancelled();
+    for (index, slot) in outcomes.into_iter().enumerate() {
+        let (outcome, elapsed) = slot.unwrap_or((Outcome::NotStarted, Duration::ZERO));
+        match &outcome {
+            Outcome::Done | Outcome::AlreadyDone { .. } => match plan.operations[index].action {
+                Action::Join => report.joined += 1,
+                Action::Leave => report.left += 1,
+                Action::Replace => report.replaced += 1,
+            },
+            Outcome::Failed(_) => report.failed += 1,
+            Outcome::Skipped { .. } => report.skipped += 1,
+            Outcome::NotStarted => report.not_started += 1,
+        }
+        report.operations.push(OperationReport {
+            index,
+            outcome,
+            elapsed,
+        });
+    }
+    let after = total_stats(clients);
+    report.calls = after.calls - before.calls;
+    report.retries = after.retries - before.retries;
+    report.throttled = after.throttled - before.throttled;
+    report.elapsed = started.elapsed();
+    report
+}
+
+/// Records a failure and skips everything that depends on it, transitively.
+fn finish_failed(
+    index: usize,
+    outcome: Outcome,
+    elapsed: Duration,
+    dependants: &[Vec<usize>],
+    status: &mut [Status],
+    outcomes: &mut [Option<(Outcome, Duration)>],
+    events: &mpsc::UnboundedSender<Event>,
+) {
+    let _ = events.send(Event::Finished {
+        index,
+        outcome: outcome.clone(),
+        elapsed,
+    });
+    outcomes[index] = Some((outcome, elapsed));
+    let mut stack = vec![index];
+    while let Some(i) = stack.pop() {
+        for &d in &dependants[i] {
+            if status[d] == Status::Pending {
+                status[d] = Status::Finished;
+                outcomes[d] = Some((Outcome::Skipped { because: i }, Duration::ZERO));
+                let _ = events.send(Event::Skipped {
+                    index: d,
+                    because: i,
+                });
+                stack.push(d);
+            }
+        }
+    }
+}
+
+fn total_stats(clients: &Clients) -> Stats {
+    clients.iter().fold(Stats::default(), |mut acc, (_, c)| {
+        let s = c.stats();
+        acc.calls += s.calls;
+        acc.retries += s.retries;
+        acc.throttled += s.throttled;
+        acc
+    })
+}
+
+/// A target as a re-read sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    status: String,
+    groups: Vec<SecurityGroupId>,
+}
+
+/// Reads one target by ID (`None`: it no longer exists). Describe calls retry by themselves.
+async fn read_target(client: &Client, op: &Operation) -> Result<Option<Seen>, Error> {
+    let mut params = match &op.target {
+        Target::Instance(id) => crate::cloud::api::Action::params(&DescribeInstances {
+            instance_ids: Some(vec![id.clone()]),
+            ..DescribeInstances::default()
+        }),
+        Target::NetworkInterface(id) => {
+            crate::cloud::api::Action::params(&DescribeNetworkInterfaces {
+                network_interface_ids: vec![id.clone()],
+                ..DescribeNetworkInterfaces::default()
+            })
+        }
+    };
+    params.retain(|(k, _)| k != "RegionId");
+    params.push(("RegionId".to_owned(), op.region.to_string()));
+    match &op.target {
+        Target::Instance(id) => {
+            let response = client.call("DescribeInstances", &params).await?;
+            let page = <DescribeInstances as crate::cloud::api::Action>::output(&response)?;
+            Ok(page
+                .items
+                .into_iter()
+                .find(|i| &i.instance_id == id)
+                .map(|i| Seen {
+                    status: i.status,
+                    groups: i.security_group_ids,
+                }))
+        }
+        Target::NetworkInterface(id) => {
+            let response = client.call("DescribeNetworkInterfaces", &params).await?;
+            let page = <DescribeNetworkInterfaces as crate::cloud::api::Action>::output(&response)?;
+            Ok(page
+                .items
+                .into_iter()
+                .find(|e| &e.network_interface_id == id)
+                .map(|e| Seen {
+                    status: e.status,
+                    groups: e.security_group_ids,
+                }))
+        }
+    }
+}
+
+fn same_set(a: &[SecurityGroupId], b: &[SecurityGroupId]) -> bool {
+    let a: BTreeSet<_> = a.iter().collect();
+    let b: BTreeSet<_> = b.iter().collect();
+    a == b
+}
+
+/// Whether `seen` shows the operation's effect.
+fn in_effect(op: &Operation, seen: &Seen) -> bool {
+    match (op.action, &op.security_group_id) {
+        (Action::Join, Some(g)) => seen.groups.contains(g),
+        (Action::Leave, Some(g)) => !seen.groups.contains(g),
+        _ => same_set(&seen.groups, &op.after),
+    }
+}
+
+fn failure(error: &Error) -> Failure {
+    match error.api() {
+        Some(api) => Failure {
+            code: Some(api.code.to_string()),
+            message: api.message.clone(),
+            request_id: api.request_id.clone(),
+            hint: Some(api.hint().to_owned()),
+        },
+        None => Failure {
+            code: None,
+            message: error.to_string(),
+            request_id: None,
+            hint: error.hint().map(str::to_owned),
+        },
+    }
+}
+
+fn plain_failure(message: String, hint: &str) -> Failure {
+    Failure {
+        code: None,
+        message,
+        request_id: None,
+        hint: Some(hint.to_owned()),
+    }
+}
+
+fn gone(op: &Operation) -> Failure {
+    plain_failure(
+        format!("`{}` no longer exists", op.target),
+        "the target was deleted since the plan; run `sgform plan` again",
+    )
+}
+
+/// Runs one operation to its end.
+async fn run(
+    index: usize,
+    op: &Operation,
+    client: &Client,
+    options: &ApplyOptions,
+    events: &mpsc::UnboundedSender<Event>,
+    cancel: &Cancel,
+) -> Outcome {
+    let params = op.api_params();
+    let action = op.api_action();
+    let started = Instant::now();
+    let mut unknown = 0u32;
+
+    if op.action == Action::Replace {
+        // An atomic replacement overwrites the whole set: refuse it if the set is not the one
+        // the plan replaces.
+        match read_target(client, op).await {
+            Err(e) => return Outcome::Failed(failure(&e)),
+            Ok(None) => return Outcome::Failed(gone(op)),
+            Ok(Some(seen)) if same_set(&seen.groups, &op.after) => {
+                return Outcome::AlreadyDone { code: None };
+            }
+            Ok(Some(seen)) if !same_set(&seen.groups, &op.before) => {
+                return Outcome::Failed(plain_failure(
+                    format!(
+                        "the security groups of `{}` changed concurrently (now: {})",
+                        op.target,
+                        seen.groups
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    "changed concurrently, run `sgform plan` again",
+                ));
+            }
+            Ok(Some(_)) => {}
+        }
+    }
+
+    loop {
+        match client.call_mutation(action, &params).await {
+            Ok(response) => {
+                if op.action == Action::Replace
+                    && let Err(f) = wait_visible(index, op, client, options, events, cancel).await
+                {
+                    return Outcome::Failed(f);
+                }
+                return match response.already_done {
+                    Some(e) => Outcome::AlreadyDone {
+                        code: Some(e.code.to_string()),
+                    },
+                    None => Outcome::Done,
+                };
+            }
+            Err(e) if e.is_outcome_unknown() => {
+                unknown += 1;
+                let _ = events.send(Event::Rechecking {
+                    index,
+                    detail: e.to_string(),
+                });
+                match read_target(client, op).await {
+                    Err(read) => return Outcome::Failed(failure(&read)),
+                    Ok(None) => return Outcome::Failed(gone(op)),
+                    Ok(Some(seen)) if in_effect(op, &seen) => {
+                        if op.action == Action::Replace
+                            && let Err(f) =
+                                wait_visible(index, op, client, options, events, cancel).await
+                        {
+                            return Outcome::Failed(f);
+                        }
+                        return Outcome::Done;
+                    }
+                    Ok(Some(seen))
+                        if op.action == Action::Replace && !same_set(&seen.groups, &op.before) =>
+                    {
+                        return Outcome::Failed(plain_failure(
+                            format!(
+                                "the security groups of `{}` changed concurrently",
+                                op.target
+                            ),
+                            "changed concurrently, run `sgform plan` again",
+                        ));
+                    }
+                    Ok(Some(_)) if unknown >= options.max_unknown => {
+                        return Outcome::Failed(failure(&e));
+                    }
+                    // Confirmed not made: sending again cannot make it twice.
+                    Ok(Some(_)) => {}
+                }
+            }
+            Err(e)
+                if e.api()
+                    .is_some_and(|a| a.class() == ErrorClass::WaitAndRetry) =>
+            {
+                if started.elapsed() >= options.wait_timeout {
+                    return Outcome::Failed(failure(&e));
+                }
+                let status = match read_target(client, op).await {
+                    Err(read) => return Outcome::Failed(failure(&read)),
+                    Ok(None) => return Outcome::Failed(gone(op)),
+                    Ok(Some(seen)) => seen.status,
+                };
+                let _ = events.send(Event::Waiting {
+                    index,
+                    status,
+                    elapsed: started.elapsed(),
+                });
+                if sleep_or_cancel(options.poll_interval, cancel).await {
+                    return Outcome::Failed(plain_failure(
+                        format!("cancelled while waiting for `{}`", op.target),
+                        "run `sgform apply` again once the target is ready",
+                    ));
+                }
+            }
+            Err(e) => return Outcome::Failed(failure(&e)),
+        }
+    }
+}
+
+/// After a replacement: polls until the new set is visible, up to the wait timeout.
+async fn wait_visible(
+    index: usize,
+    op: &Operation,
+    client: &Client,
+    options: &ApplyOptions,
+    events: &mpsc::UnboundedSender<Event>,
+    cancel: &Cancel,
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    loop {
+        match read_target(client, op).await {
+            Err(e) => return Err(failure(&e)),
+            Ok(None) => return Err(gone(op)),
+            Ok(Some(seen)) if same_set(&seen.groups, &op.after) => return Ok(()),
+            Ok(Some(seen)) => {
+                if started.elapsed() >= options.wait_timeout {
+                    return Err(plain_failure(
+                        format!(
+                            "the new security groups of `{}` did not become visible within {} s",
+                            op.target,
+                            options.wait_timeout.as_secs()
+                        ),
+                        "run `sgform plan` to see what the target holds now",
+                    ));
+                }
+                let _ = events.send(Event::Waiting {
+                    index,
+                    status: seen.status,
+                    elapsed: started.elapsed(),
+                });
+            }
+        }
+        if sleep_or_cancel(options.poll_interval, cancel).await {
+            return Err(plain_failure(
+                format!("cancelled while waiting for `{}`", op.target),
+                "run `sgform plan` to see what the target holds now",
+            ));
+        }
+    }
+}
+
+/// Sleeps; `true` when cancelled first.
+async fn sleep_or_cancel(duration: Duration, cancel: &Cancel) -> bool {
+    let mut cancel = cancel.clone();
+    tokio::select! {
+        () = tokio::time::sleep(duration) => false,
+        () = cancel.cancelled() => true,
+    }
+}

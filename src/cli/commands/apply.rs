@@ -1,0 +1,538 @@
+//! `sgform apply [DIR | PLANFILE]`: plan (or read a saved plan), confirm, and carry it out
+//! through `apply::execute`, persisting the state after every completed operation.
+//!
+//! Without a plan file the plan is made and shown, then confirmed at a prompt (only `yes`
+//! proceeds; `--auto-approve` skips it; a stdin that is not a terminal is an error, never a
+//! silent yes). A plan file (a file rather than a directory) is applied without a prompt against
+//! the configuration in the current directory, after checking it is not stale: the same
+//! configuration files, the same state lineage and serial, and a fresh refresh of the targets
+//! it touches showing the status and groups it assumed.
+//!
+//! Per-operation lines and the summary go to stdout (`--json`: one JSON event per line);
+//! diagnostics and status go to stderr. Exit codes: 0 success, 1 failure or cancelled at the
+//! prompt, 130 after Ctrl-C (the first stops starting new operations and lets those in flight
+//! finish; the second exits at once — the state is persisted after every operation anyway).
+//!
+//! `--lock-timeout` is accepted and does nothing yet: state locking lands with the state store.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::plan::{self as plan_cmd, SourceArgs};
+use super::validate::VarArgs;
+use crate::apply::{self, ApplyOptions, Cancel, Event, Outcome, Report};
+use crate::cli::printer;
+use crate::cli::sandbox;
+use crate::cli::state_file::StateFile;
+use crate::ids::Address;
+use crate::plan::planfile::{self, PlanFile};
+use crate::plan::refresh::{self, Clients};
+use crate::plan::render::{Mask, SENSITIVE};
+use crate::plan::{Action, Operation, Plan, PlanOptions};
+use crate::state::State;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The configuration directory, or a plan file saved by `sgform plan --out` (applied
+    /// against the configuration in the current directory, without a prompt).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Cap every client at N API requests per second (over any provider `rate_limit`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: Option<u32>,
+    /// Apply only changes of this address (repeatable); not with a plan file.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub vars: VarArgs,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Accepted for forward compatibility and currently ignored: state locking arrives with the
+    /// state store, and this will then wait up to DURATION for the lock.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<Duration>,
+    /// How long to wait for a target in a transitional status or being created (`90s`, `10m`).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
+    /// No joins or leaves: bring the state in line with the cloud (forget pairs that are gone).
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// One JSON event per line on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `90`, `90s`, `500ms`, `10m`, `1h`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like `90s` or `10m`"))?;
+    match unit {
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "ms" => Ok(Duration::from_millis(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!(
+            "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
+        )),
+    }
+}
+
+/// What will be applied, and against which state.
+struct Ready {
+    state: State,
+    state_path: PathBuf,
+    plan: Plan,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let from_file = args.path.is_file();
+    if from_file && (!args.targets.is_empty() || args.refresh_only) {
+        anyhow::bail!(
+            "`--target` and `--refresh-only` shape a new plan; they cannot be combined with a saved plan file"
+        );
+    }
+    if !from_file && !args.auto_approve && args.json {
+        anyhow::bail!(
+            "`--json` has no prompt; pass `--auto-approve` too, or apply a saved plan file (as Terraform's `-json`)"
+        );
+    }
+    if !from_file && !args.auto_approve && !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "stdin is not a terminal, so sgform cannot ask for confirmation; pass `--auto-approve` to apply without asking, or apply a saved plan file"
+        );
+    }
+    let targets = args
+        .targets
+        .iter()
+        .map(|t| Address::parse(t).with_context(|| format!("invalid `--target {t}`")))
+        .collect::<anyhow::Result<_>>()?;
+    // The configuration: of DIR, or for a plan file, of the current directory (as Terraform).
+    let dir = if from_file {
+        Path::new(".")
+    } else {
+        args.path.as_path()
+    };
+    let Some(loaded) = plan_cmd::load(dir, &args.vars, &args.source)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let state_path = args.source.state_path(dir);
+    let file = if from_file {
+        let bytes = std::fs::read(&args.path)
+            .with_context(|| format!("failed to read plan file `{}`", args.path.display()))?;
+        let file = PlanFile::from_bytes(&args.path, &bytes)?;
+        let digest = plan_cmd::config_digest(&loaded.config);
+        if let Err(stale) = planfile::check_fresh(&file, &digest, &loaded.state) {
+            anyhow::bail!("stale plan: run sgform plan again ({stale})");
+        }
+        Some(file)
+    } else {
+        None
+    };
+
+    // One runtime and one connection (one sandbox) for the refresh and the calls.
+    let runtime = crate::cli::runtime()?;
+    let config = loaded.config.clone();
+    let connection = runtime.block_on(sandbox::connect_with(
+        &config,
+        args.source.sandbox.as_deref(),
+        args.rate_limit,
+    ))?;
+    let ready = runtime.block_on(async {
+        match file {
+            Some(file) => {
+                let refreshed = refresh::refresh(
+                    &connection.clients,
+                    &loaded.config,
+                    &loaded.state,
+                    args.source.parallelism as usize,
+                )
+                .await?;
+                if let Err(stale) = planfile::check_remote(&file, &refreshed.inventory) {
+                    anyhow::bail!("stale plan: run sgform plan again ({stale})");
+                }
+                anyhow::Ok(Some(Ready {
+                    state: loaded.state,
+                    state_path,
+                    plan: file.plan,
+                }))
+            }
+            None => {
+                let options = PlanOptions {
+                    targets,
+                    refresh_only: args.refresh_only,
+                };
+                let planned = plan_cmd::plan_with(
+                    &connection.clients,
+                    loaded,
+                    args.source.parallelism,
+                    &options,
+                )
+                .await?;
+                Ok(planned.map(|p| Ready {
+                    state: p.state,
+                    state_path,
+                    plan: p.plan,
+                }))
+            }
+        }
+    });
+    let ready = match ready {
+        Ok(Some(ready)) => ready,
+        other => {
+            runtime.block_on(connection.shutdown())?;
+            return other.map(|_| ExitCode::FAILURE);
+        }
+    };
+
+    if !ready.plan.has_changes() {
+        runtime.block_on(connection.shutdown())?;
+        emit_line(
+            args.json,
+            "No changes. Membership matches the configuration.",
+            json!({"type": "no_changes"}),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !from_file {
+        if !args.json {
+            printer::data(&plan_cmd::rendered(&ready.plan, false, false))?;
+        }
+        if !args.auto_approve && !confirm()? {
+            runtime.block_on(connection.shutdown())?;
+            printer::status("Apply cancelled.");
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let report = runtime.block_on(execute(&args, &ready, &connection.clients))?;
+    runtime.block_on(connection.shutdown())?;
+    let mask = Mask::of(&ready.plan);
+    summary(&ready.plan, &mask, &report, args.json)
+}
+
+/// Asks on stderr and reads one line from stdin; only `yes` proceeds.
+fn confirm() -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    write!(
+        err,
+        "\nDo you want to apply these changes? Only 'yes' will be accepted: "
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(is_yes(&answer))
+}
+
+pub(crate) fn is_yes(answer: &str) -> bool {
+    answer.trim_end_matches(['\n', '\r']) == "yes"
+}
+
+async fn execute(args: &Args, ready: &Ready, clients: &Clients) -> anyhow::Result<Report> {
+    let options = ApplyOptions {
+        parallelism: args.source.parallelism as usize,
+        wait_timeout: args.wait_timeout,
+        ..ApplyOptions::default()
+    };
+    let plan = &ready.plan;
+    let mask = Mask::of(plan);
+    let mut sink = StateFile::new(ready.state_path.clone(), ready.state.clone());
+    let json_out = args.json;
+    let (cancel_tx, cancel) = Cancel::new();
+    let interrupts = tokio::spawn(async move {
+        let mut seen = 0;
+        while tokio::signal::ctrl_c().await.is_ok() {
+            seen += 1;
+            if seen == 1 {
+                printer::status(
+                    "Interrupt received: finishing the operations in flight and saving the state; press Ctrl-C again to exit at once.",
+                );
+                let _ = cancel_tx.send(true);
+            } else {
+                printer::status("Exiting at once; the state holds every completed operation.");
+                std::process::exit(130);
+            }
+        }
+    });
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let printing = async {
+        while let Some(event) = rx.recv().await {
+            if let Err(e) = print_event(plan, &mask, &event, json_out) {
+                tracing::debug!("event output failed: {e}");
+            }
+        }
+    };
+    let (report, ()) = tokio::join!(
+        apply::execute(plan, clients, &mut sink, &options, tx, cancel),
+        printing
+    );
+    interrupts.abort();
+    Ok(report)
+}
+
+fn address_of(op: &Operation, mask: &Mask) -> String {
+    let shown = op
+        .addresses
+        .first()
+        .map_or_else(|| op.target.to_string(), ToString::to_string);
+    if mask.hides_target(&op.target) {
+        shown.replace(op.target.as_str(), SENSITIVE)
+    } else {
+        shown
+    }
+}
+
+fn what(op: &Operation, mask: &Mask) -> String {
+    match (&op.action, &op.security_group_id) {
+        (Action::Join, Some(g)) => format!("Joining {}", mask.group(g)),
+        (Action::Leave, Some(g)) => format!("Leaving {}", mask.group(g)),
+        _ => format!(
+            "Replacing groups with {}",
+            op.after
+                .iter()
+                .map(|g| mask.group(g))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn done_word(action: Action) -> &'static str {
+    match action {
+        Action::Join => "Joined",
+        Action::Leave => "Left",
+        Action::Replace => "Replaced",
+    }
+}
+
+fn emit_line(json_out: bool, text: &str, value: serde_json::Value) -> anyhow::Result<()> {
+    if json_out {
+        printer::data(&format!("{value}\n"))
+    } else {
+        printer::data(&format!("{text}\n"))
+    }
+}
+
+fn print_event(plan: &Plan, mask: &Mask, event: &Event, json_out: bool) -> anyhow::Result<()> {
+    let op_of = |i: usize| &plan.operations[i];
+    match event {
+        Event::Started { index } => {
+            let op = op_of(*index);
+            let text = format!("{}: {} ...", address_of(op, mask), what(op, mask));
+            emit_line(
+                json_out,
+                &text,
+                json!({"type": "started", "index": index, "address": address_of(op, mask),
+                       "action": op.action, "target": mask.target(&op.target)}),
+            )
+        }
+        Event::Waiting {
+            index,
+            status,
+            elapsed,
+        } => {
+            let op = op_of(*index);
+            let text = format!(
+                "{}: still waiting for {} ({status}, {}s elapsed)",
+                address_of(op, mask),
+                mask.target(&op.target),
+                elapsed.as_secs()
+            );
+            emit_line(
+                json_out,
+                &text,
+                json!({"type": "waiting", "index": index, "status": status,
+                       "elapsed_s": elapsed.as_secs_f64()}),
+            )
+        }
+        Event::Rechecking { index, .. } => {
+            let op = op_of(*index);
+            let text = format!(
+                "{}: outcome unknown, re-reading {} before deciding",
+                address_of(op, mask),
+                mask.target(&op.target)
+            );
+            emit_line(
+                json_out,
+                &text,
+                json!({"type": "rechecking", "index": index}),
+            )
+        }
+        Event::Finished {
+            index,
+            outcome,
+            elapsed,
+        } => {
+            let op = op_of(*index);
+            let secs = elapsed.as_secs_f64();
+            let (text, kind) = match outcome {
+                Outcome::Done => (format!("{} ({secs:.1}s)", done_word(op.action)), "done"),
+                Outcome::AlreadyDone { code } => (
+                    format!(
+                        "{} (already in effect{}, {secs:.1}s)",
+                        done_word(op.action),
+                        code.as_deref()
+                            .map(|c| format!(": {c}"))
+                            .unwrap_or_default()
+                    ),
+                    "already_done",
+                ),
+                Outcome::Failed(f) => (
+                    format!("Failed: {}", f.code.as_deref().unwrap_or("error")),
+                    "failed",
+                ),
+                Outcome::Skipped { .. } | Outcome::NotStarted => (String::new(), "skipped"),
+            };
+            emit_line(
+                json_out,
+                &format!("{}: {text}", address_of(op, mask)),
+                json!({"type": "finished", "index": index, "outcome": kind,
+                       "address": address_of(op, mask), "elapsed_s": secs}),
+            )
+        }
+        Event::Skipped { index, because } => {
+            let op = op_of(*index);
+            let text = format!(
+                "{}: Skipped ({} on {} failed)",
+                address_of(op, mask),
+                op_of(*because).api_action(),
+                address_of(op_of(*because), mask)
+            );
+            emit_line(
+                json_out,
+                &text,
+                json!({"type": "skipped", "index": index, "because": because}),
+            )
+        }
+        Event::Persisted { index } => {
+            if json_out {
+                printer::data(&format!(
+                    "{}\n",
+                    json!({"type": "persisted", "index": index})
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Event::Cancelling { in_flight } => {
+            printer::status(&format!(
+                "Cancelling: starting nothing new, waiting for {in_flight} operation(s) in flight."
+            ));
+            Ok(())
+        }
+    }
+}
+
+fn summary(plan: &Plan, mask: &Mask, report: &Report, json_out: bool) -> anyhow::Result<ExitCode> {
+    let mut failures = Vec::new();
+    for r in &report.operations {
+        let op = &plan.operations[r.index];
+        match &r.outcome {
+            Outcome::Failed(f) => {
+                let mut text = format!(
+                    "error: {} failed for {} ({})\n",
+                    op.api_action(),
+                    address_of(op, mask),
+                    mask.target(&op.target)
+                );
+                match &f.code {
+                    Some(code) => text.push_str(&format!("  Caused by: {code}: {}\n", f.message)),
+                    None => text.push_str(&format!("  Caused by: {}\n", f.message)),
+                }
+                if let Some(id) = &f.request_id {
+                    text.push_str(&format!("  request id: {id}\n"));
+                }
+                if let Some(hint) = &f.hint {
+                    text.push_str(&format!("  hint: {hint}\n"));
+                }
+                failures.push(text);
+                if json_out {
+                    printer::data(&format!(
+                        "{}\n",
+                        json!({"type": "failure", "index": r.index, "address": address_of(op, mask),
+                               "action": op.api_action(), "code": f.code, "message": f.message,
+                               "request_id": f.request_id, "hint": f.hint})
+                    ))?;
+                }
+            }
+            Outcome::Skipped { because } => failures.push(format!(
+                "skipped: {} for {}, because {} for {} did not succeed\n",
+                op.api_action(),
+                address_of(op, mask),
+                plan.operations[*because].api_action(),
+                address_of(&plan.operations[*because], mask)
+            )),
+            _ => {}
+        }
+    }
+    if let Some(e) = &report.persist_error {
+        failures.push(format!(
+            "error: the state could not be saved, so nothing more was started: {e}\n"
+        ));
+    }
+    let counts = json!({"joined": report.joined, "left": report.left, "replaced": report.replaced,
+        "failed": report.failed, "skipped": report.skipped, "not_started": report.not_started,
+        "api_calls": report.calls, "retries": report.retries,
+        "elapsed_s": report.elapsed.as_secs_f64()});
+    if report.cancelled {
+        let text = format!(
+            "Apply cancelled: {} joined, {} left, {} replaced, {} failed, {} not started; the state holds every completed operation.",
+            report.joined, report.left, report.replaced, report.failed, report.not_started
+        );
+        if !json_out {
+            for f in &failures {
+                printer::data(&format!("\n{f}"))?;
+            }
+        }
+        emit_line(
+            json_out,
+            &format!("\n{text}"),
+            json!({"type": "cancelled", "counts": counts}),
+        )?;
+        return Ok(ExitCode::from(130));
+    }
+    if report.succeeded() {
+        let text = format!(
+            "\nApply complete! {} joined, {} left, {} replaced in {:.1} s ({} API calls, {} retries).",
+            report.joined,
+            report.left,
+            report.replaced,
+            report.elapsed.as_secs_f64(),
+            report.calls,
+            report.retries
+        );
+        emit_line(
+            json_out,
+            &text,
+            json!({"type": "complete", "counts": counts}),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !json_out {
+        for f in &failures {
+            printer::data(&format!("\n{f}"))?;
+        }
+    }
+    let text = format!(
+        "\nApply failed: {} joined, {} left, {} replaced, {} failed.",
+        report.joined, report.left, report.replaced, report.failed
+    );
+    emit_line(json_out, &text, json!({"type": "failed", "counts": counts}))?;
+    Ok(ExitCode::FAILURE)
+}
+
+#[cfg(test)]
+mod tests;
