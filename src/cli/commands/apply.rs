@@ -13,7 +13,8 @@
 //! prompt, 130 after Ctrl-C (the first stops starting new operations and lets those in flight
 //! finish; the second exits at once — the state is persisted after every operation anyway).
 //!
-//! `--lock-timeout` is accepted and does nothing yet: state locking lands with the state store.
+//! The state lock is held from before the state is read until the last write (`--lock=false`
+//! skips it, `--lock-timeout` waits for it).
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -27,14 +28,16 @@ use tokio::sync::mpsc;
 use super::plan::{self as plan_cmd, SourceArgs};
 use super::validate::VarArgs;
 use crate::apply::{self, ApplyOptions, Cancel, Event, Outcome, Report};
+use crate::cli::lock::{self, LockArgs};
 use crate::cli::printer;
 use crate::cli::sandbox;
-use crate::cli::state_file::StateFile;
+use crate::cli::state_file::StoreSink;
 use crate::ids::Address;
 use crate::plan::planfile::{self, PlanFile};
 use crate::plan::refresh::{self, Clients};
 use crate::plan::render::{Mask, SENSITIVE};
 use crate::plan::{Action, Operation, Plan, PlanOptions};
+use crate::state::LocalFile;
 use crate::state::State;
 
 #[derive(Debug, clap::Args)]
@@ -56,12 +59,10 @@ pub struct Args {
     pub vars: VarArgs,
     #[command(flatten)]
     pub source: SourceArgs,
-    /// Accepted for forward compatibility and currently ignored: state locking arrives with the
-    /// state store, and this will then wait up to DURATION for the lock.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
-    pub lock_timeout: Option<Duration>,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// How long to wait for a target in a transitional status or being created (`90s`, `10m`).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = lock::parse_duration)]
     pub wait_timeout: Duration,
     /// No joins or leaves: bring the state in line with the cloud (forget pairs that are gone).
     #[arg(long)]
@@ -69,27 +70,6 @@ pub struct Args {
     /// One JSON event per line on stdout instead of text.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `90`, `90s`, `500ms`, `10m`, `1h`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like `90s` or `10m`"))?;
-    match unit {
-        "" | "s" => Ok(Duration::from_secs(n)),
-        "ms" => Ok(Duration::from_millis(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!(
-            "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
-        )),
-    }
 }
 
 /// What will be applied, and against which state.
@@ -127,10 +107,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         args.path.as_path()
     };
+    let state_path = args.source.state_path(dir);
+    // Held until the command ends: nothing else writes this state between our read and our last
+    // write.
+    let store = LocalFile::new(state_path.clone());
+    let _lock = lock::acquire(&store, "apply", &args.lock)?;
     let Some(loaded) = plan_cmd::load(dir, &args.vars, &args.source)? else {
         return Ok(ExitCode::FAILURE);
     };
-    let state_path = args.source.state_path(dir);
     let file = if from_file {
         let bytes = std::fs::read(&args.path)
             .with_context(|| format!("failed to read plan file `{}`", args.path.display()))?;
@@ -249,7 +233,10 @@ async fn execute(args: &Args, ready: &Ready, clients: &Clients) -> anyhow::Resul
     };
     let plan = &ready.plan;
     let mask = Mask::of(plan);
-    let mut sink = StateFile::new(ready.state_path.clone(), ready.state.clone());
+    let mut sink = StoreSink::new(
+        LocalFile::new(ready.state_path.clone()),
+        ready.state.clone(),
+    );
     let json_out = args.json;
     let (cancel_tx, cancel) = Cancel::new();
     let interrupts = tokio::spawn(async move {

@@ -45,6 +45,8 @@ pub struct Args {
     pub vars: VarArgs,
     #[command(flatten)]
     pub source: SourceArgs,
+    #[command(flatten)]
+    pub lock: crate::cli::lock::LockArgs,
     /// No joins or leaves: only bring the state in line with the cloud.
     #[arg(long)]
     pub refresh_only: bool,
@@ -256,6 +258,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         targets: parse_targets(&args.targets)?,
         refresh_only: args.refresh_only,
     };
+    // As Terraform's plan: the lock keeps an apply from changing the state while we read it.
+    let store = crate::state::LocalFile::new(args.source.state_path(&args.dir));
+    let _lock = crate::cli::lock::acquire(&store, "plan", &args.lock)?;
     let Some(planned) = make_plan(&args.dir, &args.vars, &args.source, &options)? else {
         return Ok(ExitCode::FAILURE);
     };

@@ -17,7 +17,7 @@ fn membership(sg: &str) -> ManagedMembership {
 fn records_bump_the_serial_and_keep_one_lineage() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sgform.state.json");
-    let mut file = StateFile::new(path.clone(), State::empty());
+    let mut file = StoreSink::new(crate::state::LocalFile::new(path.clone()), State::empty());
     file.record(&[membership("sg-bp1aaaaaaaaaaaa1")], &[])
         .unwrap();
     let first = crate::state::read(&path).unwrap();
@@ -41,16 +41,20 @@ fn records_bump_the_serial_and_keep_one_lineage() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    // No temp file is left behind.
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert_eq!(names.len(), 1);
+    // No temp file is left behind: the state and the backup of its previous version.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["sgform.state.json", "sgform.state.json.backup"]);
 }
 
 #[test]
 fn a_failed_write_names_the_path_and_keeps_the_state() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing-dir").join("sgform.state.json");
-    let mut file = StateFile::new(path, State::empty());
+    let mut file = StoreSink::new(crate::state::LocalFile::new(path), State::empty());
     let err = file
         .record(&[membership("sg-bp1aaaaaaaaaaaa1")], &[])
         .unwrap_err();
