@@ -899,3 +899,40 @@ async fn refresh_only_forgets_what_is_gone_and_calls_nothing() {
                 && m.security_group_id.as_str() == "sg-bp1opsexample01")
     );
 }
+
+/// Two runs on one state: while another process holds the state lock, apply fails at once
+/// naming the holder and changes nothing (the sandbox copy is not even created); once the
+/// holder is killed with SIGKILL, the next apply takes the lock with no manual step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_apply_fails_naming_the_holder_then_proceeds_after_a_sigkill() {
+    use std::io::BufRead as _;
+    let dir = quickstart_copy();
+    let mut holder = crate::support::sgform()
+        .args(["state", "hold-lock"])
+        .current_dir(dir.path())
+        .env("USER", "bob")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&line).unwrap();
+
+    let blocked = sgform_in(dir.path(), &["apply", ".", "--auto-approve"]).await;
+    assert_eq!(blocked.status.code(), Some(1), "{}", text(&blocked));
+    let err = String::from_utf8_lossy(&blocked.stderr);
+    assert!(err.contains("is locked by bob@"), "{err}");
+    assert!(err.contains(info["id"].as_str().unwrap()), "{err}");
+    assert!(!dir.path().join("sgform.state.json").exists());
+    assert!(!dir.path().join(".sgform").exists(), "nothing ran");
+
+    holder.kill().unwrap(); // SIGKILL: the OS lock dies with the process
+    holder.wait().unwrap();
+    let apply = sgform_in(dir.path(), &["apply", ".", "--auto-approve"]).await;
+    assert!(apply.status.success(), "{}", text(&apply));
+    let plan = sgform_in(dir.path(), &["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
