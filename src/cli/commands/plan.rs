@@ -29,7 +29,7 @@ pub struct Args {
     /// The configuration directory (every `*.hcl` file in it, not recursive).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Save the plan to FILE, for `sgform show FILE` (and for `apply`, which is not built yet).
+    /// Save the plan to FILE, for `sgform apply FILE` and `sgform show FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Print the plan as JSON (Terraform's plan JSON where it fits) instead of text.
