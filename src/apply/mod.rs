@@ -1,4 +1,4 @@
-//! Apply: runs a [`Plan`]'s operations against the cloud in the order its DAG allows, and
+//! Apply: runs a [`Plan`](crate::plan::Plan)'s operations against the cloud in the order its DAG allows, and
 //! records every completed operation through a [`StateSink`] at once.
 //!
 //! The engine never prints: it emits [`Event`]s on a channel and returns a [`Report`]; the CLI
