@@ -153,7 +153,7 @@ impl<T: PartialEq> AddOnce<T> for Vec<T> {
 /// The whole diff.
 #[derive(Debug, Default)]
 pub(super) struct Diff<'a> {
-    pub targets: BTreeMap<Target, TargetDiff<'a>>,
+    pub targets: BTreeMap<Target, Box<TargetDiff<'a>>>,
     /// State entries in scope.
     pub managed: Vec<&'a ManagedMembership>,
     /// Declarations in scope, by address.
@@ -288,7 +288,7 @@ pub(super) fn diff<'a>(
 }
 
 fn entry<'a, 'm>(
-    targets: &'m mut BTreeMap<Target, TargetDiff<'a>>,
+    targets: &'m mut BTreeMap<Target, Box<TargetDiff<'a>>>,
     target: &Target,
     common: &'a Common,
 ) -> &'m mut TargetDiff<'a> {

@@ -461,11 +461,11 @@ fn resource_changes(
         };
         match decl {
             Declaration::Membership(m) => {
-                let td = diff.targets.get(&m.target);
+                let td = diff.targets.get(&m.target).map(|b| &**b);
                 consider(&m.security_group_id, &m.target, true, td);
             }
             Declaration::MembershipSet(s) => {
-                let td = diff.targets.get(&s.target);
+                let td = diff.targets.get(&s.target).map(|b| &**b);
                 let current = td.and_then(|t| t.current.as_deref()).unwrap_or_default();
                 for g in current {
                     if !s.ignore_security_group_ids.contains(g) && !s.security_group_ids.contains(g)
@@ -482,12 +482,12 @@ fn resource_changes(
                 let listed = gm.members();
                 let mut seen = BTreeSet::new();
                 for t in listed {
-                    consider(g, &t, true, diff.targets.get(&t));
+                    consider(g, &t, true, diff.targets.get(&t).map(|b| &**b));
                     seen.insert(t);
                 }
                 for t in inventory.group_members.get(g).into_iter().flatten() {
                     if !seen.contains(t) {
-                        consider(g, t, false, diff.targets.get(t));
+                        consider(g, t, false, diff.targets.get(t).map(|b| &**b));
                     }
                 }
             }
@@ -505,7 +505,10 @@ fn resource_changes(
             removed_from_config: true,
             ..ResourceChange::new(m.address.clone(), m.provider.clone())
         });
-        let (now, stays) = status(diff.targets.get(&m.target), &m.security_group_id);
+        let (now, stays) = status(
+            diff.targets.get(&m.target).map(|b| &**b),
+            &m.security_group_id,
+        );
         if now {
             let p = pair(&m.security_group_id, &m.target);
             change.before.push(p.clone());
