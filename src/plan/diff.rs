@@ -44,24 +44,18 @@ pub(super) struct TargetDiff<'a> {
 }
 
 impl TargetDiff<'_> {
-    pub fn joins(&self) -> Vec<SecurityGroupId> {
+    /// The groups it joins: desired, not current.
+    pub fn joins(&self) -> impl Iterator<Item = &SecurityGroupId> {
         let current = self.current.as_deref().unwrap_or_default();
-        self.desired
-            .iter()
-            .filter(|g| !current.contains(g))
-            .cloned()
-            .collect()
+        self.desired.iter().filter(move |g| !current.contains(g))
     }
 
-    pub fn leaves(&self) -> Vec<SecurityGroupId> {
-        let Some(current) = &self.current else {
-            return Vec::new();
-        };
-        current
+    /// The groups it leaves: current, not desired.
+    pub fn leaves(&self) -> impl Iterator<Item = &SecurityGroupId> {
+        self.current
             .iter()
-            .filter(|g| !self.desired.contains(g))
-            .cloned()
-            .collect()
+            .flatten()
+            .filter(move |g| !self.desired.contains(g))
     }
 
     pub fn changes(&self) -> bool {

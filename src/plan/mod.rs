@@ -211,8 +211,8 @@ pub fn plan(
                 target: node.target.clone(),
             };
             let step = &node.step;
-            let added = step.after.iter().filter(|g| !step.before.contains(g));
-            let removed = step.before.iter().filter(|g| !step.after.contains(g));
+            let added = step.added();
+            let removed = step.removed();
             // Collected lists start at four slots; most hold one entry, and at fleet scale the
             // slack is most of the plan's memory, so each is shrunk to fit.
             let mut state_add: Vec<ManagedMembership> = added
@@ -300,10 +300,10 @@ pub fn plan(
 /// The declarations a step serves: those that want an added group, or want a removed one gone.
 fn addresses_of(t: &diff::TargetDiff<'_>, step: &schedule::Step) -> Vec<Address> {
     let mut out: BTreeSet<Address> = BTreeSet::new();
-    for g in step.after.iter().filter(|g| !step.before.contains(g)) {
+    for g in step.added() {
         out.extend(t.wanted.get(g).into_iter().flatten().map(|a| (*a).clone()));
     }
-    for g in step.before.iter().filter(|g| !step.after.contains(g)) {
+    for g in step.removed() {
         out.extend(t.unwanted.get(g).into_iter().flatten().cloned());
         if let Some(set) = t.set
             && !t.unwanted.contains_key(g)

@@ -255,8 +255,8 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
     if !t.changes() {
         return;
     }
-    let joins = t.joins();
-    let leaves = t.leaves();
+    let joins: Vec<SecurityGroupId> = t.joins().cloned().collect();
+    let leaves: Vec<SecurityGroupId> = t.leaves().cloned().collect();
     let first_change = joins.first().or(leaves.first());
     let culprit = t.culprit(first_change);
 
@@ -650,12 +650,12 @@ fn check_capacity(cx: &mut Ctx<'_, '_>) {
         if !t.changes() || cx.out.blocked.contains(target) {
             continue;
         }
-        for g in t.joins_iter() {
+        for g in t.joins() {
             let e = delta.entry(g).or_default();
             e.0 += 1;
             e.1.push(target);
         }
-        for g in t.leaves_iter() {
+        for g in t.leaves() {
             delta.entry(g).or_default().0 -= 1;
         }
     }
@@ -695,19 +695,5 @@ fn check_capacity(cx: &mut Ctx<'_, '_>) {
         for target in joiners {
             cx.out.blocked.insert(target.clone());
         }
-    }
-}
-
-impl TargetDiff<'_> {
-    fn joins_iter(&self) -> impl Iterator<Item = &SecurityGroupId> {
-        let current = self.current.as_deref().unwrap_or_default();
-        self.desired.iter().filter(move |g| !current.contains(g))
-    }
-
-    fn leaves_iter(&self) -> impl Iterator<Item = &SecurityGroupId> {
-        self.current
-            .iter()
-            .flatten()
-            .filter(move |g| !self.desired.contains(g))
     }
 }

@@ -38,6 +38,18 @@ pub(super) struct Step {
     pub after: Vec<SecurityGroupId>,
 }
 
+impl Step {
+    /// The groups this call adds to the target.
+    pub fn added(&self) -> impl Iterator<Item = &SecurityGroupId> {
+        self.after.iter().filter(|g| !self.before.contains(g))
+    }
+
+    /// The groups this call removes from the target.
+    pub fn removed(&self) -> impl Iterator<Item = &SecurityGroupId> {
+        self.before.iter().filter(|g| !self.after.contains(g))
+    }
+}
+
 /// What one target needs to be sequenced.
 pub(super) struct TargetInput<'a> {
     pub current: &'a [SecurityGroupId],
@@ -212,10 +224,10 @@ pub(super) fn edges(
     let mut joins: BTreeMap<&SecurityGroupId, Vec<usize>> = BTreeMap::new();
     let mut leaves: BTreeMap<&SecurityGroupId, Vec<usize>> = BTreeMap::new();
     for (i, n) in nodes.iter().enumerate() {
-        for g in n.step.after.iter().filter(|g| !n.step.before.contains(g)) {
+        for g in n.step.added() {
             joins.entry(g).or_default().push(i);
         }
-        for g in n.step.before.iter().filter(|g| !n.step.after.contains(g)) {
+        for g in n.step.removed() {
             leaves.entry(g).or_default().push(i);
         }
     }
