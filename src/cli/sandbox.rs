@@ -110,12 +110,8 @@ pub async fn connect_with(
                     }
                     continue;
                 }
-                let client = cloud_client_limited(provider, rate_limit).with_context(|| {
-                    format!(
-                        "failed to set up provider {}",
-                        provider_name(provider.alias.as_deref())
-                    )
-                })?;
+                let client = cloud_client_limited(provider, rate_limit)
+                    .with_context(|| format!("failed to set up provider `{}`", provider.name()))?;
                 clients.insert(provider.alias.clone(), client);
             }
             Ok(Connection {
@@ -129,13 +125,6 @@ pub async fn connect_with(
 /// The default provider the loader adds when the configuration declares none without `alias`.
 fn is_implicit(provider: &Provider) -> bool {
     provider.alias.is_none() && provider.span.is_none()
-}
-
-fn provider_name(alias: Option<&str>) -> String {
-    match alias {
-        None => "`alicloud`".to_owned(),
-        Some(a) => format!("`alicloud.{a}`"),
-    }
 }
 
 /// Which sandbox world `config` runs on: `--sandbox` (relative to the working directory) wins;
@@ -163,9 +152,9 @@ pub fn sandbox_world(
     };
     if let Some((other, other_path)) = named.iter().find(|(_, p)| p != path) {
         anyhow::bail!(
-            "providers {} and {} name different sandbox worlds (`{}`, `{}`); one configuration runs on one sandbox",
-            provider_name(first.alias.as_deref()),
-            provider_name(other.alias.as_deref()),
+            "providers `{}` and `{}` name different sandbox worlds (`{}`, `{}`); one configuration runs on one sandbox",
+            first.name(),
+            other.name(),
             path.display(),
             other_path.display()
         );
@@ -177,9 +166,9 @@ pub fn sandbox_world(
         .find(|p| p.sandbox.is_none() && !is_implicit(p))
     {
         anyhow::bail!(
-            "provider {} has no `sandbox` while {} runs on `{}`; a configuration runs against the sandbox or the cloud, not both (add `sandbox` to every provider, or pass `--sandbox FILE`)",
-            provider_name(cloud.alias.as_deref()),
-            provider_name(first.alias.as_deref()),
+            "provider `{}` has no `sandbox` while `{}` runs on `{}`; a configuration runs against the sandbox or the cloud, not both (add `sandbox` to every provider, or pass `--sandbox FILE`)",
+            cloud.name(),
+            first.name(),
             path.display()
         );
     }

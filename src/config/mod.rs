@@ -80,7 +80,20 @@ pub struct Provider {
     pub span: Option<Span>,
 }
 
+/// A provider as a reference names it: `alicloud` for the default one, `alicloud.ALIAS`.
+pub fn provider_name(alias: Option<&str>) -> String {
+    match alias {
+        None => "alicloud".to_owned(),
+        Some(a) => format!("alicloud.{a}"),
+    }
+}
+
 impl Provider {
+    /// How a reference names it (see [`provider_name`]).
+    pub fn name(&self) -> String {
+        provider_name(self.alias.as_deref())
+    }
+
     fn default_for(alias: Option<String>) -> Self {
         Self {
             alias,

@@ -136,9 +136,10 @@ pub enum Error {
 }
 
 fn provider_name(alias: &ProviderAlias) -> String {
+    let name = crate::config::provider_name(alias.as_deref());
     match alias {
-        None => "`alicloud` (the default)".to_owned(),
-        Some(a) => format!("`alicloud.{a}`"),
+        None => format!("`{name}` (the default)"),
+        Some(_) => format!("`{name}`"),
     }
 }
 

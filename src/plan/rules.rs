@@ -9,9 +9,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diff::{Diff, TargetDiff};
-use super::inventory::{GroupFacts, GroupType, Inventory, ProviderAlias};
+use super::inventory::{GroupFacts, GroupType, Inventory};
 use super::model::Limits;
-use crate::config::{Common, Declaration};
+use crate::config::{Common, Declaration, provider_name};
 use crate::diag::Diagnostic;
 use crate::ids::{SecurityGroupId, Target};
 
@@ -37,14 +37,6 @@ const MUTABLE_INSTANCE: &[&str] = &["Running", "Stopped"];
 const TRANSITIONAL_INSTANCE: &[&str] = &["Pending", "Starting", "Stopping"];
 const MUTABLE_ENI: &[&str] = &["Available", "InUse"];
 const TRANSITIONAL_ENI: &[&str] = &["Attaching", "Detaching", "Creating"];
-
-/// The provider's name for people: `alicloud` or `alicloud.ALIAS`.
-pub(super) fn provider_name(p: &ProviderAlias) -> String {
-    match p {
-        None => "alicloud".to_owned(),
-        Some(a) => format!("alicloud.{a}"),
-    }
-}
 
 /// What the checks found.
 #[derive(Debug, Default)]
@@ -196,7 +188,11 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
     let diff = cx.diff;
     let shown = ShownTarget { diff, t, target };
     if t.providers.len() > 1 {
-        let mut names: Vec<String> = t.providers.iter().map(provider_name).collect();
+        let mut names: Vec<String> = t
+            .providers
+            .iter()
+            .map(|p| provider_name(p.as_deref()))
+            .collect();
         names.sort();
         let d = Diagnostic::error(format!(
             "{shown} is managed through more than one provider: {}",
@@ -215,7 +211,7 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
             };
             let d = Diagnostic::error(format!(
                 "{what} {shown} does not exist in the account and region of `{}`",
-                provider_name(&t.provider)
+                provider_name(t.provider.as_deref())
             ))
             .with_note("a resource of another account is invisible here too (`NotBelongUser`)")
             .with_hint(format!(
@@ -236,13 +232,13 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
             .unwrap_or_default();
         let d = Diagnostic::error(format!(
             "{shown} is in region `{region}` (seen through `{}`), not in the region of `{}`",
-            provider_name(found_through),
-            provider_name(&t.provider)
+            provider_name(found_through.as_deref()),
+            provider_name(t.provider.as_deref())
         ))
         .with_note("a target and its security groups must be in the same region")
         .with_hint(format!(
             "declare it with `provider = {}`",
-            provider_name(found_through)
+            provider_name(found_through.as_deref())
         ));
         cx.emit(
             Some(target),
@@ -400,7 +396,7 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
         let Some(facts) = inventory.groups.get(g) else {
             let d = Diagnostic::error(format!(
                 "security group {gs} does not exist in the account and region of `{}`",
-                provider_name(&t.provider)
+                provider_name(t.provider.as_deref())
             ))
             .with_note(match target {
                 Target::Instance(_) => {
@@ -424,14 +420,14 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
                 Some(region) if *region != facts.region => Diagnostic::error(format!(
                     "security group {gs} is in region `{}`, but {shown} is in region `{region}` (`{}`)",
                     facts.region,
-                    provider_name(&t.provider)
+                    provider_name(t.provider.as_deref())
                 ))
                 .with_note("a target and its security groups must be in the same region")
                 .with_hint(format!("pick a security group of region `{region}`")),
                 _ => Diagnostic::error(format!(
                     "security group {gs} was read through `{}`, not through `{}`, which manages {shown}",
-                    provider_name(&facts.provider),
-                    provider_name(&t.provider)
+                    provider_name(facts.provider.as_deref()),
+                    provider_name(t.provider.as_deref())
                 ))
                 .with_note("a target and its security groups must belong to the same account and region")
                 .with_hint("pick a security group the target's provider can see"),

@@ -32,7 +32,6 @@ use crate::cli::lock::{self, LockArgs};
 use crate::cli::printer;
 use crate::cli::sandbox;
 use crate::cli::state_file::StoreSink;
-use crate::ids::Address;
 use crate::plan::planfile::{self, PlanFile};
 use crate::plan::refresh::{self, Clients};
 use crate::plan::render::{Mask, SENSITIVE};
@@ -96,11 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "stdin is not a terminal, so sgform cannot ask for confirmation; pass `--auto-approve` to apply without asking, or apply a saved plan file"
         );
     }
-    let targets = args
-        .targets
-        .iter()
-        .map(|t| Address::parse(t).with_context(|| format!("invalid `--target {t}`")))
-        .collect::<anyhow::Result<_>>()?;
+    let targets = plan_cmd::parse_targets(&args.targets)?;
     // The configuration: of DIR, or for a plan file, of the current directory (as Terraform).
     let dir = if from_file {
         Path::new(".")
@@ -202,9 +197,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     }
-    let report = runtime.block_on(execute(&args, &ready, &connection.clients))?;
-    runtime.block_on(connection.shutdown())?;
     let mask = Mask::of(&ready.plan);
+    let report = runtime.block_on(execute(&args, &ready, &mask, &connection.clients))?;
+    runtime.block_on(connection.shutdown())?;
     summary(&ready.plan, &mask, &report, args.json)
 }
 
@@ -225,14 +220,18 @@ pub(crate) fn is_yes(answer: &str) -> bool {
     answer.trim_end_matches(['\n', '\r']) == "yes"
 }
 
-async fn execute(args: &Args, ready: &Ready, clients: &Clients) -> anyhow::Result<Report> {
+async fn execute(
+    args: &Args,
+    ready: &Ready,
+    mask: &Mask,
+    clients: &Clients,
+) -> anyhow::Result<Report> {
     let options = ApplyOptions {
         parallelism: args.source.parallelism as usize,
         wait_timeout: args.wait_timeout,
         ..ApplyOptions::default()
     };
     let plan = &ready.plan;
-    let mask = Mask::of(plan);
     let mut sink = StoreSink::new(
         LocalFile::new(ready.state_path.clone()),
         ready.state.clone(),
@@ -257,7 +256,7 @@ async fn execute(args: &Args, ready: &Ready, clients: &Clients) -> anyhow::Resul
     let (tx, mut rx) = mpsc::unbounded_channel();
     let printing = async {
         while let Some(event) = rx.recv().await {
-            if let Err(e) = print_event(plan, &mask, &event, json_out) {
+            if let Err(e) = print_event(plan, mask, &event, json_out) {
                 tracing::debug!("event output failed: {e}");
             }
         }

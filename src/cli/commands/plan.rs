@@ -247,7 +247,7 @@ pub(crate) fn rendered(plan: &Plan, json: bool, verbose: bool) -> String {
     }
 }
 
-fn parse_targets(raw: &[String]) -> anyhow::Result<Vec<Address>> {
+pub(crate) fn parse_targets(raw: &[String]) -> anyhow::Result<Vec<Address>> {
     raw.iter()
         .map(|t| Address::parse(t).with_context(|| format!("invalid `--target {t}`")))
         .collect()
