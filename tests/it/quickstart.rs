@@ -157,17 +157,20 @@ fn quickstart_plan_runs_as_the_readme_says() {
     assert!(stderr.starts_with("sandbox reset: replaced `"), "{stderr}");
 }
 
-/// A stray sandbox copy in the example (someone ran the quickstart in the repository) must not
-/// be committed: the repository's `.gitignore` ignores every `.sgform/`, whatever the sandbox's
-/// own `.gitignore` says.
+/// A stray sandbox copy, state or state lock in the example (someone ran the quickstart in the
+/// repository) must not be committed: the repository's `.gitignore` ignores every `.sgform/`
+/// (whatever the sandbox's own `.gitignore` says) and the files plan and apply leave beside a
+/// configuration (`sgform.state.json`, its `.backup`, `.lock` and `.lock.info`).
 #[test]
-fn the_repository_ignores_sandbox_directories() {
+fn the_repository_ignores_sandbox_directories_and_local_state() {
     let ignore =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".gitignore")).unwrap();
-    assert!(
-        ignore.lines().any(|l| l.trim() == ".sgform/"),
-        "add `.sgform/` to .gitignore:\n{ignore}"
-    );
+    for line in [".sgform/", "sgform.state.json", "sgform.state.json.*"] {
+        assert!(
+            ignore.lines().any(|l| l.trim() == line),
+            "add `{line}` to .gitignore:\n{ignore}"
+        );
+    }
 }
 
 /// The plan the README shows under "Reading the plan": the first code block after the line
