@@ -154,6 +154,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let options = PlanOptions {
                     targets,
                     refresh_only: args.refresh_only,
+                    destroy: false,
                 };
                 let planned = plan_cmd::plan_with(
                     &connection.clients,
