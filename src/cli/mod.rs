@@ -46,6 +46,8 @@ pub enum Command {
     /// Run or generate worlds for the local ECS API emulator.
     #[command(subcommand)]
     Emulator(commands::emulator::Command),
+    /// Leave every membership the state manages (a destroy plan, confirmed, then applied).
+    Destroy(commands::destroy::Args),
     /// Read or edit the state without touching the cloud (`state list|show|rm`).
     #[command(subcommand)]
     State(commands::state::Command),
@@ -71,6 +73,7 @@ pub fn main() -> ExitCode {
         Command::Api(args) => commands::api::run(args),
         Command::Emulator(cmd) => commands::emulator::run(cmd),
         Command::Sandbox(cmd) => commands::sandbox::run(cmd),
+        Command::Destroy(args) => commands::destroy::run(args),
         Command::State(cmd) => commands::state::run(cmd),
         Command::ForceUnlock(args) => commands::force_unlock::run(args),
     };

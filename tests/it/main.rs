@@ -11,6 +11,7 @@ mod cli_output;
 mod cli_plan;
 mod cloud_client;
 mod config_eval;
+mod destroy;
 mod diag_golden;
 mod emulator_sdk;
 mod emulator_wire;
