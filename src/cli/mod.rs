@@ -48,6 +48,8 @@ pub enum Command {
     Emulator(commands::emulator::Command),
     /// Leave every membership the state manages (a destroy plan, confirmed, then applied).
     Destroy(commands::destroy::Args),
+    /// Adopt an existing membership (`sg-…/i-…`, `sg-…/eni-…`) into the state under ADDR.
+    Import(commands::import::Args),
     /// Read or edit the state without touching the cloud (`state list|show|rm`).
     #[command(subcommand)]
     State(commands::state::Command),
@@ -74,6 +76,7 @@ pub fn main() -> ExitCode {
         Command::Emulator(cmd) => commands::emulator::run(cmd),
         Command::Sandbox(cmd) => commands::sandbox::run(cmd),
         Command::Destroy(args) => commands::destroy::run(args),
+        Command::Import(args) => commands::import::run(args),
         Command::State(cmd) => commands::state::run(cmd),
         Command::ForceUnlock(args) => commands::force_unlock::run(args),
     };

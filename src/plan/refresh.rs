@@ -268,6 +268,23 @@ pub async fn refresh(
     })
 }
 
+/// Only step 1 of [`refresh`]: the data sources, then [`Config::expand`]. The declarations
+/// (with their `for_each` keys) and the problems found, for a command that must know what is
+/// declared without reading every target (`sgform import`); also the calls it made.
+pub async fn declarations(
+    clients: &Clients,
+    config: &Config,
+    parallelism: usize,
+) -> Result<(Vec<Declaration>, Vec<Diagnostic>, u64), Error> {
+    let permits = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut diagnostics = Vec::new();
+    let data = read_data_sources(clients, config, &permits, &mut diagnostics).await?;
+    let (declarations, expand_diags) = config.expand(&data.results);
+    diagnostics.extend(expand_diags);
+    crate::diag::sort(&mut diagnostics);
+    Ok((declarations, diagnostics, data.pages))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Data sources
 

@@ -16,6 +16,7 @@ mod diag_golden;
 mod emulator_sdk;
 mod emulator_wire;
 mod fmt_cases;
+mod import;
 mod plan_golden;
 mod plan_props;
 mod quickstart;
