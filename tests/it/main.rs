@@ -18,6 +18,7 @@ mod fmt_cases;
 mod plan_golden;
 mod plan_props;
 mod quickstart;
+mod readme;
 mod refresh;
 mod sandbox;
 mod state_cli;
