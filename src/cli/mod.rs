@@ -15,9 +15,18 @@ pub mod printer;
 pub mod sandbox;
 pub mod state_file;
 
+/// `sgform --version`: the crate version and the git commit it was built from (`build.rs`;
+/// `unknown` when built outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SGFORM_GIT_COMMIT"),
+    ")"
+);
+
 /// Manage Alibaba Cloud ECS security-group membership the way Terraform manages infrastructure.
 #[derive(Debug, Parser)]
-#[command(name = "sgform", version, about, long_about = None, after_help = env::HELP)]
+#[command(name = "sgform", version = VERSION, about, long_about = None, after_help = env::HELP)]
 pub struct Cli {
     /// Disable colour in output (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]

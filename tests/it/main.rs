@@ -7,6 +7,7 @@ mod support;
 
 mod apply;
 mod cli_api;
+mod cli_completions_version;
 mod cli_output;
 mod cli_plan;
 mod cloud_client;
