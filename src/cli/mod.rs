@@ -63,6 +63,8 @@ pub enum Command {
     /// Manage the embedded local sandbox (`sandbox reset`).
     #[command(subcommand)]
     Sandbox(commands::sandbox::Command),
+    /// Print a shell completion script (`completions bash|zsh|fish`).
+    Completions(commands::completions::Args),
 }
 
 /// Entry point of the binary.
@@ -82,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Sandbox(cmd) => commands::sandbox::run(cmd),
         Command::State(cmd) => commands::state::run(cmd),
         Command::ForceUnlock(args) => commands::force_unlock::run(args),
+        Command::Completions(args) => commands::completions::run(args),
     };
     match result {
         Ok(code) => code,
