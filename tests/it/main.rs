@@ -15,6 +15,7 @@ mod config_eval;
 mod diag_golden;
 mod emulator_sdk;
 mod emulator_wire;
+mod examples;
 mod fmt_cases;
 mod plan_golden;
 mod plan_props;
