@@ -15,9 +15,18 @@ pub mod printer;
 pub mod sandbox;
 pub mod state_file;
 
+/// `sgform --version`: the crate version and the git commit it was built from (`build.rs`;
+/// `unknown` when built outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SGFORM_GIT_COMMIT"),
+    ")"
+);
+
 /// Manage Alibaba Cloud ECS security-group membership the way Terraform manages infrastructure.
 #[derive(Debug, Parser)]
-#[command(name = "sgform", version, about, long_about = None, after_help = env::HELP)]
+#[command(name = "sgform", version = VERSION, about, long_about = None, after_help = env::HELP)]
 pub struct Cli {
     /// Disable colour in output (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]
@@ -54,6 +63,8 @@ pub enum Command {
     /// Manage the embedded local sandbox (`sandbox reset`).
     #[command(subcommand)]
     Sandbox(commands::sandbox::Command),
+    /// Print a shell completion script (`completions bash|zsh|fish`).
+    Completions(commands::completions::Args),
 }
 
 /// Entry point of the binary.
@@ -73,6 +84,7 @@ pub fn main() -> ExitCode {
         Command::Sandbox(cmd) => commands::sandbox::run(cmd),
         Command::State(cmd) => commands::state::run(cmd),
         Command::ForceUnlock(args) => commands::force_unlock::run(args),
+        Command::Completions(args) => commands::completions::run(args),
     };
     match result {
         Ok(code) => code,

@@ -24,8 +24,10 @@ const SECRET: &str = "CLI-PLAN-SECRET-5f1c9e";
 /// The secret of the checked-in quickstart world (what the sandbox signs with).
 const QUICKSTART_SECRET: &str = "example-secret";
 
+/// The first quickstart, frozen in `testdata/cli_fixture` (the exact plans below are its;
+/// `examples/quickstart` has its own test in `examples.rs`).
 fn quickstart_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cli_fixture")
 }
 
 /// The quickstart world with [`SECRET`] as its key's secret.

@@ -7,6 +7,7 @@ mod support;
 
 mod apply;
 mod cli_api;
+mod cli_completions_version;
 mod cli_output;
 mod cli_plan;
 mod cloud_client;
@@ -14,6 +15,7 @@ mod config_eval;
 mod diag_golden;
 mod emulator_sdk;
 mod emulator_wire;
+mod examples;
 mod fmt_cases;
 mod plan_golden;
 mod plan_props;

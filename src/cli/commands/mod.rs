@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod apply;
+pub mod completions;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;
