@@ -4,7 +4,8 @@
 //! - every ```` ```console ```` block is run: each `$ ` line is a command (run by `sh` in a fresh
 //!   temporary copy of `examples/`, with `cargo run --release --` standing for the binary), and
 //!   the lines under it are what it prints (stdout and stderr as a terminal interleaves them),
-//!   with timings normalised and a `...` line matching any number of lines;
+//!   trimmed (`…` marks a cut), with timings normalised; an example's README says how to plan
+//!   and apply it;
 //! - the CLI reference names every command and exactly the options each `--help` lists;
 //! - the test command the README gives is the one `.ci/run` runs;
 //! - the troubleshooting table has a row for every error code of the JoinSecurityGroup document.
@@ -67,7 +68,10 @@ fn fenced_blocks(markdown: &str) -> Vec<(String, String)> {
         let trimmed = line.trim_start();
         match current.as_mut() {
             None if trimmed.starts_with("```") => {
-                current = Some((trimmed.trim_start_matches('`').trim().to_string(), String::new()));
+                current = Some((
+                    trimmed.trim_start_matches('`').trim().to_string(),
+                    String::new(),
+                ));
             }
             Some(_) if trimmed.starts_with("```") => blocks.extend(current.take()),
             Some((_, body)) => {
@@ -127,16 +131,33 @@ fn normalise(text: &str) -> String {
     out
 }
 
-/// Whether `actual` lines match `expected` lines, where an expected `...` line matches any
-/// number of actual lines.
-fn matches(expected: &[&str], actual: &[&str]) -> bool {
-    match expected.split_first() {
-        None => actual.is_empty(),
-        Some((&"...", rest)) => (0..=actual.len()).any(|skip| matches(rest, &actual[skip..])),
-        Some((line, rest)) => {
-            actual.first().is_some_and(|a| a.trim_end() == line.trim_end())
-                && matches(rest, &actual[1..])
-        }
+/// The quoted lines `quoted` missing from what a command printed: quoted lines are a trimmed
+/// session (a `…` or `...` line marks where lines were left out), so they must appear in order;
+/// an `apply`'s operations finish in whatever order the calls return, so its lines need only
+/// appear (each once).
+fn missing<'a>(quoted: &[&'a str], printed: &[&str], any_order: bool) -> Vec<&'a str> {
+    let quoted = quoted
+        .iter()
+        .copied()
+        .filter(|l| !matches!(l.trim(), "…" | "..." | ""));
+    if any_order {
+        let mut left: Vec<&str> = printed.to_vec();
+        quoted
+            .filter(
+                |q| match left.iter().position(|p| p.trim_end() == q.trim_end()) {
+                    Some(i) => {
+                        left.remove(i);
+                        false
+                    }
+                    None => true,
+                },
+            )
+            .collect()
+    } else {
+        let mut rest = printed.iter();
+        quoted
+            .filter(|q| !rest.any(|p| p.trim_end() == q.trim_end()))
+            .collect()
     }
 }
 
@@ -176,7 +197,9 @@ fn check_console_block(source: &str, body: &str, bin: &Path) -> Option<String> {
         } else if let Some((_, expected)) = steps.last_mut() {
             expected.push(line);
         } else {
-            return Some(format!("{source}: a console block must start with a `$ ` line"));
+            return Some(format!(
+                "{source}: a console block must start with a `$ ` line"
+            ));
         }
     }
     for (command, expected) in steps {
@@ -193,24 +216,13 @@ fn check_console_block(source: &str, body: &str, bin: &Path) -> Option<String> {
             .unwrap();
         let actual = normalise(&String::from_utf8_lossy(&out.stdout));
         let expected_text = normalise(&expected.join("\n"));
-        let expected_lines: Vec<&str> = expected_text.lines().collect();
-        let actual_lines: Vec<&str> = actual.lines().collect();
-        // A block may end with blank lines before its closing fence.
-        let trimmed = {
-            let mut e = expected_lines.as_slice();
-            while e.last().is_some_and(|l| l.trim().is_empty()) {
-                e = &e[..e.len() - 1];
-            }
-            e
-        };
-        let mut actual_trimmed = actual_lines.as_slice();
-        while actual_trimmed.last().is_some_and(|l| l.trim().is_empty()) {
-            actual_trimmed = &actual_trimmed[..actual_trimmed.len() - 1];
-        }
-        if !matches(trimmed, actual_trimmed) {
+        let quoted: Vec<&str> = expected_text.lines().collect();
+        let printed: Vec<&str> = actual.lines().collect();
+        let any_order = script.split_whitespace().nth(1) == Some("apply");
+        let lost = missing(&quoted, &printed, any_order);
+        if !lost.is_empty() {
             return Some(format!(
-                "{source}: `$ {command}` printed\n----\n{actual}----\nbut the README says\n----\n{}\n----",
-                trimmed.join("\n")
+                "{source}: `$ {command}` does not print (in this order) {lost:#?}\nit printed:\n{actual}"
             ));
         }
     }
@@ -237,15 +249,39 @@ fn console_blocks_print_what_the_binary_prints() {
     for file in markdown_files() {
         let text = read(&file);
         let name = file.strip_prefix(root()).unwrap().display().to_string();
-        for (info, body) in fenced_blocks(&text) {
-            if info != "console" {
-                continue;
+        let blocks: Vec<String> = fenced_blocks(&text)
+            .into_iter()
+            .filter(|(info, _)| info == "console")
+            .map(|(_, body)| body)
+            .collect();
+        if let Some(example) = file
+            .parent()
+            .filter(|d| d.parent() == Some(&root().join("examples")))
+        {
+            let rel = example.strip_prefix(root()).unwrap().display().to_string();
+            for how in [
+                format!("cargo run --release -- plan {rel}"),
+                format!("cargo run --release -- apply --auto-approve {rel}"),
+            ] {
+                if !text.contains(&how) {
+                    failures.push(format!("{name} must say how to run it: `{how}`"));
+                }
             }
+            if blocks.is_empty() {
+                failures.push(format!(
+                    "{name} must quote the output of a real run in a console block"
+                ));
+            }
+        }
+        for body in blocks {
             checked += 1;
             failures.extend(check_console_block(&name, &body, bin.path()));
         }
     }
-    assert!(checked >= 3, "only {checked} console blocks: the checks lost their input");
+    assert!(
+        checked >= 3,
+        "only {checked} console blocks: the checks lost their input"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
@@ -255,10 +291,10 @@ fn the_normaliser_and_matcher_do_what_the_blocks_rely_on() {
         normalise("Refreshed 4 targets with 5 API calls in 0.02 s (3s, 12ms) i-bp1s 2m"),
         "Refreshed 4 targets with 5 API calls in T s (Ts, Tms) i-bp1s 2m"
     );
-    assert!(matches(&["a", "...", "d"], &["a", "b", "c", "d"]));
-    assert!(matches(&["a", "...", "b"], &["a", "b"]));
-    assert!(!matches(&["a", "d"], &["a", "b", "d"]));
-    assert!(!matches(&["a"], &["a", "b"]));
+    assert!(missing(&["a", "…", "d"], &["a", "b", "c", "d"], false).is_empty());
+    assert_eq!(missing(&["d", "a"], &["a", "b", "d"], false), ["a"]);
+    assert!(missing(&["d", "a"], &["a", "b", "d"], true).is_empty());
+    assert_eq!(missing(&["a", "a"], &["a", "b"], true), ["a"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +324,11 @@ fn the_test_command_is_the_one_ci_runs() {
 
 fn help(path: &[&str]) -> String {
     let out = sgform().args(path).arg("--help").output().unwrap();
-    assert!(out.status.success(), "sgform {} --help failed", path.join(" "));
+    assert!(
+        out.status.success(),
+        "sgform {} --help failed",
+        path.join(" ")
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -426,11 +466,22 @@ fn the_cli_reference_matches_help() {
     }
     for (words, _) in &entries {
         if !paths.contains(words) {
-            problems.push(format!("the README documents `sgform {}`, which does not exist", words.join(" ")));
+            problems.push(format!(
+                "the README documents `sgform {}`, which does not exist",
+                words.join(" ")
+            ));
         }
     }
-    assert!(paths.len() >= 10, "only {} commands found: {paths:?}", paths.len());
-    assert!(problems.is_empty(), "README.md CLI reference:\n{}", problems.join("\n"));
+    assert!(
+        paths.len() >= 10,
+        "only {} commands found: {paths:?}",
+        paths.len()
+    );
+    assert!(
+        problems.is_empty(),
+        "README.md CLI reference:\n{}",
+        problems.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -457,13 +508,20 @@ fn troubleshooting_has_a_row_for_every_error_code_of_the_seed() {
         .lines()
         .filter_map(|line| {
             let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            (cells.len() > 3 && !cells[3].is_empty()).then(|| cells[1].trim_matches('`').to_string())
+            (cells.len() > 3 && !cells[3].is_empty())
+                .then(|| cells[1].trim_matches('`').to_string())
         })
         .collect();
     let codes = seed_error_codes();
-    assert!(codes.len() >= 25, "the seed's table was not read: {codes:?}");
+    assert!(
+        codes.len() >= 25,
+        "the seed's table was not read: {codes:?}"
+    );
     let missing: Vec<&String> = codes.iter().filter(|c| !rows.contains(*c)).collect();
-    assert!(missing.is_empty(), "README.md Troubleshooting lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "README.md Troubleshooting lacks {missing:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,7 +546,10 @@ fn policies() -> (BTreeSet<String>, BTreeSet<String>) {
             .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
             .map(|a| a.as_str().unwrap().to_string())
             .collect();
-        assert_eq!(doc["Version"], "1", "RAM policy documents are version \"1\"");
+        assert_eq!(
+            doc["Version"], "1",
+            "RAM policy documents are version \"1\""
+        );
         if actions.iter().any(|a| !a.starts_with("ecs:Describe")) {
             apply = Some(actions);
         } else {
@@ -592,5 +653,8 @@ async fn the_ram_policies_grant_exactly_the_actions_sgform_calls() {
         .into_iter()
         .filter(|a| a.starts_with("ecs:Describe"))
         .collect();
-    assert_eq!(plan, reads, "the plan-only policy must grant exactly the reads");
+    assert_eq!(
+        plan, reads,
+        "the plan-only policy must grant exactly the reads"
+    );
 }
