@@ -474,6 +474,17 @@ impl Config {
         &self.deferred
     }
 
+    /// Every `membership`, `membership_set` and `group_members` block (addresses without keys),
+    /// whether or not its `for_each` yields anything: the names a new block must not take.
+    pub fn blocks(&self) -> Vec<Address> {
+        self.model
+            .decoded
+            .resources
+            .values()
+            .map(decode::Resource::address)
+            .collect()
+    }
+
     /// Finishes evaluation with the data sources' results: every declaration, sorted by address,
     /// and the problems found (unknown keys, malformed IDs, conflicts across all declarations).
     pub fn expand(&self, data: &DataResults) -> (Vec<Declaration>, Vec<Diagnostic>) {
