@@ -31,6 +31,7 @@ mod decode;
 mod eval;
 pub mod format;
 mod functions;
+pub mod generate;
 mod load;
 mod refs;
 mod variables;
