@@ -5,6 +5,7 @@ pub mod apply;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;
+pub mod generate;
 pub mod graph;
 pub mod plan;
 pub mod sandbox;
