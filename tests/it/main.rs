@@ -15,6 +15,7 @@ mod diag_golden;
 mod emulator_sdk;
 mod emulator_wire;
 mod fmt_cases;
+mod generate;
 mod plan_golden;
 mod plan_props;
 mod quickstart;
