@@ -260,6 +260,20 @@ fn a_failure_leaves_no_file_at_all() {
     );
     assert_eq!(listing(dir.path()), [".sgform", "main.hcl", "world.json"]);
 
+    // A directory that does not exist: refused before anything is read.
+    let dir = dir_with(&world(), PROVIDER);
+    let err = fails(&sg(
+        dir.path(),
+        &["generate", ".", "--out", "no/such/dir/x.hcl"],
+    ));
+    assert!(
+        err.contains(
+            "cannot write `no/such/dir/x.hcl`: the directory `no/such/dir` does not exist"
+        ),
+        "{err}"
+    );
+    assert_eq!(listing(dir.path()), ["main.hcl", "world.json"]);
+
     // A cloud that cannot be reached: an error naming it, and no file either.
     let dir = dir_with(
         &world(),

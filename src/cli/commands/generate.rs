@@ -170,6 +170,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.out.symlink_metadata().is_ok() {
         return Err(exists_error(&args.out));
     }
+    let out_dir = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !out_dir.is_dir() {
+        anyhow::bail!(
+            "cannot write `{}`: the directory `{}` does not exist\n  hint: create it first, or choose another `--out`",
+            args.out.display(),
+            out_dir.display()
+        );
+    }
     let selection = selection(&args)?;
     let inputs = args.vars.inputs()?;
     let (config, diags) = config::load(&args.dir, &inputs)?;
@@ -543,7 +554,13 @@ fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("failed to write `{}`", tmp.display()));
+        return Err(e).with_context(|| {
+            format!(
+                "failed to write `{}` (through the temporary file `{}`)",
+                path.display(),
+                tmp.display()
+            )
+        });
     }
     let placed = match std::fs::hard_link(&tmp, path) {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists_error(path)),
