@@ -50,6 +50,8 @@ pub enum Command {
     Apply(commands::apply::Args),
     /// Print the planned API calls and their order as a Graphviz DOT graph.
     Graph(commands::graph::Args),
+    /// Write the HCL that declares the memberships that exist now (onboarding an account).
+    Generate(commands::generate::Args),
     /// Sign and send one ECS API request and print the JSON response.
     Api(commands::api::Args),
     /// Run or generate worlds for the local ECS API emulator.
@@ -79,6 +81,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => commands::apply::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Graph(args) => commands::graph::run(args),
+        Command::Generate(args) => commands::generate::run(args),
         Command::Api(args) => commands::api::run(args),
         Command::Emulator(cmd) => commands::emulator::run(cmd),
         Command::Sandbox(cmd) => commands::sandbox::run(cmd),

@@ -17,6 +17,7 @@ mod emulator_sdk;
 mod emulator_wire;
 mod examples;
 mod fmt_cases;
+mod generate;
 mod plan_golden;
 mod plan_props;
 mod quickstart;

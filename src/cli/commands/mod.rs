@@ -6,6 +6,7 @@ pub mod completions;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;
+pub mod generate;
 pub mod graph;
 pub mod plan;
 pub mod sandbox;
