@@ -15,9 +15,18 @@ pub mod printer;
 pub mod sandbox;
 pub mod state_file;
 
+/// `sgform --version`: the crate version and the git commit it was built from (`build.rs`;
+/// `unknown` when built outside a git checkout).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("SGFORM_GIT_COMMIT"),
+    ")"
+);
+
 /// Manage Alibaba Cloud ECS security-group membership the way Terraform manages infrastructure.
 #[derive(Debug, Parser)]
-#[command(name = "sgform", version, about, long_about = None, after_help = env::HELP)]
+#[command(name = "sgform", version = VERSION, about, long_about = None, after_help = env::HELP)]
 pub struct Cli {
     /// Disable colour in output (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]
@@ -41,6 +50,8 @@ pub enum Command {
     Apply(commands::apply::Args),
     /// Print the planned API calls and their order as a Graphviz DOT graph.
     Graph(commands::graph::Args),
+    /// Write the HCL that declares the memberships that exist now (onboarding an account).
+    Generate(commands::generate::Args),
     /// Sign and send one ECS API request and print the JSON response.
     Api(commands::api::Args),
     /// Run or generate worlds for the local ECS API emulator.
@@ -58,6 +69,8 @@ pub enum Command {
     /// Manage the embedded local sandbox (`sandbox reset`).
     #[command(subcommand)]
     Sandbox(commands::sandbox::Command),
+    /// Print a shell completion script (`completions bash|zsh|fish`).
+    Completions(commands::completions::Args),
 }
 
 /// Entry point of the binary.
@@ -72,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => commands::apply::run(args),
         Command::Show(args) => commands::show::run(args),
         Command::Graph(args) => commands::graph::run(args),
+        Command::Generate(args) => commands::generate::run(args),
         Command::Api(args) => commands::api::run(args),
         Command::Emulator(cmd) => commands::emulator::run(cmd),
         Command::Sandbox(cmd) => commands::sandbox::run(cmd),
@@ -79,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Import(args) => commands::import::run(args),
         Command::State(cmd) => commands::state::run(cmd),
         Command::ForceUnlock(args) => commands::force_unlock::run(args),
+        Command::Completions(args) => commands::completions::run(args),
     };
     match result {
         Ok(code) => code,

@@ -31,6 +31,7 @@ mod decode;
 mod eval;
 pub mod format;
 mod functions;
+pub mod generate;
 mod load;
 mod refs;
 mod variables;
@@ -472,6 +473,17 @@ impl Config {
     /// Blocks whose evaluation waits for data sources (addresses without keys).
     pub fn deferred(&self) -> &[Address] {
         &self.deferred
+    }
+
+    /// Every `membership`, `membership_set` and `group_members` block (addresses without keys),
+    /// whether or not its `for_each` yields anything: the names a new block must not take.
+    pub fn blocks(&self) -> Vec<Address> {
+        self.model
+            .decoded
+            .resources
+            .values()
+            .map(decode::Resource::address)
+            .collect()
     }
 
     /// Finishes evaluation with the data sources' results: every declaration, sorted by address,

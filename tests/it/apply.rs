@@ -400,10 +400,14 @@ async fn a_starting_target_is_waited_for_then_joined() {
     emu.stop().await;
 }
 
+/// The first quickstart, frozen in `testdata/cli_fixture` (these tests count its joins and
+/// replacements; `examples/quickstart` has its own test in `examples.rs`).
+const QUICKSTART: &str = "testdata/cli_fixture";
+
 /// The quickstart's `membership_set.app` replaces the whole set of `i-bp1app0example01`.
 #[tokio::test]
 async fn a_replace_refuses_a_set_that_changed_since_the_plan() {
-    let qs = root().join("examples/quickstart");
+    let qs = root().join(QUICKSTART);
     let world = World::load(&qs.join("world.json")).unwrap();
     let key = first_key(&world);
     let emu = Emu::start(world, Options::default()).await;
@@ -554,11 +558,7 @@ async fn with_faults_it_converges_and_never_resends_a_committed_operation() {
 fn quickstart_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for name in ["main.hcl", "world.json"] {
-        std::fs::copy(
-            root().join("examples/quickstart").join(name),
-            dir.path().join(name),
-        )
-        .unwrap();
+        std::fs::copy(root().join(QUICKSTART).join(name), dir.path().join(name)).unwrap();
     }
     dir
 }

@@ -1,7 +1,7 @@
 //! The real `sgform plan`, `show` and `graph` binaries against an emulator over loopback (a
 //! provider `endpoint`, credentials from the environment) and through `--sandbox`: exit codes,
-//! the JSON, plan files, `--target`, `--refresh-only`, `--var`, the stderr report, and that a
-//! plan never mutates anything and never prints the secret it signs with.
+//! the JSON, the Markdown, plan files, `--target`, `--refresh-only`, `--var`, the stderr
+//! report, and that a plan never mutates anything and never prints the secret it signs with.
 //!
 //! Every run goes through [`Fixture::run`], which fails the test if the access key secret shows
 //! up on stdout or stderr; [`Fixture::finish`] fails it if the emulator saw any mutation.
@@ -24,8 +24,10 @@ const SECRET: &str = "CLI-PLAN-SECRET-5f1c9e";
 /// The secret of the checked-in quickstart world (what the sandbox signs with).
 const QUICKSTART_SECRET: &str = "example-secret";
 
+/// The first quickstart, frozen in `testdata/cli_fixture` (the exact plans below are its;
+/// `examples/quickstart` has its own test in `examples.rs`).
 fn quickstart_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cli_fixture")
 }
 
 /// The quickstart world with [`SECRET`] as its key's secret.
@@ -903,6 +905,16 @@ async fn a_sensitive_group_is_masked_in_every_output_but_the_plan_file() {
         // A diagnostic about the group names it masked too.
         f.run(&["plan", "--var", "ops_group=sg-bp1nosuchgroup0001"])
             .await,
+        f.run(&["plan", "--format", "markdown"]).await,
+        f.run(&["show", "s.plan", "--format", "markdown"]).await,
+        f.run(&[
+            "plan",
+            "--format",
+            "markdown",
+            "--var",
+            "ops_group=sg-bp1nosuchgroup0001",
+        ])
+        .await,
     ];
     for run in &outputs {
         assert!(
@@ -920,6 +932,20 @@ async fn a_sensitive_group_is_masked_in_every_output_but_the_plan_file() {
             .stderr
             .contains("security group (sensitive value) does not exist")
     );
+    assert!(
+        outputs[6]
+            .stdout
+            .contains("+ [1] join  (sensitive value)  for membership.web_ops"),
+        "{}",
+        outputs[6].stdout
+    );
+    assert!(
+        outputs[8]
+            .stdout
+            .contains("1. **security group (sensitive value) does not exist"),
+        "{}",
+        outputs[8].stdout
+    );
     // The plan file keeps the ID: apply needs it, and renderers mask it again from its marks.
     assert!(
         std::fs::read_to_string(f.path("s.plan"))
@@ -927,4 +953,242 @@ async fn a_sensitive_group_is_masked_in_every_output_but_the_plan_file() {
             .contains(secret_group)
     );
     f.finish().await;
+}
+
+/// The Markdown's `<details>` sections and what follows them: what `plan` and `show` print alike
+/// (the headline and table differ only by the diagnostics' columns, which a plan file lacks).
+fn details(markdown: &str) -> &str {
+    let at = markdown
+        .find("<details>")
+        .unwrap_or_else(|| panic!("no <details> in:\n{markdown}"));
+    &markdown[at..]
+}
+
+/// How many `<details>` open and close, as a CommonMark parser reads the document.
+fn details_balance(markdown: &str) -> (usize, usize) {
+    let mut open = 0;
+    let mut close = 0;
+    for event in pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::all()) {
+        if let pulldown_cmark::Event::Html(h) | pulldown_cmark::Event::InlineHtml(h) = event {
+            open += h.matches("<details>").count();
+            close += h.matches("</details>").count();
+        }
+    }
+    (open, close)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markdown_through_the_sandbox_is_a_pull_request_comment() {
+    let dir = quickstart_copy();
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut cmd = tokio::process::Command::from(sgform());
+        cmd.args(args)
+            .current_dir(dir.path())
+            .env("HOME", home.path());
+        async move {
+            let out = cmd.output().await.unwrap();
+            let run = Run {
+                code: out.status.code(),
+                stdout: String::from_utf8(out.stdout).unwrap(),
+                stderr: String::from_utf8(out.stderr).unwrap(),
+            };
+            assert_no_secret(&run, QUICKSTART_SECRET);
+            assert!(
+                !run.stdout.contains(KEY_ID),
+                "the access key:\n{}",
+                run.stdout
+            );
+            run
+        }
+    };
+
+    let planned = run(&[
+        "plan",
+        "--format",
+        "markdown",
+        "--detailed-exitcode",
+        "--out",
+        "q.plan",
+    ])
+    .await;
+    assert_eq!(planned.code, Some(2), "{}", planned.stderr);
+    planned.refreshed();
+    let md = &planned.stdout;
+    assert!(
+        md.starts_with(&format!(
+            "<!-- sgform plan -->\n### sgform plan\n\n**{QUICKSTART_SUMMARY}**\n\n"
+        )),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "| Join | Leave | Replace | Adopt | Forget | Drift | Errors | Warnings |\n\
+             | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n\
+             | 1 | 0 | 1 | 3 | 0 | 0 | 0 | 0 |\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "```diff\n# i-bp1app0example01 (cn-hangzhou): 1 → 2 groups\n\
+             ! [0] replace sg-bp1appexample01 → sg-bp1appexample01, sg-bp1webexample01  \
+             for membership_set.app\n\n\
+             # i-bp1web0example02 (cn-hangzhou): 1 → 2 groups\n\
+             + [1] join  sg-bp1opsexample01  for membership.web_ops[\"i-bp1web0example02\"]\n```"
+        ),
+        "{md}"
+    );
+    assert_eq!(details_balance(md), (2, 2), "{md}");
+    assert_eq!(
+        &readme_markdown_sample(),
+        md,
+        "README.md's \"Plans as pull-request comments\" sample is not what the quickstart prints"
+    );
+
+    // `show` prints the same sections from the plan file, without reading the cloud.
+    let shown = run(&["show", "q.plan", "--format", "markdown"]).await;
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    assert_eq!(shown.stderr, "");
+    assert_eq!(details(&shown.stdout), details(md));
+    assert!(
+        shown
+            .stdout
+            .contains("| Join | Leave | Replace | Adopt | Forget | Drift |\n"),
+        "{}",
+        shown.stdout
+    );
+
+    // `--json` is `--format json`; with another `--format` it is a usage error, before any
+    // refresh.
+    let json = run(&["plan", "--json"]).await;
+    let same = run(&["plan", "--json", "--format", "json"]).await;
+    assert_eq!(same.code, Some(0), "{}", same.stderr);
+    assert_eq!(same.stdout, json.stdout);
+    for args in [
+        &["plan", "--json", "--format", "markdown"][..],
+        &["plan", "--format", "text", "--json"],
+        &["show", "q.plan", "--json", "--format", "text"],
+    ] {
+        let conflict = run(args).await;
+        assert_eq!(conflict.code, Some(2), "{args:?}: {}", conflict.stderr);
+        assert_eq!(conflict.stdout, "", "{args:?}");
+        let other = args[args.iter().position(|a| *a == "--format").unwrap() + 1];
+        assert!(
+            conflict.stderr.starts_with(&format!(
+                "error: `--json` is short for `--format json` and conflicts with `--format {other}`"
+            )),
+            "{args:?}: {}",
+            conflict.stderr
+        );
+        assert!(
+            conflict
+                .stderr
+                .contains(&format!("Usage: sgform {} ", args[0])),
+            "{}",
+            conflict.stderr
+        );
+        assert!(
+            !conflict.stderr.contains("Refreshed"),
+            "{}",
+            conflict.stderr
+        );
+    }
+
+    // Applied, the next plan is one line.
+    let applied = run(&["apply", "q.plan"]).await;
+    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    let after = run(&["plan", "--format", "markdown", "--detailed-exitcode"]).await;
+    assert_eq!(after.code, Some(0), "{}", after.stderr);
+    assert_eq!(
+        after.stdout,
+        "<!-- sgform plan -->\n### sgform plan\n\nNo changes. Membership matches the configuration.\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markdown_shows_the_errors_that_block_a_plan_and_exits_1() {
+    let f = Fixture::start().await;
+    let run = f
+        .run(&[
+            "plan",
+            "--format",
+            "markdown",
+            "--var",
+            "ops_group=sg-bp1nosuchgroup0001",
+            "--out",
+            "rejected.plan",
+            "--detailed-exitcode",
+        ])
+        .await;
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let md = &run.stdout;
+    assert!(
+        md.starts_with(
+            "<!-- sgform plan -->\n### sgform plan\n\n> [!CAUTION]\n\
+             > **2 errors: this plan cannot be applied.** Fix them and plan again.\n\n| Join |"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("| 0 | 0 | 1 | 2 | 0 | 0 | 2 | 0 |\n"), "{md}");
+    assert!(
+        md.contains(
+            "1. **security group `sg-bp1nosuchgroup0001` does not exist in the account and region of `alicloud`**\n\
+             \x20  - `membership.web_ops[\"i-bp1web0example01\"]` at `main.hcl:"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("`InvalidSecurityGroupId.NotFound`"), "{md}");
+    assert!(
+        md.contains(
+            "# i-bp1web0example02: blocked by the errors above\n\
+             \x20 + join  sg-bp1nosuchgroup0001  for membership.web_ops[\"i-bp1web0example02\"]\n"
+        ),
+        "{md}"
+    );
+    assert_eq!(details_balance(md), (2, 2), "{md}");
+    // The log has them too, and nothing is saved.
+    assert!(
+        run.stderr.contains("= address: membership.web_ops"),
+        "{}",
+        run.stderr
+    );
+    assert!(!f.path("rejected.plan").exists());
+
+    // A configuration that does not load: the comment says why, and nothing is refreshed.
+    let calls = f.calls().await;
+    std::fs::write(f.path("broken.hcl"), "membership \"x\" {\n").unwrap();
+    let broken = f.run(&["plan", "--format", "markdown"]).await;
+    assert_eq!(broken.code, Some(1), "{}", broken.stderr);
+    assert!(
+        broken
+            .stdout
+            .contains("**1 error: this plan cannot be applied.**"),
+        "{}",
+        broken.stdout
+    );
+    assert!(
+        broken
+            .stdout
+            .contains("1. **invalid HCL syntax**\n   - at `broken.hcl:1:17`: invalid block body"),
+        "{}",
+        broken.stdout
+    );
+    assert_eq!(f.calls().await, calls);
+    f.finish().await;
+}
+
+/// The Markdown the README shows under "Plans as pull-request comments".
+fn readme_markdown_sample() -> String {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let intro = "`sgform plan examples/quickstart --format markdown` prints:\n\n````markdown\n";
+    let start = readme
+        .find(intro)
+        .expect("the README introduces the Markdown sample")
+        + intro.len();
+    let len = readme[start..]
+        .find("````\n")
+        .expect("the sample's block ends");
+    readme[start..start + len].to_owned()
 }

@@ -5,7 +5,10 @@
 //! - `plan.txt`: the text preview, verbose (the ordered API calls), no colour;
 //! - `plan.json`: the JSON document;
 //! - `diagnostics.txt`: every diagnostic (load, refresh, plan) as `validate` renders them, no
-//!   colour; absent when there are none.
+//!   colour; absent when there are none;
+//! - `plan.md`, for the cases marked `markdown` (a varied subset: joins and leaves, replacement,
+//!   drift, adoption, forgetting, errors, warnings, sensitive values): the Markdown of
+//!   `sgform plan --format markdown`, with the diagnostics.
 //!
 //! A plan without errors that changes something is then applied: its operations run through
 //! the emulator's `World::apply` in the plan's order and in a second topological order of its
@@ -22,7 +25,7 @@ use sgform::config::{self, Inputs};
 use sgform::diag;
 use sgform::emulator::World;
 use sgform::ids::Address;
-use sgform::plan::render::{TextOptions, json, text};
+use sgform::plan::render::{TextOptions, json, markdown, text};
 use sgform::plan::{Limits, PlanOptions, plan};
 use sgform::state::State;
 
@@ -130,7 +133,7 @@ pub(crate) fn load_state(dir: &Path) -> State {
     }
 }
 
-async fn check(case: &str) {
+async fn check(case: &str, with_markdown: bool) {
     let rel = Path::new("testdata/plan").join(case);
     let dir = root().join(&rel);
     assert!(
@@ -179,6 +182,16 @@ async fn check(case: &str) {
         &dir.join("diagnostics.txt"),
         &render_diagnostics(&diags, config.sources(), false),
     );
+    if with_markdown {
+        let diagnostics = markdown::Diagnostics {
+            list: &diags,
+            sources: config.sources(),
+        };
+        assert_golden(
+            &dir.join("plan.md"),
+            &markdown::render(&planned, Some(diagnostics)),
+        );
+    }
 
     if diag::has_errors(&diags) || !planned.has_changes() {
         return;
@@ -261,7 +274,13 @@ macro_rules! plan_case {
     ($name:ident) => {
         #[tokio::test]
         async fn $name() {
-            check(stringify!($name)).await;
+            check(stringify!($name), false).await;
+        }
+    };
+    ($name:ident, markdown) => {
+        #[tokio::test]
+        async fn $name() {
+            check(stringify!($name), true).await;
         }
     };
 }
@@ -271,7 +290,7 @@ plan_case!(adoption_of_existing_pair);
 plan_case!(aliased_provider_joins_in_its_region);
 plan_case!(another_account);
 plan_case!(authority_conflict_after_data_sources);
-plan_case!(capacity_freed_by_replace);
+plan_case!(capacity_freed_by_replace, markdown);
 plan_case!(capacity_swap_breaks_before_make);
 plan_case!(capacity_two_for_two);
 plan_case!(classic_instance_set_pairwise);
@@ -280,9 +299,9 @@ plan_case!(classic_type_switch_has_no_path);
 plan_case!(cycle);
 plan_case!(cycle_through_depends_on);
 plan_case!(depends_on_orders_blocks);
-plan_case!(destroy_leaves_managed_pairs);
+plan_case!(destroy_leaves_managed_pairs, markdown);
 plan_case!(destroy_refuses_last_group);
-plan_case!(drift_planned_back);
+plan_case!(drift_planned_back, markdown);
 plan_case!(drift_target_deleted);
 plan_case!(eni_primary_is_refused);
 plan_case!(eni_secondary_joins);
@@ -292,29 +311,29 @@ plan_case!(first_join);
 plan_case!(five_for_five_others);
 plan_case!(five_for_five_others_pairwise);
 plan_case!(for_each_over_data_source);
-plan_case!(full_group_leaves_before_joins_across_targets);
-plan_case!(group_capacity_exceeded);
-plan_case!(group_members_authoritative);
+plan_case!(full_group_leaves_before_joins_across_targets, markdown);
+plan_case!(group_capacity_exceeded, markdown);
+plan_case!(group_members_authoritative, markdown);
 plan_case!(group_not_found);
-plan_case!(instance_status);
+plan_case!(instance_status, markdown);
 plan_case!(last_group);
-plan_case!(locked_for_security);
+plan_case!(locked_for_security, markdown);
 plan_case!(membership_set_with_ignore);
 plan_case!(mixed_group_types);
-plan_case!(normal_to_enterprise_switch_replaces);
-plan_case!(refresh_only_forgets_drift);
+plan_case!(normal_to_enterprise_switch_replaces, markdown);
+plan_case!(refresh_only_forgets_drift, markdown);
 plan_case!(region_mismatch);
 plan_case!(removed_from_config_leaves);
 plan_case!(removed_set_would_leave_no_group);
 plan_case!(renamed_declaration_moves_state);
 plan_case!(rule_limit_swap_replaces);
-plan_case!(sensitive_group_not_found);
-plan_case!(sensitive_values);
+plan_case!(sensitive_group_not_found, markdown);
+plan_case!(sensitive_values, markdown);
 plan_case!(service_managed_eni);
 plan_case!(service_managed_group);
 plan_case!(state_provider_removed);
 plan_case!(swap_at_cap_leaves_first);
-plan_case!(swap_one_for_one_joins_first);
+plan_case!(swap_one_for_one_joins_first, markdown);
 plan_case!(target_not_found);
 plan_case!(target_selects_one_address);
 plan_case!(too_many_groups);
@@ -327,15 +346,27 @@ plan_case!(vpc_mismatch);
 fn every_plan_dir_has_a_case() {
     let source = std::fs::read_to_string(root().join("tests/it/plan_golden.rs")).unwrap();
     let mut missing = Vec::new();
+    let mut stale_markdown = Vec::new();
     for entry in std::fs::read_dir(root().join("testdata/plan")).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if !source.contains(&format!("plan_case!({name});")) {
-            missing.push(name);
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let markdown = source.contains(&format!("plan_case!({name}, markdown);"));
+        if !markdown && !source.contains(&format!("plan_case!({name});")) {
+            missing.push(name.clone());
+        }
+        // A `plan.md` nothing compares would rot unseen.
+        if !markdown && entry.path().join("plan.md").exists() {
+            stale_markdown.push(name);
         }
     }
     missing.sort();
     assert!(
         missing.is_empty(),
         "add `plan_case!(NAME);` for: {missing:?}"
+    );
+    stale_markdown.sort();
+    assert!(
+        stale_markdown.is_empty(),
+        "mark these `plan_case!(NAME, markdown);` or remove their plan.md: {stale_markdown:?}"
     );
 }

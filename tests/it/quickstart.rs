@@ -1,8 +1,9 @@
 //! The README's quickstart, run as written so it cannot rot: the example configuration validates
 //! and is formatted, `sgform api` reads the example world from an emulator over loopback, and
-//! `sgform plan examples/quickstart` plans the example's joins through the embedded sandbox (on
-//! a copy of the directory: the sandbox writes `.sgform/` beside the configuration, and the
-//! checked-in example must stay as it is).
+//! `sgform plan examples/quickstart` plans the example's joins, leave and replacement through the
+//! embedded sandbox (on a copy of the directory: the sandbox writes `.sgform/` beside the
+//! configuration, and the checked-in example must stay as it is), printing exactly the samples
+//! the README quotes. `examples.rs` applies it and checks the second plan is empty.
 
 use std::path::{Path, PathBuf};
 
@@ -106,14 +107,16 @@ fn quickstart_plan_runs_as_the_readme_says() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("Refreshed 4 targets and 4 groups with "),
+        stderr.contains("Refreshed 6 targets and 5 groups with "),
         "{stderr}"
     );
     for expected in [
         "  # membership.web_ops[\"i-bp1web0example02\"] will join\n    + join  i-bp1web0example02 to sg-bp1opsexample01\n",
+        "  # membership.db_replication will join\n    + join  eni-bp1db00example1 to sg-bp1dbexample001\n",
+        "  # membership.worker_app will join\n    + join  i-bp1wrk0example01 to sg-bp1appexample01\n",
+        "  # group_members.legacy will leave\n    - leave i-bp1wrk0example01 from sg-bp1legacyexample\n",
         "  # membership_set.app will replace groups\n    ~ replace the groups of i-bp1app0example01 (one ModifyInstanceAttribute call)\n",
         "    = adopt i-bp1web0example01 in sg-bp1opsexample01 (already a member, no API call)\n",
-        "    = adopt i-bp1db00example01 in sg-bp1dbexample001 (already a member, no API call)\n",
     ] {
         assert!(
             stdout.contains(expected),
@@ -121,14 +124,29 @@ fn quickstart_plan_runs_as_the_readme_says() {
         );
     }
     assert!(
-        stdout.ends_with("\nPlan: 1 to join, 0 to leave, 1 to replace, 3 to adopt.\n"),
+        stdout.ends_with("\nPlan: 3 to join, 1 to leave, 1 to replace, 2 to adopt.\n"),
         "{stdout}"
     );
     assert!(!stdout.contains("example-secret") && !stderr.contains("example-secret"));
     assert_eq!(
-        readme_sample(),
+        readme_sample(PLAN_INTRO),
         stdout,
         "README.md's \"Reading the plan\" sample is not what the quickstart prints"
+    );
+
+    // The `--verbose` sample: the API calls in order, the worker's join before its leave.
+    let (code, verbose, stderr) = plan(&["plan", "examples/quickstart", "--verbose"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let calls = &verbose[verbose.find("API calls, in execution order:").unwrap()..];
+    let calls = &calls[..calls.rfind("\nPlan: ").unwrap()];
+    assert_eq!(
+        readme_sample(VERBOSE_INTRO),
+        calls,
+        "README.md's `--verbose` sample is not what the quickstart prints"
+    );
+    assert!(
+        calls.contains("  [3] LeaveSecurityGroup SecurityGroupId=sg-bp1legacyexample InstanceId=i-bp1wrk0example01 RegionId=cn-hangzhou\n      waits for: [2] (same target)\n"),
+        "{calls}"
     );
 
     // The sandbox works on its own copy beside the configuration; the world stays as checked in.
@@ -173,15 +191,18 @@ fn the_repository_ignores_sandbox_directories_and_local_state() {
     }
 }
 
-/// The plan the README shows under "Reading the plan": the first code block after the line
-/// that introduces it.
-fn readme_sample() -> String {
+/// The line that introduces the plan the README shows under "Reading the plan".
+const PLAN_INTRO: &str = "`sgform plan examples/quickstart` prints:\n\n```\n";
+/// The line that introduces the README's `--verbose` sample.
+const VERBOSE_INTRO: &str = "`--verbose` adds the ordered API calls:\n\n```\n";
+
+/// A sample the README shows: the code block right after `intro`.
+fn readme_sample(intro: &str) -> String {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let intro = "`sgform plan examples/quickstart` prints:\n\n```\n";
     let start = readme
         .find(intro)
-        .expect("the README introduces the sample")
+        .unwrap_or_else(|| panic!("the README introduces the sample with {intro:?}"))
         + intro.len();
     let len = readme[start..]
         .find("```\n")

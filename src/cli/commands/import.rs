@@ -205,13 +205,13 @@ async fn check(
     // The declarations with their keys: data sources are read only when the block needs them.
     let read;
     let declarations: &[Declaration] = if config.deferred().contains(&address.block()) {
-        let (decls, diags, _) = refresh::declarations(clients, config, parallelism)
+        let declared = refresh::declarations(clients, config, parallelism)
             .await
             .context("failed to read the data sources")?;
-        if diag::has_errors(&diags) {
-            return Err(Refused::Diagnostics(diags));
+        if diag::has_errors(&declared.diagnostics) {
+            return Err(Refused::Diagnostics(declared.diagnostics));
         }
-        read = decls;
+        read = declared.declarations;
         &read
     } else {
         config.declarations()

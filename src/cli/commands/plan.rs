@@ -1,10 +1,12 @@
 //! `sgform plan [DIR]`: load the configuration and the state, refresh what they name from the
-//! cloud, plan, and show the plan (text or `--json`) on stdout; `--out FILE` saves it for
-//! `apply` and `show`.
+//! cloud, plan, and show the plan (`--format text|json|markdown`, `--json` for short) on
+//! stdout; `--out FILE` saves it for `apply` and `show`.
 //!
 //! Exit codes as Terraform's: 0 success, 1 error (any error diagnostic), 2 with
-//! `--detailed-exitcode` when the plan changes something. Diagnostics, the refresh cost and
-//! the time go to stderr.
+//! `--detailed-exitcode` when the plan changes something (and 2 for a usage error, as clap's).
+//! Diagnostics, the refresh cost and the time go to stderr; with `--format markdown` the
+//! diagnostics are in the Markdown on stdout too, errors included, so a CI job can post why a
+//! plan failed.
 
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
@@ -32,9 +34,8 @@ pub struct Args {
     /// Save the plan to FILE, for `sgform apply FILE` and `sgform show FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Print the plan as JSON (Terraform's plan JSON where it fits) instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
     /// Exit 2 when the plan changes something (0: no changes, 1: error).
     #[arg(long)]
     pub detailed_exitcode: bool,
@@ -88,6 +89,60 @@ pub(crate) struct Planned {
     pub config: Config,
     pub state: State,
     pub plan: Plan,
+    /// The warnings of every stage (a plan with errors is not `Planned`).
+    pub diags: Vec<diag::Diagnostic>,
+}
+
+/// One run of the stages that make a plan, kept whole even when they found errors, so that
+/// `--format markdown` can show them (text and JSON show errors on stderr only).
+pub(crate) struct Attempt {
+    pub config: Config,
+    /// Every stage's diagnostics, in the order they are printed: the loader's, the refresh's,
+    /// the planner's.
+    pub diags: Vec<diag::Diagnostic>,
+    /// The state and the plan; `None` when the configuration did not load.
+    pub planned: Option<(State, Plan)>,
+}
+
+impl Attempt {
+    /// Prints the diagnostics on stderr.
+    pub fn print_diagnostics(&self) {
+        printer::diagnostics(&self.diags, self.config.sources());
+    }
+
+    /// The plan, unless there was an error.
+    pub fn into_planned(self) -> Option<Planned> {
+        if diag::has_errors(&self.diags) {
+            return None;
+        }
+        let (state, plan) = self.planned?;
+        Some(Planned {
+            config: self.config,
+            state,
+            plan,
+            diags: self.diags,
+        })
+    }
+
+    /// Prints the diagnostics; the plan unless there was an error.
+    pub fn checked(self) -> Option<Planned> {
+        self.print_diagnostics();
+        self.into_planned()
+    }
+
+    /// The Markdown of the run, errors first; an empty plan when the configuration did not
+    /// load.
+    pub fn markdown(&self) -> String {
+        let empty = Plan::default();
+        let plan = self.planned.as_ref().map_or(&empty, |(_, plan)| plan);
+        render::markdown::render(
+            plan,
+            Some(render::markdown::Diagnostics {
+                list: &self.diags,
+                sources: self.config.sources(),
+            }),
+        )
+    }
 }
 
 /// Load, refresh and plan. Diagnostics are printed here; `None` when any is an error (the
@@ -98,14 +153,36 @@ pub(crate) fn make_plan(
     source: &SourceArgs,
     options: &PlanOptions,
 ) -> anyhow::Result<Option<Planned>> {
-    let Some(loaded) = load(dir, vars, source)? else {
-        return Ok(None);
+    Ok(attempt(dir, vars, source, options)?.checked())
+}
+
+/// Load, refresh and plan, printing nothing but the refresh report: the diagnostics stay in
+/// the [`Attempt`]. Stops after loading when the configuration has errors.
+pub(crate) fn attempt(
+    dir: &Path,
+    vars: &VarArgs,
+    source: &SourceArgs,
+    options: &PlanOptions,
+) -> anyhow::Result<Attempt> {
+    let (config, diags) = load_config(dir, vars)?;
+    if diag::has_errors(&diags) {
+        return Ok(Attempt {
+            config,
+            diags,
+            planned: None,
+        });
+    }
+    let state = state::read(&source.state_path(dir))?;
+    let loaded = Loaded {
+        config,
+        diags,
+        state,
     };
     crate::cli::runtime()?.block_on(async {
         let connection = sandbox::connect(&loaded.config, source.sandbox.as_deref()).await?;
-        let planned = plan_with(&connection.clients, loaded, source.parallelism, options).await;
+        let attempt = attempt_with(&connection.clients, loaded, source.parallelism, options).await;
         connection.shutdown().await?;
-        planned
+        attempt
     })
 }
 
@@ -122,8 +199,7 @@ pub(crate) fn load(
     vars: &VarArgs,
     source: &SourceArgs,
 ) -> anyhow::Result<Option<Loaded>> {
-    let inputs = vars.inputs()?;
-    let (config, diags) = config::load(dir, &inputs)?;
+    let (config, diags) = load_config(dir, vars)?;
     if diag::has_errors(&diags) {
         printer::diagnostics(&diags, config.sources());
         return Ok(None);
@@ -136,6 +212,12 @@ pub(crate) fn load(
     }))
 }
 
+/// The configuration in `dir` with `vars`, and the loader's diagnostics.
+fn load_config(dir: &Path, vars: &VarArgs) -> anyhow::Result<(Config, Vec<diag::Diagnostic>)> {
+    let inputs = vars.inputs()?;
+    Ok(config::load(dir, &inputs)?)
+}
+
 /// Refreshes through `clients` and plans; diagnostics are printed here, `None` on errors.
 pub(crate) async fn plan_with(
     clients: &refresh::Clients,
@@ -143,6 +225,18 @@ pub(crate) async fn plan_with(
     parallelism: u32,
     options: &PlanOptions,
 ) -> anyhow::Result<Option<Planned>> {
+    Ok(attempt_with(clients, loaded, parallelism, options)
+        .await?
+        .checked())
+}
+
+/// Refreshes through `clients` and plans, keeping the diagnostics in the [`Attempt`].
+async fn attempt_with(
+    clients: &refresh::Clients,
+    loaded: Loaded,
+    parallelism: u32,
+    options: &PlanOptions,
+) -> anyhow::Result<Attempt> {
     let Loaded {
         config,
         mut diags,
@@ -157,15 +251,11 @@ pub(crate) async fn plan_with(
     let (plan, plan_diags) = crate::plan::plan(&declarations, &state, &inventory, &limits, options);
     diags.extend(plan_diags);
     diags.extend(unmatched_targets(&options.targets, &plan));
-    printer::diagnostics(&diags, config.sources());
-    if diag::has_errors(&diags) {
-        return Ok(None);
-    }
-    Ok(Some(Planned {
+    Ok(Attempt {
         config,
-        state,
-        plan,
-    }))
+        diags,
+        planned: Some((state, plan)),
+    })
 }
 
 /// A warning for each `--target` that selects nothing, so a mistyped address does not pass for
@@ -242,14 +332,82 @@ pub(crate) fn plan_file(planned: &Planned) -> PlanFile {
     )
 }
 
-/// The plan as `plan` and `show` print it.
+/// The plan as `plan` and `show` print it, in text or JSON.
 pub(crate) fn rendered(plan: &Plan, json: bool, verbose: bool) -> String {
-    if json {
-        render::json::render_string(plan)
-    } else {
-        let color = printer::color() && std::io::stdout().is_terminal();
-        render::text::render(plan, TextOptions { verbose, color })
+    let format = if json { Format::Json } else { Format::Text };
+    rendered_as(plan, format, verbose, None)
+}
+
+/// The plan in `format`; `diagnostics` (the run's, with their sources) only show in Markdown.
+pub(crate) fn rendered_as(
+    plan: &Plan,
+    format: Format,
+    verbose: bool,
+    diagnostics: Option<render::markdown::Diagnostics<'_>>,
+) -> String {
+    match format {
+        Format::Json => render::json::render_string(plan),
+        Format::Markdown => render::markdown::render(plan, diagnostics),
+        Format::Text => {
+            let color = printer::color() && std::io::stdout().is_terminal();
+            render::text::render(plan, TextOptions { verbose, color })
+        }
     }
+}
+
+/// How `plan` and `show` print a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The preview a reviewer reads in a terminal.
+    Text,
+    /// Terraform's plan JSON where it fits, with sgform's API calls, for policy tools.
+    Json,
+    /// GitHub-flavoured Markdown for a pull-request comment: a summary table, the errors and
+    /// warnings, and the calls of each target in collapsible sections; safe to post publicly.
+    Markdown,
+}
+
+/// `--format` and its short form `--json`, for `plan` and `show`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FormatArgs {
+    /// How to print the plan: `text`, `json` (Terraform's plan JSON where it fits) or `markdown`
+    /// (a pull-request comment; `--verbose` only changes the text) [default: text].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Short for `--format json`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl FormatArgs {
+    /// The format asked for; `--json` with a `--format` other than `json` is a usage error,
+    /// returned as its message.
+    pub fn format(&self) -> Result<Format, String> {
+        match (self.json, self.format) {
+            (false, format) => Ok(format.unwrap_or(Format::Text)),
+            (true, None | Some(Format::Json)) => Ok(Format::Json),
+            (true, Some(other)) => Err(format!(
+                "`--json` is short for `--format json` and conflicts with `--format {}`; give one of them",
+                clap::ValueEnum::to_possible_value(&other)
+                    .map_or_else(String::new, |v| v.get_name().to_owned())
+            )),
+        }
+    }
+}
+
+/// Prints `message` as a usage error of `sgform SUBCOMMAND`, the way clap prints its own
+/// (with the usage line), and returns clap's exit code for it (2).
+pub(crate) fn usage_error(subcommand: &str, message: &str) -> ExitCode {
+    use clap::CommandFactory as _;
+    let mut cli = crate::cli::Cli::command();
+    cli.build();
+    let kind = clap::error::ErrorKind::ArgumentConflict;
+    let err = match cli.find_subcommand_mut(subcommand) {
+        Some(command) => command.error(kind, message),
+        None => cli.error(kind, message),
+    };
+    let _ = err.print();
+    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }
 
 pub(crate) fn parse_targets(raw: &[String]) -> anyhow::Result<Vec<Address>> {
@@ -259,6 +417,10 @@ pub(crate) fn parse_targets(raw: &[String]) -> anyhow::Result<Vec<Address>> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let format = match args.output.format() {
+        Ok(format) => format,
+        Err(message) => return Ok(usage_error("plan", &message)),
+    };
     let options = PlanOptions {
         targets: parse_targets(&args.targets)?,
         refresh_only: args.refresh_only,
@@ -267,14 +429,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // As Terraform's plan: the lock keeps an apply from changing the state while we read it.
     let store = crate::state::LocalFile::new(args.source.state_path(&args.dir));
     let _lock = crate::cli::lock::acquire(&store, "plan", &args.lock)?;
-    let Some(planned) = make_plan(&args.dir, &args.vars, &args.source, &options)? else {
+    let attempt = attempt(&args.dir, &args.vars, &args.source, &options)?;
+    attempt.print_diagnostics();
+    if format == Format::Markdown && diag::has_errors(&attempt.diags) {
+        // The comment says why the plan failed; nothing is saved.
+        printer::data(&attempt.markdown())?;
+    }
+    let Some(planned) = attempt.into_planned() else {
         return Ok(ExitCode::FAILURE);
     };
     if let Some(out) = &args.out {
         std::fs::write(out, plan_file(&planned).to_bytes())
             .with_context(|| format!("failed to write plan file `{}`", out.display()))?;
     }
-    printer::data(&rendered(&planned.plan, args.json, args.verbose))?;
+    let diagnostics = render::markdown::Diagnostics {
+        list: &planned.diags,
+        sources: planned.config.sources(),
+    };
+    printer::data(&rendered_as(
+        &planned.plan,
+        format,
+        args.verbose,
+        Some(diagnostics),
+    ))?;
     // On stderr, so that stdout is the plan alone and `sgform show FILE` prints the same bytes.
     if let Some(out) = &args.out {
         printer::status(&format!(

@@ -1,12 +1,13 @@
-//! `sgform show FILE [--json]`: render a plan file saved by `sgform plan --out FILE`, exactly
-//! as `plan` rendered it (same text, same JSON, same masking of sensitive values).
+//! `sgform show FILE [--format text|json|markdown]`: render a plan file saved by
+//! `sgform plan --out FILE`, exactly as `plan` rendered it (same text, same JSON, same masking
+//! of sensitive values; the Markdown without the diagnostics, which a plan file does not keep).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::plan::rendered;
+use super::plan::{FormatArgs, rendered_as, usage_error};
 use crate::cli::printer;
 use crate::plan::planfile::PlanFile;
 
@@ -14,18 +15,21 @@ use crate::plan::planfile::PlanFile;
 pub struct Args {
     /// A plan file written by `sgform plan --out FILE`.
     pub file: PathBuf,
-    /// Print the plan as JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
     /// Add the API calls in execution order (as `plan --verbose`).
     #[arg(long)]
     pub verbose: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let format = match args.output.format() {
+        Ok(format) => format,
+        Err(message) => return Ok(usage_error("show", &message)),
+    };
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("failed to read plan file `{}`", args.file.display()))?;
     let file = PlanFile::from_bytes(&args.file, &bytes)?;
-    printer::data(&rendered(&file.plan, args.json, args.verbose))?;
+    printer::data(&rendered_as(&file.plan, format, args.verbose, None))?;
     Ok(ExitCode::SUCCESS)
 }

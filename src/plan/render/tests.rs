@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 
 use super::fixtures::{self, change, managed, pair, target, target_change};
-use super::{TextOptions, dot, json, text};
+use super::{TextOptions, dot, json, markdown, text};
+use crate::diag::{Diagnostic, SourceMap};
 use crate::ids::Target;
 use crate::plan::model::{Action, Drift, Pair, Plan};
 
@@ -200,6 +201,47 @@ fn secrets(plan: &Plan) -> BTreeSet<String> {
     out
 }
 
+/// Diagnostics that name every ID of each change, in backticks and bare, as an error and as a
+/// warning: the Markdown shows diagnostics, and must mask them too.
+fn naming_every_id(plan: &Plan) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in &plan.resource_changes {
+        let ids: BTreeSet<String> = c
+            .before
+            .iter()
+            .chain(&c.after)
+            .chain(&c.join)
+            .chain(&c.leave)
+            .chain(&c.adopt)
+            .flat_map(|p| [p.security_group_id.to_string(), p.target.to_string()])
+            .chain(c.replace.iter().map(ToString::to_string))
+            .collect();
+        let quoted: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+        out.push(
+            Diagnostic::error(format!("{} cannot change", quoted.join(", ")))
+                .with_address(c.address.clone())
+                .with_note(ids.iter().cloned().collect::<Vec<_>>().join(" "))
+                .with_hint(format!(
+                    "({})",
+                    ids.iter().cloned().collect::<Vec<_>>().join(",")
+                )),
+        );
+    }
+    for t in plan.targets.values() {
+        let groups: Vec<String> = t
+            .before
+            .iter()
+            .chain(&t.after)
+            .map(ToString::to_string)
+            .collect();
+        out.push(Diagnostic::warning(format!(
+            "groups `{}`",
+            groups.join("`, `")
+        )));
+    }
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: ProptestConfig::default().cases.max(256), ..ProptestConfig::default() })]
 
@@ -210,11 +252,18 @@ proptest! {
     ) {
         let plan = build(&specs, &lists);
         let hidden = secrets(&plan);
+        let diagnostics = naming_every_id(&plan);
+        let sources = SourceMap::new();
         let outputs = [
             text::render(&plan, TextOptions { verbose: true, color: false }),
             text::render(&plan, TextOptions { verbose: false, color: true }),
             json::render_string(&plan),
             dot::render(&plan),
+            markdown::render(&plan, None),
+            markdown::render(
+                &plan,
+                Some(markdown::Diagnostics { list: &diagnostics, sources: &sources }),
+            ),
         ];
         for out in &outputs {
             for id in &hidden {

@@ -12,7 +12,7 @@ use similar::{Algorithm, ChangeTag};
 
 use super::mask::Mask;
 use crate::ids::{SecurityGroupId, Target};
-use crate::plan::model::{Action, Plan, ResourceChange, TargetChange};
+use crate::plan::model::{Action, Drift, Plan, ResourceChange, TargetChange};
 use crate::state::ManagedMembership;
 
 /// How to render.
@@ -128,7 +128,10 @@ const BLOCKED_SUMMARY: &str = "No API calls planned: every change above is block
 
 /// The targets of `change` that it joins, leaves or replaces but no operation changes: the
 /// planner blocked them (a rule violation, a cycle, no legal order), so they only show intent.
-fn blocked<'a>(plan: &'a Plan, change: &'a ResourceChange) -> impl Iterator<Item = &'a Target> {
+pub(super) fn blocked<'a>(
+    plan: &'a Plan,
+    change: &'a ResourceChange,
+) -> impl Iterator<Item = &'a Target> {
     change
         .touched_targets()
         .into_iter()
@@ -187,7 +190,7 @@ impl Style {
 }
 
 /// The adoption symbol: recorded in the state, no API call.
-const ADOPT: char = '=';
+pub(super) const ADOPT: char = '=';
 
 fn legend(out: &mut String, changes: &[&ResourceChange], style: Style) {
     let (mut join, mut leave, mut replace, mut adopt) = (false, false, false, false);
@@ -234,27 +237,33 @@ fn drift(out: &mut String, plan: &Plan, mask: &Mask, style: Style) {
             mask.target(&m.target),
             mask.group(&m.security_group_id)
         );
-        // `planned_back` is false for three reasons: the declaration is gone, the plan is
-        // refresh-only (the state forgets it), or the target itself is gone (an error).
-        let declared = plan
-            .change(&m.address)
-            .is_some_and(|c| !c.removed_from_config);
-        let line = if d.planned_back {
-            "it is still declared, so this plan joins it again"
-        } else if plan.destroy {
-            "a destroy plan has nothing to leave here: the state forgets it (no API call)"
-        } else if !declared {
-            "it is no longer declared, so the state forgets it (no API call)"
-        } else if plan.forget.contains(m) {
-            "it is still declared, but a refresh-only plan makes no API calls: the state forgets it"
-        } else {
-            "it is still declared but cannot be joined again (see the errors)"
-        };
-        let _ = writeln!(out, "    {line}");
+        let _ = writeln!(out, "    {}", drift_outcome(plan, d));
     }
     out.push_str(
         "\n─────────────────────────────────────────────────────────────────────────────\n\n",
     );
+}
+
+/// What the plan does about one drifted membership, as a sentence about "it".
+pub(super) fn drift_outcome(plan: &Plan, d: &Drift) -> &'static str {
+    let m = &d.membership;
+    // `planned_back` is false for four reasons: the declaration is gone, the plan is
+    // refresh-only or a destroy plan (the state forgets it), or the target itself is gone (an
+    // error).
+    let declared = plan
+        .change(&m.address)
+        .is_some_and(|c| !c.removed_from_config);
+    if d.planned_back {
+        "it is still declared, so this plan joins it again"
+    } else if plan.destroy {
+        "a destroy plan has nothing to leave here: the state forgets it (no API call)"
+    } else if !declared {
+        "it is no longer declared, so the state forgets it (no API call)"
+    } else if plan.forget.contains(m) {
+        "it is still declared, but a refresh-only plan makes no API calls: the state forgets it"
+    } else {
+        "it is still declared but cannot be joined again (see the errors)"
+    }
 }
 
 fn header(plan: &Plan, change: &ResourceChange) -> String {

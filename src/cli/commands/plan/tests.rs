@@ -71,6 +71,7 @@ fn plan_file_leaves_sensitive_variables_out() {
         config,
         state: State::empty(),
         plan: Plan::default(),
+        diags: Vec::new(),
     };
     let bytes = plan_file(&planned).to_bytes();
     let text = String::from_utf8(bytes).unwrap();
@@ -111,4 +112,24 @@ fn a_target_that_selects_nothing_is_a_warning() {
         ]
     );
     assert!(warnings.iter().all(|d| !d.is_error()), "{warnings:?}");
+}
+
+#[test]
+fn json_is_short_for_format_json_and_conflicts_with_another_format() {
+    let args = |json: bool, format: Option<Format>| FormatArgs { format, json };
+    assert_eq!(args(false, None).format(), Ok(Format::Text));
+    assert_eq!(args(true, None).format(), Ok(Format::Json));
+    assert_eq!(args(true, Some(Format::Json)).format(), Ok(Format::Json));
+    assert_eq!(
+        args(false, Some(Format::Markdown)).format(),
+        Ok(Format::Markdown)
+    );
+    for other in [Format::Text, Format::Markdown] {
+        let err = args(true, Some(other)).format().unwrap_err();
+        let name = clap::ValueEnum::to_possible_value(&other).unwrap();
+        assert!(
+            err.contains(&format!("conflicts with `--format {}`", name.get_name())),
+            "{err}"
+        );
+    }
 }
