@@ -657,6 +657,218 @@ async fn a_saved_plan_applies_once_and_a_stale_one_is_refused() {
     );
 }
 
+/// Writes `main.hcl` in `dir`: a provider that calls the emulator at `base`, then `body`.
+pub(crate) fn emulator_config(dir: &Path, base: &str, body: &str) {
+    std::fs::write(
+        dir.join("main.hcl"),
+        format!("provider \"alicloud\" {{\n  region = \"cn-hangzhou\"\n  endpoint = \"{base}\"\n}}\n\n{body}"),
+    )
+    .unwrap();
+}
+
+/// `group_members "a"`: exactly instances `0..n` in group A.
+fn all_in_a(n: usize) -> String {
+    let ids: Vec<String> = (0..n).map(instance).collect();
+    format!(
+        "group_members \"a\" {{\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_ids = {}\n}}\n",
+        hcl_list(&ids)
+    )
+}
+
+/// The hermetic binary in `dir` with the key of [`world`] in its environment.
+pub(crate) fn sgform_with_key(dir: &Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::from(crate::support::sgform());
+    cmd.current_dir(dir)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tApplyKey000001")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "apply-secret")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// What a terminal shows at the end of `raw`, line by line: a small emulator of the sequences
+/// indicatif and the tty use (`\r`, `\n`, erase line `ESC[2K`/`ESC[K`, cursor up/down
+/// `ESC[nA`/`ESC[nB`); characters overwrite from the cursor; other sequences are dropped.
+fn screen(raw: &str) -> Vec<String> {
+    let mut lines: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => {
+                row += 1;
+                if row == lines.len() {
+                    lines.push(Vec::new());
+                }
+            }
+            '\r' => col = 0,
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.next();
+                let mut param = String::new();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if ('\x40'..='\x7e').contains(&c) {
+                        last = c;
+                        break;
+                    }
+                    param.push(c);
+                }
+                let n: usize = param.parse().unwrap_or(1);
+                match (last, param.as_str()) {
+                    ('K', "2") => lines[row].clear(),
+                    ('K', "" | "0") => lines[row].truncate(col),
+                    ('A', _) => row = row.saturating_sub(n),
+                    ('B', _) => {
+                        row += n;
+                        while lines.len() <= row {
+                            lines.push(Vec::new());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            c => {
+                let line = &mut lines[row];
+                while line.len() < col {
+                    line.push(' ');
+                }
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| l.into_iter().collect::<String>().trim_end().to_owned())
+        .collect()
+}
+
+/// The done counts of every bar frame in `raw` (`[===>  ] 3/12 operations, …`), in order.
+fn bar_frames(raw: &str, total: usize) -> Vec<usize> {
+    let marker = format!("/{total} operations, ");
+    let mut counts = Vec::new();
+    let mut rest = raw;
+    while let Some(at) = rest.find(&marker) {
+        let digits: String = rest[..at]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        counts.push(digits.parse().unwrap());
+        rest = &rest[at + marker.len()..];
+    }
+    counts
+}
+
+/// On a terminal a progress bar (done/total, rate, ETA) runs below the per-operation lines,
+/// which stay whole, and is cleared before the summary; through pipes the same apply prints the
+/// same lines with no bar and no escape codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_a_progress_bar_runs_below_the_lines_and_is_cleared_for_the_summary() {
+    let n = 12;
+    let options = Options {
+        latency_ms: 40,
+        ..Options::default()
+    };
+    let on_tty = Emu::start(world(n, false), options.clone()).await;
+    let piped = Emu::start(world(n, false), options).await;
+    let (tty_dir, pipe_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    emulator_config(tty_dir.path(), &on_tty.base, &all_in_a(n));
+    emulator_config(pipe_dir.path(), &piped.base, &all_in_a(n));
+    let command = format!(
+        "'{}' apply . --auto-approve --parallelism 3",
+        env!("CARGO_BIN_EXE_sgform")
+    );
+    let terminal = tokio::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(tty_dir.path())
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "xterm") // indicatif draws nothing where `TERM` is unset or `dumb`
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tApplyKey000001")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "apply-secret")
+        .stdin(std::process::Stdio::null())
+        .output();
+    let pipes = sgform_with_key(pipe_dir.path())
+        .args(["apply", ".", "--auto-approve", "--parallelism", "3"])
+        .output();
+    let (terminal, pipes) = tokio::join!(terminal, pipes);
+    let terminal = terminal.expect("util-linux `script` runs apply on a pseudo-terminal");
+    let pipes = pipes.unwrap();
+    on_tty.stop().await;
+    piped.stop().await;
+
+    assert_eq!(terminal.status.code(), Some(0), "{}", text(&terminal));
+    let raw = String::from_utf8_lossy(&terminal.stdout).into_owned();
+    let frames = bar_frames(&raw, n);
+    assert!(
+        !frames.is_empty(),
+        "no progress bar on the terminal:\n{raw:?}"
+    );
+    assert!(
+        frames.windows(2).all(|w| w[0] <= w[1]) && frames.last() == Some(&n),
+        "the bar counts up to {n}: {frames:?}"
+    );
+    assert!(
+        raw.contains("/s, ETA "),
+        "no rate or ETA in the bar:\n{raw:?}"
+    );
+    // What stays on the screen: every line whole, none cut by a bar frame, and no bar left.
+    let lines = screen(&raw);
+    let joined = lines
+        .iter()
+        .filter(|l| l.starts_with("group_members.a: Joined (") && l.ends_with("s)"))
+        .count();
+    assert_eq!(joined, n, "{lines:#?}");
+    assert!(
+        !lines.iter().any(|l| l.contains(" operations, ")),
+        "a bar was left on the screen: {lines:#?}"
+    );
+    let last = lines.iter().rev().find(|l| !l.is_empty()).unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "Apply complete! {n} joined, 0 left, 0 replaced in "
+        )),
+        "{lines:#?}"
+    );
+    let after = &raw[raw.rfind("Apply complete!").unwrap()..];
+    assert!(
+        !after.contains('\x1b') && !after.contains(" operations, "),
+        "the bar was cleared before the summary: {after:?}"
+    );
+
+    assert_eq!(pipes.status.code(), Some(0), "{}", text(&pipes));
+    for stream in [&pipes.stdout, &pipes.stderr] {
+        let shown = String::from_utf8_lossy(stream);
+        assert!(
+            !shown.contains('\x1b') && !shown.contains(" operations, "),
+            "a bar or an escape code without a terminal: {shown:?}"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&pipes.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("group_members.a: Joined ("))
+            .count(),
+        n,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "\nApply complete! {n} joined, 0 left, 0 replaced in "
+        )),
+        "{stdout}"
+    );
+}
+
 /// Runs `sgform apply .` in `dir` on a pseudo-terminal (util-linux `script`), typing `answer`.
 async fn apply_on_a_terminal(dir: &Path, answer: &str) -> std::process::Output {
     use tokio::io::AsyncWriteExt as _;
