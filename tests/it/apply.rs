@@ -1001,6 +1001,135 @@ async fn the_first_interrupt_finishes_in_flight_work_and_saves_the_state() {
     emu.stop().await;
 }
 
+/// The pairs of `group` in the emulator's world.
+fn members_of(world: &Value, group: &str) -> BTreeSet<String> {
+    world["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["security_group_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(group))
+        })
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A second Ctrl-C exits at once (130) without waiting for the calls in flight: each join
+/// holds its answer for 1 s (the emulator's `op_ms`), so the joins started after the first
+/// Ctrl-C's batch are made in the cloud but never answered before the exit. The state tells no
+/// lie (every pair it records exists), and the next apply adopts what it missed and converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_interrupt_exits_at_once_and_the_next_apply_converges() {
+    use tokio::io::AsyncBufReadExt as _;
+    let n = 20;
+    let options = Options {
+        op_ms: 1000,
+        ..Options::default()
+    };
+    let emu = Emu::start(world(n, false), options).await;
+    let dir = tempfile::tempdir().unwrap();
+    emulator_config(dir.path(), &emu.base, &all_in_a(n));
+    let mut child = sgform_with_key(dir.path())
+        .args(["apply", ".", "--auto-approve", "--parallelism", "4"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap().to_string();
+    let signal = || {
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    };
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    // After the first join is answered, wait for the next to start: that call is in flight for
+    // another second.
+    let mut seen = Vec::new();
+    let mut joined = false;
+    while let Some(line) = stdout.next_line().await.unwrap() {
+        let started = joined && line.ends_with(" ...");
+        joined |= line.contains(": Joined (");
+        seen.push(line);
+        if started {
+            break;
+        }
+    }
+    signal();
+    let mut errors = Vec::new();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        let received = line.starts_with("Interrupt received");
+        errors.push(line);
+        if received {
+            break;
+        }
+    }
+    signal();
+    while let Some(line) = stdout.next_line().await.unwrap() {
+        seen.push(line);
+    }
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        errors.push(line);
+    }
+    let status = child.wait().await.unwrap();
+    let (stdout, stderr) = (seen.join("\n"), errors.join("\n"));
+    assert_eq!(status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("Exiting at once; the state holds every completed operation."),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("Apply cancelled:"),
+        "it waited for the calls in flight:\n{stdout}"
+    );
+
+    let state = sgform::state::read(&dir.path().join("sgform.state.json")).unwrap();
+    let recorded: BTreeSet<String> = state
+        .memberships
+        .iter()
+        .map(|m| m.target.to_string())
+        .collect();
+    let members = members_of(&emu.world().await, "sg-bp1grpa0000000");
+    assert!(!recorded.is_empty(), "the first join was saved");
+    assert!(
+        recorded.is_subset(&members),
+        "the state records a pair the cloud does not have: {:?}",
+        recorded.difference(&members).collect::<Vec<_>>()
+    );
+    assert!(
+        members.len() > recorded.len(),
+        "no join was still in flight at the exit: {members:?}"
+    );
+    assert!(members.len() < n, "{members:?}");
+
+    let apply = sgform_with_key(dir.path())
+        .args(["apply", ".", "--auto-approve", "--parallelism", "20"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    let shown = String::from_utf8_lossy(&apply.stdout);
+    let adopted = members.len() - recorded.len();
+    assert!(
+        shown.contains(&format!("{adopted} to adopt")),
+        "what was made but not saved is adopted: {shown}"
+    );
+    let plan = sgform_with_key(dir.path())
+        .args(["plan", ".", "--detailed-exitcode"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let state = sgform::state::read(&dir.path().join("sgform.state.json")).unwrap();
+    assert_eq!(state.memberships.len(), n);
+    emu.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_output_is_one_event_per_line() {
     let dir = quickstart_copy();

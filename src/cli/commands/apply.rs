@@ -242,10 +242,14 @@ async fn execute(
     let json_out = args.json;
     let progress = Progress::for_apply(plan.operations.len(), json_out);
     let (cancel_tx, cancel) = Cancel::new();
+    // One listener for the whole apply, made before any call: a second Ctrl-C that comes
+    // while the first is being handled is still seen (a listener made afresh after the first
+    // would miss it).
+    let mut interrupt = Interrupts::listen()?;
     let shown = progress.clone();
     let interrupts = tokio::spawn(async move {
         let mut seen = 0;
-        while tokio::signal::ctrl_c().await.is_ok() {
+        while interrupt.recv().await {
             seen += 1;
             if seen == 1 {
                 shown.print(|| printer::status(
@@ -268,6 +272,31 @@ async fn execute(
     interrupts.abort();
     progress.finish();
     Ok(report)
+}
+
+/// SIGINT (Ctrl-C elsewhere), as one stream for the whole apply.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    signal: tokio::signal::windows::CtrlC,
+}
+
+impl Interrupts {
+    fn listen() -> anyhow::Result<Interrupts> {
+        #[cfg(unix)]
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        #[cfg(windows)]
+        let signal = tokio::signal::windows::ctrl_c();
+        Ok(Interrupts {
+            signal: signal.context("failed to listen for Ctrl-C")?,
+        })
+    }
+
+    /// The next interrupt; `false` once no more can come.
+    async fn recv(&mut self) -> bool {
+        self.signal.recv().await.is_some()
+    }
 }
 
 fn address_of(op: &Operation, mask: &Mask) -> String {
