@@ -202,7 +202,7 @@ async fn every_legal_golden_plan_applies_and_converges() {
 
 /// A small world: `n` instances in `sg-bp1base0000000` (and `sg-bp1grpc0000000` when `in_c`),
 /// groups A, B and C, and a second key that may not call JoinSecurityGroup.
-fn world(n: usize, in_c: bool) -> World {
+pub(crate) fn world(n: usize, in_c: bool) -> World {
     let group = |id: &str| {
         json!({"id": id, "region": "cn-hangzhou", "owner": "1111111111111111",
                "vpc_id": "vpc-bp1gold0000001", "type": "normal", "name": id,
@@ -232,11 +232,11 @@ fn world(n: usize, in_c: bool) -> World {
     World::from_file(serde_json::from_value(file).unwrap()).unwrap()
 }
 
-fn instance(i: usize) -> String {
+pub(crate) fn instance(i: usize) -> String {
     format!("i-bp1t{i:010}")
 }
 
-fn hcl_list(ids: &[String]) -> String {
+pub(crate) fn hcl_list(ids: &[String]) -> String {
     let quoted: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
     format!("[{}]", quoted.join(", "))
 }
@@ -637,7 +637,7 @@ async fn sgform_in(dir: &Path, args: &[&str]) -> std::process::Output {
     cmd.output().await.unwrap()
 }
 
-fn text(out: &std::process::Output) -> String {
+pub(crate) fn text(out: &std::process::Output) -> String {
     format!(
         "stdout:\n{}\nstderr:\n{}",
         String::from_utf8_lossy(&out.stdout),
