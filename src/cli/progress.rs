@@ -3,10 +3,11 @@
 //! alone, with no bar and no escape codes; with `--json`, one JSON event per line and no bar.
 //!
 //! The bar is shown only when stdout and stderr are both terminals, `TERM` is set and not
-//! `dumb`, and the output is not `--json`. It draws on stderr, where progress belongs; the lines
-//! stay on stdout (data, as everywhere in sgform). Anything written while the bar is up goes through
-//! [`Progress::print`], which clears the bar, writes, and draws it again, so a bar frame never
-//! cuts a line. [`Progress::finish`] clears the bar for good, so the summary after it is plain.
+//! `dumb`, and the output is not `--json`. It draws on stderr, where progress belongs; the
+//! lines stay on stdout (data, as everywhere in sgform). Anything written while the bar is up
+//! goes through [`Progress::print`], which clears the bar, writes, and draws it again, so a bar
+//! frame never cuts a line. [`Progress::finish`] clears the bar for good, so the summary after
+//! it is plain.
 //!
 //! This module knows when an event advances the bar; what each event says is the command's.
 
@@ -32,8 +33,8 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar over `total` operations when stdout and stderr are terminals and `json` is off;
-    /// otherwise plain lines.
+    /// A bar over `total` operations when stdout and stderr are terminals, `TERM` is set and
+    /// not `dumb`, and `json` is off; otherwise plain lines.
     pub fn for_apply(total: usize, json: bool) -> Progress {
         let on_terminal = !json
             && std::io::stdout().is_terminal()
