@@ -158,24 +158,71 @@ pub async fn execute(
             () = cancel_watch.cancelled(), if !announced_cancel => continue,
         };
         let Some(joined) = joined else { break };
-        let (index, outcome, elapsed) = match joined {
-            Ok(done) => done,
+        // Group commit: the operations that finished while the last state write ran are
+        // recorded by one write. Each is still persisted before it is reported and before
+        // anything that depends on it starts; without this, one synchronous write per
+        // operation (four fsyncs) caps an apply at a few dozen operations a second whatever
+        // the API allows.
+        let mut batch = vec![joined];
+        while let Some(more) = tasks.try_join_next() {
+            batch.push(more);
+        }
+        let mut succeeded = Vec::with_capacity(batch.len());
+        for joined in batch {
+            let (index, outcome, elapsed) = match joined {
+                Ok(done) => done,
+                Err(e) => {
+                    // A panicking operation task is a bug; its target stays busy and its
+                    // dependants never start.
+                    tracing::error!("an operation task failed: {e}");
+                    continue;
+                }
+            };
+            busy.remove(&plan.operations[index].target);
+            status[index] = Status::Finished;
+            if outcome.is_success() {
+                succeeded.push((index, outcome, elapsed));
+            } else {
+                finish_failed(
+                    index,
+                    outcome,
+                    elapsed,
+                    &dependants,
+                    &mut status,
+                    &mut outcomes,
+                    &events,
+                );
+            }
+        }
+        if succeeded.is_empty() {
+            continue;
+        }
+        // Operations of one batch are on distinct targets (never two in flight on one), so
+        // their state entries are disjoint and one add/remove pair records them all.
+        let (add, remove): (Vec<_>, Vec<_>) = succeeded
+            .iter()
+            .map(|(i, ..)| &plan.operations[*i])
+            .map(|op| {
+                (
+                    op.state_add.iter().cloned(),
+                    op.state_remove.iter().cloned(),
+                )
+            })
+            .fold((Vec::new(), Vec::new()), |(mut add, mut remove), (a, r)| {
+                add.extend(a);
+                remove.extend(r);
+                (add, remove)
+            });
+        let persisted = match sink.record(&add, &remove) {
+            Ok(()) => true,
             Err(e) => {
-                // A panicking operation task is a bug; its target stays busy and its
-                // dependants never start.
-                tracing::error!("an operation task failed: {e}");
-                continue;
+                report.persist_error = Some(e.to_string());
+                false
             }
         };
-        let op = &plan.operations[index];
-        busy.remove(&op.target);
-        status[index] = Status::Finished;
-        if outcome.is_success() {
-            match sink.record(&op.state_add, &op.state_remove) {
-                Ok(()) => {
-                    let _ = events.send(Event::Persisted { index: Some(index) });
-                }
-                Err(e) => report.persist_error = Some(e.to_string()),
+        for (index, outcome, elapsed) in succeeded {
+            if persisted {
+                let _ = events.send(Event::Persisted { index: Some(index) });
             }
             let _ = events.send(Event::Finished {
                 index,
@@ -189,16 +236,6 @@ pub async fn execute(
                     ready.insert(d);
                 }
             }
-        } else {
-            finish_failed(
-                index,
-                outcome,
-                elapsed,
-                &dependants,
-                &mut status,
-                &mut outcomes,
-                &events,
-            );
         }
     }
 

@@ -38,6 +38,8 @@ pub const HOME: &str = "HOME";
 pub const USER: &str = "USER";
 /// The user, when `USER` is unset (POSIX login name).
 pub const LOGNAME: &str = "LOGNAME";
+/// The terminal type; unset or `dumb` means no cursor movement, so `apply` shows no progress bar.
+pub const TERM: &str = "TERM";
 
 /// Shown at the end of `sgform --help`.
 pub const HELP: &str = "\
@@ -50,7 +52,8 @@ Environment:
   SGFORM_VAR_<name>            value of input variable <name>
   SGFORM_LOG                   log filter, e.g. `debug` (secrets are masked)
   USER, LOGNAME                who holds a state lock (`user@host`)
-  NO_COLOR                     disable colour";
+  NO_COLOR                     disable colour
+  TERM                         unset or `dumb`: no progress bar";
 
 /// One variable, `None` when unset or not valid UTF-8.
 pub fn get(name: &str) -> Option<String> {

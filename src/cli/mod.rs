@@ -12,6 +12,7 @@ pub mod commands;
 pub mod env;
 pub mod lock;
 pub mod printer;
+pub mod progress;
 pub mod sandbox;
 pub mod state_file;
 

@@ -1,10 +1,11 @@
 //! `apply` against the emulator over loopback: the real executor (`apply::execute`) and the real
 //! binary. Every golden plan case with a legal plan converges (plan → apply → plan is empty);
 //! already-done answers count as success; a denied action fails only its own operations and
-//! their dependants; with 20% injected faults an apply of ~120 operations converges and never
-//! sends an operation again once the emulator committed it; the CLI refuses a stale plan file,
-//! a stdin that is not a terminal without `--auto-approve`, and runs the quickstart to a clean
-//! plan.
+//! their dependants; with 20% injected faults an apply of 501 operations converges, its state
+//! is the remote truth, and it never sends an operation again once the emulator committed it;
+//! the CLI refuses a stale plan file, a stdin that is not a terminal without `--auto-approve`,
+//! runs the quickstart to a clean plan, shows a progress bar only on a terminal, and handles
+//! one and two Ctrl-C.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -112,17 +113,29 @@ async fn run(plan: &Plan, clients: &Clients, sink: &mut MemorySink) -> Report {
     run_with_events(plan, clients, sink).await.0
 }
 
+fn quick_options() -> ApplyOptions {
+    ApplyOptions {
+        poll_interval: Duration::from_millis(20),
+        wait_timeout: Duration::from_secs(5),
+        ..ApplyOptions::default()
+    }
+}
+
 async fn run_with_events(
     plan: &Plan,
     clients: &Clients,
     sink: &mut MemorySink,
 ) -> (Report, Vec<Event>) {
+    run_with_options(plan, clients, sink, &quick_options()).await
+}
+
+async fn run_with_options(
+    plan: &Plan,
+    clients: &Clients,
+    sink: &mut MemorySink,
+    options: &ApplyOptions,
+) -> (Report, Vec<Event>) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let options = ApplyOptions {
-        poll_interval: Duration::from_millis(20),
-        wait_timeout: Duration::from_secs(5),
-        ..ApplyOptions::default()
-    };
     let drain = async {
         let mut events = Vec::new();
         while let Some(e) = rx.recv().await {
@@ -131,7 +144,7 @@ async fn run_with_events(
         events
     };
     tokio::join!(
-        apply::execute(plan, clients, sink, &options, tx, Cancel::never()),
+        apply::execute(plan, clients, sink, options, tx, Cancel::never()),
         drain
     )
 }
@@ -189,7 +202,7 @@ async fn every_legal_golden_plan_applies_and_converges() {
 
 /// A small world: `n` instances in `sg-bp1base0000000` (and `sg-bp1grpc0000000` when `in_c`),
 /// groups A, B and C, and a second key that may not call JoinSecurityGroup.
-fn world(n: usize, in_c: bool) -> World {
+pub(crate) fn world(n: usize, in_c: bool) -> World {
     let group = |id: &str| {
         json!({"id": id, "region": "cn-hangzhou", "owner": "1111111111111111",
                "vpc_id": "vpc-bp1gold0000001", "type": "normal", "name": id,
@@ -219,11 +232,11 @@ fn world(n: usize, in_c: bool) -> World {
     World::from_file(serde_json::from_value(file).unwrap()).unwrap()
 }
 
-fn instance(i: usize) -> String {
+pub(crate) fn instance(i: usize) -> String {
     format!("i-bp1t{i:010}")
 }
 
-fn hcl_list(ids: &[String]) -> String {
+pub(crate) fn hcl_list(ids: &[String]) -> String {
     let quoted: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
     format!("[{}]", quoted.join(", "))
 }
@@ -479,9 +492,15 @@ const MUTATIONS: &[&str] = &[
     "ModifyNetworkInterfaceAttribute",
 ];
 
+/// The fault test: throttling, 500, 503, 409 and drops before and after the commit at
+/// 20% of all requests together, on top of latency with jitter, over a 501-operation apply
+/// (167 joins into A, 167 into B, 167 leaves from C). It converges with no failed operation,
+/// the next plan is empty, the state is exactly the remote truth, and the emulator's request
+/// log (the JSON lines `sgform emulator serve --log` writes) shows no mutation sent again once
+/// the emulator had committed it, which is stricter than "once sgform knew it was confirmed".
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn with_faults_it_converges_and_never_resends_a_committed_operation() {
-    let n = 40;
+    let n = 167;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("emulator.log");
     let mut faults = Faults::none();
@@ -490,13 +509,14 @@ async fn with_faults_it_converges_and_never_resends_a_committed_operation() {
     }
     let options = Options {
         faults,
+        latency_ms: 1,
+        jitter_ms: 3,
         seed: Some(7),
         log: Some(log.clone()),
         ..Options::default()
     };
     let emu = Emu::start(world(n, true), options).await;
     let ids: Vec<String> = (0..n).map(instance).collect();
-    // 40 joins into A, 40 into B, 40 leaves from C: 120 operations.
     let config = load(
         dir.path(),
         &format!(
@@ -509,21 +529,51 @@ async fn with_faults_it_converges_and_never_resends_a_committed_operation() {
         make_plan(&clients, &config, &State::empty(), &PlanOptions::default()).await;
     assert!(!diag::has_errors(&diags), "{diags:?}");
     assert_eq!(planned.operations.len(), 3 * n);
+    assert!(planned.operations.len() >= 500);
     let mut sink = MemorySink(State::empty());
-    let report = run(&planned, &clients, &mut sink).await;
+    let options = ApplyOptions {
+        parallelism: 25,
+        ..quick_options()
+    };
+    let (report, _) = run_with_options(&planned, &clients, &mut sink, &options).await;
     assert!(report.succeeded(), "{:#?}", report.operations);
     assert!(report.retries > 0, "20% faults but no retries");
     let (again, diags) = make_plan(&clients, &config, &sink.0, &PlanOptions::default()).await;
     assert_empty("faults", &again, &diags);
+
+    // The state is the remote truth: A and B hold every instance, C none, and the state
+    // records exactly the pairs of A and B.
+    let world = emu.world().await;
+    let all: BTreeSet<String> = ids.iter().cloned().collect();
+    assert_eq!(members_of(&world, "sg-bp1grpa0000000"), all);
+    assert_eq!(members_of(&world, "sg-bp1grpb0000000"), all);
+    assert!(members_of(&world, "sg-bp1grpc0000000").is_empty());
+    let recorded: BTreeSet<(String, String)> = sink
+        .0
+        .memberships
+        .iter()
+        .map(|m| (m.target.to_string(), m.security_group_id.to_string()))
+        .collect();
+    let truth: BTreeSet<(String, String)> = ["sg-bp1grpa0000000", "sg-bp1grpb0000000"]
+        .iter()
+        .flat_map(|g| ids.iter().map(|i| (i.clone(), (*g).to_owned())))
+        .collect();
+    assert_eq!(recorded, truth);
     emu.stop().await;
 
     // From the emulator's log: once a mutation was committed (answered OK, or dropped after
-    // the commit), the same mutation of the same pair is never sent again.
+    // the commit), the same mutation of the same pair is never sent again. A line is written
+    // just before its answer (or its drop) leaves, so a resend, which can only follow the
+    // answer, always comes after it in the log.
     let text = std::fs::read_to_string(&log).unwrap();
     let mut committed: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let mut drops_after_commit = 0;
+    let mut codes: BTreeMap<String, usize> = BTreeMap::new();
+    let mut requests = 0;
     for line in text.lines() {
         let entry: Value = serde_json::from_str(line).unwrap();
+        let code = entry["code"].as_str().unwrap_or_default();
+        requests += 1;
+        *codes.entry(code.to_owned()).or_default() += 1;
         let action = entry["action"].as_str().unwrap_or_default();
         if !MUTATIONS.contains(&action) {
             continue;
@@ -541,16 +591,32 @@ async fn with_faults_it_converges_and_never_resends_a_committed_operation() {
             !committed.contains(&key),
             "{key:?} was sent again after it was committed:\n{line}"
         );
-        let code = entry["code"].as_str().unwrap_or_default();
-        if code == "DropAfterCommit" {
-            drops_after_commit += 1;
-        }
         if code == "OK" || code == "DropAfterCommit" {
             committed.insert(key);
         }
     }
     assert_eq!(committed.len(), 3 * n);
-    assert!(drops_after_commit > 0, "the seed gave no drop after commit");
+    // Every fault kind was injected, about 20% of all requests together.
+    let injected = [
+        "InternalError",
+        "ServiceUnavailable",
+        "Throttling",
+        "InvalidOperation.Conflict",
+        "DropBeforeCommit",
+        "DropAfterCommit",
+    ];
+    for kind in injected {
+        assert!(
+            codes.get(kind).is_some_and(|c| *c > 0),
+            "no {kind}: {codes:?}"
+        );
+    }
+    let faulted: usize = injected.iter().filter_map(|k| codes.get(*k)).sum();
+    let rate = faulted as f64 / requests as f64;
+    assert!(
+        (0.12..0.28).contains(&rate),
+        "{rate} of {requests}: {codes:?}"
+    );
 }
 
 // --- The binary --------------------------------------------------------------------------
@@ -571,7 +637,7 @@ async fn sgform_in(dir: &Path, args: &[&str]) -> std::process::Output {
     cmd.output().await.unwrap()
 }
 
-fn text(out: &std::process::Output) -> String {
+pub(crate) fn text(out: &std::process::Output) -> String {
     format!(
         "stdout:\n{}\nstderr:\n{}",
         String::from_utf8_lossy(&out.stdout),
@@ -654,6 +720,218 @@ async fn a_saved_plan_applies_once_and_a_stale_one_is_refused() {
         String::from_utf8_lossy(&stale.stderr).contains("`main.hcl` changed"),
         "{}",
         text(&stale)
+    );
+}
+
+/// Writes `main.hcl` in `dir`: a provider that calls the emulator at `base`, then `body`.
+pub(crate) fn emulator_config(dir: &Path, base: &str, body: &str) {
+    std::fs::write(
+        dir.join("main.hcl"),
+        format!("provider \"alicloud\" {{\n  region = \"cn-hangzhou\"\n  endpoint = \"{base}\"\n}}\n\n{body}"),
+    )
+    .unwrap();
+}
+
+/// `group_members "a"`: exactly instances `0..n` in group A.
+fn all_in_a(n: usize) -> String {
+    let ids: Vec<String> = (0..n).map(instance).collect();
+    format!(
+        "group_members \"a\" {{\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_ids = {}\n}}\n",
+        hcl_list(&ids)
+    )
+}
+
+/// The hermetic binary in `dir` with the key of [`world`] in its environment.
+pub(crate) fn sgform_with_key(dir: &Path) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::from(crate::support::sgform());
+    cmd.current_dir(dir)
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tApplyKey000001")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "apply-secret")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// What a terminal shows at the end of `raw`, line by line: a small emulator of the sequences
+/// indicatif and the tty use (`\r`, `\n`, erase line `ESC[2K`/`ESC[K`, cursor up/down
+/// `ESC[nA`/`ESC[nB`); characters overwrite from the cursor; other sequences are dropped.
+fn screen(raw: &str) -> Vec<String> {
+    let mut lines: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut col) = (0usize, 0usize);
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => {
+                row += 1;
+                if row == lines.len() {
+                    lines.push(Vec::new());
+                }
+            }
+            '\r' => col = 0,
+            '\x1b' if chars.peek() == Some(&'[') => {
+                chars.next();
+                let mut param = String::new();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if ('\x40'..='\x7e').contains(&c) {
+                        last = c;
+                        break;
+                    }
+                    param.push(c);
+                }
+                let n: usize = param.parse().unwrap_or(1);
+                match (last, param.as_str()) {
+                    ('K', "2") => lines[row].clear(),
+                    ('K', "" | "0") => lines[row].truncate(col),
+                    ('A', _) => row = row.saturating_sub(n),
+                    ('B', _) => {
+                        row += n;
+                        while lines.len() <= row {
+                            lines.push(Vec::new());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            c => {
+                let line = &mut lines[row];
+                while line.len() < col {
+                    line.push(' ');
+                }
+                if col < line.len() {
+                    line[col] = c;
+                } else {
+                    line.push(c);
+                }
+                col += 1;
+            }
+        }
+    }
+    lines
+        .into_iter()
+        .map(|l| l.into_iter().collect::<String>().trim_end().to_owned())
+        .collect()
+}
+
+/// The done counts of every bar frame in `raw` (`[===>  ] 3/12 operations, …`), in order.
+fn bar_frames(raw: &str, total: usize) -> Vec<usize> {
+    let marker = format!("/{total} operations, ");
+    let mut counts = Vec::new();
+    let mut rest = raw;
+    while let Some(at) = rest.find(&marker) {
+        let digits: String = rest[..at]
+            .chars()
+            .rev()
+            .take_while(char::is_ascii_digit)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        counts.push(digits.parse().unwrap());
+        rest = &rest[at + marker.len()..];
+    }
+    counts
+}
+
+/// On a terminal a progress bar (done/total, rate, ETA) runs below the per-operation lines,
+/// which stay whole, and is cleared before the summary; through pipes the same apply prints the
+/// same lines with no bar and no escape codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_a_progress_bar_runs_below_the_lines_and_is_cleared_for_the_summary() {
+    let n = 12;
+    let options = Options {
+        latency_ms: 40,
+        ..Options::default()
+    };
+    let on_tty = Emu::start(world(n, false), options.clone()).await;
+    let piped = Emu::start(world(n, false), options).await;
+    let (tty_dir, pipe_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    emulator_config(tty_dir.path(), &on_tty.base, &all_in_a(n));
+    emulator_config(pipe_dir.path(), &piped.base, &all_in_a(n));
+    let command = format!(
+        "'{}' apply . --auto-approve --parallelism 3",
+        env!("CARGO_BIN_EXE_sgform")
+    );
+    let terminal = tokio::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(tty_dir.path())
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("PATH", "/usr/bin:/bin")
+        .env("TERM", "xterm") // indicatif draws nothing where `TERM` is unset or `dumb`
+        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tApplyKey000001")
+        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "apply-secret")
+        .stdin(std::process::Stdio::null())
+        .output();
+    let pipes = sgform_with_key(pipe_dir.path())
+        .args(["apply", ".", "--auto-approve", "--parallelism", "3"])
+        .output();
+    let (terminal, pipes) = tokio::join!(terminal, pipes);
+    let terminal = terminal.expect("util-linux `script` runs apply on a pseudo-terminal");
+    let pipes = pipes.unwrap();
+    on_tty.stop().await;
+    piped.stop().await;
+
+    assert_eq!(terminal.status.code(), Some(0), "{}", text(&terminal));
+    let raw = String::from_utf8_lossy(&terminal.stdout).into_owned();
+    let frames = bar_frames(&raw, n);
+    assert!(
+        !frames.is_empty(),
+        "no progress bar on the terminal:\n{raw:?}"
+    );
+    assert!(
+        frames.windows(2).all(|w| w[0] <= w[1]) && frames.last() == Some(&n),
+        "the bar counts up to {n}: {frames:?}"
+    );
+    assert!(
+        raw.contains("/s, ETA "),
+        "no rate or ETA in the bar:\n{raw:?}"
+    );
+    // What stays on the screen: every line whole, none cut by a bar frame, and no bar left.
+    let lines = screen(&raw);
+    let joined = lines
+        .iter()
+        .filter(|l| l.starts_with("group_members.a: Joined (") && l.ends_with("s)"))
+        .count();
+    assert_eq!(joined, n, "{lines:#?}");
+    assert!(
+        !lines.iter().any(|l| l.contains(" operations, ")),
+        "a bar was left on the screen: {lines:#?}"
+    );
+    let last = lines.iter().rev().find(|l| !l.is_empty()).unwrap();
+    assert!(
+        last.starts_with(&format!(
+            "Apply complete! {n} joined, 0 left, 0 replaced in "
+        )),
+        "{lines:#?}"
+    );
+    let after = &raw[raw.rfind("Apply complete!").unwrap()..];
+    assert!(
+        !after.contains('\x1b') && !after.contains(" operations, "),
+        "the bar was cleared before the summary: {after:?}"
+    );
+
+    assert_eq!(pipes.status.code(), Some(0), "{}", text(&pipes));
+    for stream in [&pipes.stdout, &pipes.stderr] {
+        let shown = String::from_utf8_lossy(stream);
+        assert!(
+            !shown.contains('\x1b') && !shown.contains(" operations, "),
+            "a bar or an escape code without a terminal: {shown:?}"
+        );
+    }
+    let stdout = String::from_utf8_lossy(&pipes.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("group_members.a: Joined ("))
+            .count(),
+        n,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "\nApply complete! {n} joined, 0 left, 0 replaced in "
+        )),
+        "{stdout}"
     );
 }
 
@@ -786,6 +1064,135 @@ async fn the_first_interrupt_finishes_in_flight_work_and_saves_the_state() {
         .collect();
     assert_eq!(recorded, members, "the state tells the truth");
     assert!(!members.is_empty() && members.len() < n, "{members:?}");
+    emu.stop().await;
+}
+
+/// The pairs of `group` in the emulator's world.
+fn members_of(world: &Value, group: &str) -> BTreeSet<String> {
+    world["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["security_group_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(group))
+        })
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A second Ctrl-C exits at once (130) without waiting for the calls in flight: each join
+/// holds its answer for 1 s (the emulator's `op_ms`), so the joins started after the first
+/// Ctrl-C's batch are made in the cloud but never answered before the exit. The state tells no
+/// lie (every pair it records exists), and the next apply adopts what it missed and converges.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_interrupt_exits_at_once_and_the_next_apply_converges() {
+    use tokio::io::AsyncBufReadExt as _;
+    let n = 20;
+    let options = Options {
+        op_ms: 1000,
+        ..Options::default()
+    };
+    let emu = Emu::start(world(n, false), options).await;
+    let dir = tempfile::tempdir().unwrap();
+    emulator_config(dir.path(), &emu.base, &all_in_a(n));
+    let mut child = sgform_with_key(dir.path())
+        .args(["apply", ".", "--auto-approve", "--parallelism", "4"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap().to_string();
+    let signal = || {
+        let kill = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    };
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    // After the first join is answered, wait for the next to start: that call is in flight for
+    // another second.
+    let mut seen = Vec::new();
+    let mut joined = false;
+    while let Some(line) = stdout.next_line().await.unwrap() {
+        let started = joined && line.ends_with(" ...");
+        joined |= line.contains(": Joined (");
+        seen.push(line);
+        if started {
+            break;
+        }
+    }
+    signal();
+    let mut errors = Vec::new();
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        let received = line.starts_with("Interrupt received");
+        errors.push(line);
+        if received {
+            break;
+        }
+    }
+    signal();
+    while let Some(line) = stdout.next_line().await.unwrap() {
+        seen.push(line);
+    }
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        errors.push(line);
+    }
+    let status = child.wait().await.unwrap();
+    let (stdout, stderr) = (seen.join("\n"), errors.join("\n"));
+    assert_eq!(status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("Exiting at once; the state holds every completed operation."),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("Apply cancelled:"),
+        "it waited for the calls in flight:\n{stdout}"
+    );
+
+    let state = sgform::state::read(&dir.path().join("sgform.state.json")).unwrap();
+    let recorded: BTreeSet<String> = state
+        .memberships
+        .iter()
+        .map(|m| m.target.to_string())
+        .collect();
+    let members = members_of(&emu.world().await, "sg-bp1grpa0000000");
+    assert!(!recorded.is_empty(), "the first join was saved");
+    assert!(
+        recorded.is_subset(&members),
+        "the state records a pair the cloud does not have: {:?}",
+        recorded.difference(&members).collect::<Vec<_>>()
+    );
+    assert!(
+        members.len() > recorded.len(),
+        "no join was still in flight at the exit: {members:?}"
+    );
+    assert!(members.len() < n, "{members:?}");
+
+    let apply = sgform_with_key(dir.path())
+        .args(["apply", ".", "--auto-approve", "--parallelism", "20"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(apply.status.code(), Some(0), "{}", text(&apply));
+    let shown = String::from_utf8_lossy(&apply.stdout);
+    let adopted = members.len() - recorded.len();
+    assert!(
+        shown.contains(&format!("{adopted} to adopt")),
+        "what was made but not saved is adopted: {shown}"
+    );
+    let plan = sgform_with_key(dir.path())
+        .args(["plan", ".", "--detailed-exitcode"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+    let state = sgform::state::read(&dir.path().join("sgform.state.json")).unwrap();
+    assert_eq!(state.memberships.len(), n);
     emu.stop().await;
 }
 

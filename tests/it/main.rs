@@ -6,6 +6,7 @@
 mod support;
 
 mod apply;
+mod apply_crash;
 mod cli_api;
 mod cli_completions_version;
 mod cli_output;

@@ -9,9 +9,10 @@
 //! it touches showing the status and groups it assumed.
 //!
 //! Per-operation lines and the summary go to stdout (`--json`: one JSON event per line);
-//! diagnostics and status go to stderr. Exit codes: 0 success, 1 failure or cancelled at the
-//! prompt, 130 after Ctrl-C (the first stops starting new operations and lets those in flight
-//! finish; the second exits at once — the state is persisted after every operation anyway).
+//! diagnostics and status go to stderr, and on a terminal a progress bar below the lines
+//! (`cli::progress`). Exit codes: 0 success, 1 failure or cancelled at the prompt, 130 after
+//! Ctrl-C (the first stops starting new operations and lets those in flight finish; the second
+//! exits at once — the state is persisted after every operation anyway).
 //!
 //! The state lock is held from before the state is read until the last write (`--lock=false`
 //! skips it, `--lock-timeout` waits for it).
@@ -30,6 +31,7 @@ use super::validate::VarArgs;
 use crate::apply::{self, ApplyOptions, Cancel, Event, Outcome, Report};
 use crate::cli::lock::{self, LockArgs};
 use crate::cli::printer;
+use crate::cli::progress::Progress;
 use crate::cli::sandbox;
 use crate::cli::state_file::StoreSink;
 use crate::plan::planfile::{self, PlanFile};
@@ -66,7 +68,8 @@ pub struct Args {
     /// No joins or leaves: bring the state in line with the cloud (forget pairs that are gone).
     #[arg(long)]
     pub refresh_only: bool,
-    /// One JSON event per line on stdout instead of text.
+    /// One JSON event per line on stdout instead of text (and no progress bar; the bar is shown
+    /// only when stdout and stderr are terminals).
     #[arg(long)]
     pub json: bool,
 }
@@ -253,36 +256,63 @@ async fn execute(
         ready.state.clone(),
     );
     let json_out = args.json;
+    let progress = Progress::for_apply(plan.operations.len(), json_out);
     let (cancel_tx, cancel) = Cancel::new();
+    // One listener for the whole apply, made before any call: a second Ctrl-C that comes
+    // while the first is being handled is still seen (a listener made afresh after the first
+    // would miss it).
+    let mut interrupt = Interrupts::listen()?;
+    let shown = progress.clone();
     let interrupts = tokio::spawn(async move {
         let mut seen = 0;
-        while tokio::signal::ctrl_c().await.is_ok() {
+        while interrupt.recv().await {
             seen += 1;
             if seen == 1 {
-                printer::status(
+                shown.print(|| printer::status(
                     "Interrupt received: finishing the operations in flight and saving the state; press Ctrl-C again to exit at once.",
-                );
+                ));
                 let _ = cancel_tx.send(true);
             } else {
+                shown.finish();
                 printer::status("Exiting at once; the state holds every completed operation.");
                 std::process::exit(130);
             }
         }
     });
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let printing = async {
-        while let Some(event) = rx.recv().await {
-            if let Err(e) = print_event(plan, mask, &event, json_out) {
-                tracing::debug!("event output failed: {e}");
-            }
-        }
-    };
+    let printing = progress.print_events(&mut rx, |event| print_event(plan, mask, event, json_out));
     let (report, ()) = tokio::join!(
         apply::execute(plan, clients, &mut sink, &options, tx, cancel),
         printing
     );
     interrupts.abort();
+    progress.finish();
     Ok(report)
+}
+
+/// SIGINT (Ctrl-C elsewhere), as one stream for the whole apply.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    signal: tokio::signal::windows::CtrlC,
+}
+
+impl Interrupts {
+    fn listen() -> anyhow::Result<Interrupts> {
+        #[cfg(unix)]
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        #[cfg(windows)]
+        let signal = tokio::signal::windows::ctrl_c();
+        Ok(Interrupts {
+            signal: signal.context("failed to listen for Ctrl-C")?,
+        })
+    }
+
+    /// The next interrupt; `false` once no more can come.
+    async fn recv(&mut self) -> bool {
+        self.signal.recv().await.is_some()
+    }
 }
 
 fn address_of(op: &Operation, mask: &Mask) -> String {
