@@ -58,6 +58,10 @@ pub enum Command {
     /// Run or generate worlds for the local ECS API emulator.
     #[command(subcommand)]
     Emulator(commands::emulator::Command),
+    /// Leave every membership the state manages (a destroy plan, confirmed, then applied).
+    Destroy(commands::destroy::Args),
+    /// Adopt an existing membership (`sg-…/i-…`, `sg-…/eni-…`) into the state under ADDR.
+    Import(commands::import::Args),
     /// Read or edit the state without touching the cloud (`state list|show|rm`).
     #[command(subcommand)]
     State(commands::state::Command),
@@ -86,6 +90,8 @@ pub fn main() -> ExitCode {
         Command::Api(args) => commands::api::run(args),
         Command::Emulator(cmd) => commands::emulator::run(cmd),
         Command::Sandbox(cmd) => commands::sandbox::run(cmd),
+        Command::Destroy(args) => commands::destroy::run(args),
+        Command::Import(args) => commands::import::run(args),
         Command::State(cmd) => commands::state::run(cmd),
         Command::ForceUnlock(args) => commands::force_unlock::run(args),
         Command::Completions(args) => commands::completions::run(args),

@@ -10,6 +10,10 @@
 //! The state says which pairs sgform manages, and through which address. A managed pair whose
 //! declaration is gone leaves (unless another declaration still wants it, which moves it in the
 //! state without a call); a declared pair already present but not in the state is adopted.
+//!
+//! A destroy plan ([`PlanOptions::destroy`]) wants nothing: every managed pair in scope leaves,
+//! as if no declaration existed. The declarations stay in scope only to say which block
+//! declared a target (for a diagnostic's span) and which of its values are sensitive.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -154,11 +158,16 @@ pub(super) struct Diff<'a> {
     pub declarations: HashMap<&'a Address, &'a Declaration>,
     /// The same, in the order given (sorted by address).
     pub in_order: Vec<&'a Declaration>,
+    /// A destroy plan: no declaration wants any pair (see the module docs).
+    pub destroy: bool,
 }
 
 impl Diff<'_> {
     /// Whether the declaration at `address` (in scope) wants the pair.
     pub fn declares(&self, address: &Address, g: &SecurityGroupId, target: &Target) -> bool {
+        if self.destroy {
+            return false;
+        }
         match self.declarations.get(address) {
             None => false,
             Some(Declaration::Membership(m)) => m.security_group_id == *g && m.target == *target,
@@ -216,7 +225,10 @@ pub(super) fn diff<'a>(
     inventory: &Inventory,
     options: &PlanOptions,
 ) -> Diff<'a> {
-    let mut diff = Diff::default();
+    let mut diff = Diff {
+        destroy: options.destroy,
+        ..Diff::default()
+    };
     for decl in declarations {
         let common = decl.common();
         if !selected(options, &common.address) {
@@ -224,6 +236,9 @@ pub(super) fn diff<'a>(
         }
         diff.declarations.insert(&common.address, decl);
         diff.in_order.push(decl);
+        if options.destroy {
+            continue;
+        }
         match decl {
             Declaration::Membership(m) => {
                 let t = entry(&mut diff.targets, &m.target, common);
@@ -271,6 +286,17 @@ pub(super) fn diff<'a>(
         t.providers.add(m.provider.clone());
         if !declared {
             t.unwanted.slot(&m.security_group_id).add(m.address.clone());
+        }
+        // Destroying: the declaration that manages the pair names the target (for the span of
+        // a diagnostic and for masking), though it wants nothing.
+        if options.destroy
+            && let Some(decl) = diff.declarations.get(&m.address)
+            && !t
+                .declarations
+                .iter()
+                .any(|c| c.address == decl.common().address)
+        {
+            t.declarations.push(decl.common());
         }
     }
 

@@ -59,7 +59,10 @@ pub fn plan(
         .map(|m| (&m.address, &m.security_group_id, &m.target))
         .collect();
 
-    let mut plan = Plan::default();
+    let mut plan = Plan {
+        destroy: options.destroy,
+        ..Plan::default()
+    };
 
     // Drift, forget, adopt: state-only changes.
     for m in &diff.managed {
@@ -82,7 +85,7 @@ pub fn plan(
         }
     }
     let region_of = |target: &Target| inventory.region_of(target).cloned();
-    if !options.refresh_only {
+    if !options.refresh_only && !options.destroy {
         for (address, g, target) in diff.pairs() {
             let target = &target;
             let t = &diff.targets[target];
@@ -114,6 +117,25 @@ pub fn plan(
                 .extend(c.depends_on.iter().cloned());
         }
     }
+    if options.destroy {
+        // As Terraform destroys: what depended on a block goes first, so `depends_on` points
+        // the other way.
+        let mut reversed: BTreeMap<Address, BTreeSet<Address>> = BTreeMap::new();
+        for (block, on) in depends_on {
+            for dep in on {
+                reversed
+                    .entry(dep.block())
+                    .or_default()
+                    .insert(block.clone());
+            }
+        }
+        depends_on = reversed;
+    }
+    let destroy_rank = if options.destroy {
+        ranks(&depends_on)
+    } else {
+        BTreeMap::new()
+    };
     let mut scheduled = None;
     let mut no_path = Vec::new();
     if !options.refresh_only {
@@ -143,7 +165,10 @@ pub fn plan(
                     prefer_replace: t.set.is_some(),
                 };
                 match schedule::sequence(&input, inventory, strategy) {
-                    Ok(steps) => {
+                    Ok(mut steps) => {
+                        if options.destroy {
+                            leaves_in_destroy_order(&mut steps, t, current, &destroy_rank);
+                        }
                         for (position, step) in steps.into_iter().enumerate() {
                             let addresses = addresses_of(t, &step);
                             nodes.push(Node {
@@ -297,6 +322,71 @@ pub fn plan(
     (plan, diagnostics)
 }
 
+/// How deep each block sits in `depends_on` (block → the blocks it waits for): 0 for a block
+/// that waits for none, else one more than the deepest it waits for.
+fn ranks(depends_on: &BTreeMap<Address, BTreeSet<Address>>) -> BTreeMap<Address, usize> {
+    fn rank(
+        block: &Address,
+        depends_on: &BTreeMap<Address, BTreeSet<Address>>,
+        memo: &mut BTreeMap<Address, usize>,
+        path: &mut BTreeSet<Address>,
+    ) -> usize {
+        if let Some(&r) = memo.get(block) {
+            return r;
+        }
+        // A cycle in `depends_on` is reported by the loader; here it only must not recurse.
+        if !path.insert(block.clone()) {
+            return 0;
+        }
+        let r = depends_on
+            .get(block)
+            .into_iter()
+            .flatten()
+            .map(|on| rank(on, depends_on, memo, path) + 1)
+            .max()
+            .unwrap_or(0);
+        path.remove(block);
+        memo.insert(block.clone(), r);
+        r
+    }
+    let mut memo = BTreeMap::new();
+    for block in depends_on.keys() {
+        rank(block, depends_on, &mut memo, &mut BTreeSet::new());
+    }
+    memo
+}
+
+/// Destroying, a target only leaves groups and keeps one it is not managed in, so its leaves
+/// are legal in any order: they are put in `depends_on` order (by the [`ranks`] of the blocks
+/// they serve), so the chain on one target never contradicts a `depends_on` between two blocks
+/// that share it.
+fn leaves_in_destroy_order(
+    steps: &mut [schedule::Step],
+    t: &diff::TargetDiff<'_>,
+    current: &[SecurityGroupId],
+    rank: &BTreeMap<Address, usize>,
+) {
+    if steps.len() < 2 || steps.iter().any(|s| s.action != Action::Leave) {
+        return;
+    }
+    steps.sort_by_cached_key(|s| {
+        addresses_of(t, s)
+            .iter()
+            .filter_map(|a| rank.get(&a.block()))
+            .max()
+            .copied()
+            .unwrap_or(0)
+    });
+    let mut set = current.to_vec();
+    for step in steps {
+        step.before = set.clone();
+        if let Some(g) = &step.group {
+            set.retain(|h| h != g);
+        }
+        step.after = set.clone();
+    }
+}
+
 /// The declarations a step serves: those that want an added group, or want a removed one gone.
 fn addresses_of(t: &diff::TargetDiff<'_>, step: &schedule::Step) -> Vec<Address> {
     let mut out: BTreeSet<Address> = BTreeSet::new();
@@ -412,7 +502,13 @@ fn resource_changes(
         target: t.clone(),
     };
     let mut out: Vec<ResourceChange> = Vec::with_capacity(diff.in_order.len());
-    for decl in &diff.in_order {
+    // A destroy plan changes only what the state records (below); a declaration wants nothing.
+    let declared = if options.destroy {
+        &[][..]
+    } else {
+        &diff.in_order[..]
+    };
+    for decl in declared {
         let c = decl.common();
         let address = &c.address;
         let mut change = ResourceChange {
@@ -495,14 +591,19 @@ fn resource_changes(
         normalize(&mut change);
         out.push(change);
     }
-    // Addresses only the state knows: their declaration is gone.
+    // Addresses only the state knows: their declaration is gone. Destroying, every address
+    // the state knows: each of its present pairs leaves.
     let mut gone: BTreeMap<&Address, ResourceChange> = BTreeMap::new();
     for m in &diff.managed {
-        if diff.declarations.contains_key(&m.address) {
+        let declaration = diff.declarations.get(&m.address);
+        if declaration.is_some() && !options.destroy {
             continue;
         }
         let change = gone.entry(&m.address).or_insert_with(|| ResourceChange {
-            removed_from_config: true,
+            removed_from_config: declaration.is_none(),
+            sensitive: declaration
+                .map(|d| d.common().sensitive.clone())
+                .unwrap_or_default(),
             ..ResourceChange::new(m.address.clone(), m.provider.clone())
         });
         let (now, stays) = status(
@@ -546,3 +647,6 @@ fn normalize(c: &mut ResourceChange) {
     tidy(&mut c.adopt);
     tidy(&mut c.replace);
 }
+
+#[cfg(test)]
+mod tests;

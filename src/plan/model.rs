@@ -61,6 +61,10 @@ pub struct PlanOptions {
     pub targets: Vec<Address>,
     /// `--refresh-only`: no operations; only bring the state in line with the cloud.
     pub refresh_only: bool,
+    /// `--destroy` (`sgform destroy`): every managed membership in scope leaves, in a legal
+    /// order; nothing joins and nothing is adopted, whatever the configuration declares. A
+    /// managed pair already gone from the cloud is only forgotten.
+    pub destroy: bool,
 }
 
 /// One pair: a target in a group.
@@ -279,6 +283,10 @@ pub struct TargetChange {
 /// The plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// A destroy plan ([`PlanOptions::destroy`]): its operations only leave managed pairs.
+    /// Recorded so that a saved plan says what it is (absent in older plan files: `false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub destroy: bool,
     /// Every declaration (and every address only the state still knows), sorted by address.
     pub resource_changes: Vec<ResourceChange>,
     pub drift: Vec<Drift>,

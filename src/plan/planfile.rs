@@ -9,8 +9,11 @@
 //!   "variables": { "env": "\"prod\"", ... },          // non-sensitive only, display values
 //!   "state": { "lineage": "…", "serial": 3 },
 //!   "remote": { "i-…": { "status": "Running", "security_group_ids": [...] }, ... },
-//!   "plan": { ...the Plan... } }
+//!   "plan": { "destroy"?: true, ...the Plan... } }
 //! ```
+//!
+//! `plan.destroy` is present, as `true`, only in a destroy plan (`sgform plan --destroy`):
+//! apply and show read it from there, and a file without it is an ordinary plan.
 //!
 //! What never goes in: credentials (the plan has none), and the values of sensitive variables
 //! (`variables` lists only the others). The IDs the plan operates on are there in clear, as

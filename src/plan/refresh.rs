@@ -896,7 +896,8 @@ pub struct Declared {
 
 /// Reads `config`'s data sources (every page, batched and in parallel as [`refresh`] does) and
 /// expands its declarations, without reading any target they name: for a command that needs
-/// what a configuration declares, not the facts of its targets (`sgform generate`).
+/// what a configuration declares, not the facts of its targets (`sgform generate`,
+/// `sgform import`).
 pub async fn declarations(
     clients: &Clients,
     config: &Config,

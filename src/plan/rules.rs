@@ -66,6 +66,7 @@ impl std::fmt::Display for ShownGroup<'_, '_> {
 }
 
 /// A target as a diagnostic prints it, formatted only when a diagnostic is built.
+#[derive(Clone, Copy)]
 struct ShownTarget<'x, 'd> {
     diff: &'x Diff<'d>,
     t: &'x TargetDiff<'d>,
@@ -545,14 +546,16 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
             .join(", ")
     };
     if desired.is_empty() {
-        let d = Diagnostic::error(format!("{shown} would be left with no security group"))
-            .with_note(format!(
-                "current: {}; the plan removes every one",
-                list(cx, t.current.as_deref().unwrap_or_default())
-            ))
-            .with_hint(
-                "a target must stay in at least one group: declare the group it should keep",
-            );
+        let current = list(cx, t.current.as_deref().unwrap_or_default());
+        let d = if diff.destroy {
+            last_group_on_destroy(shown, t, current)
+        } else {
+            Diagnostic::error(format!("{shown} would be left with no security group"))
+                .with_note(format!("current: {current}; the plan removes every one"))
+                .with_hint(
+                    "a target must stay in at least one group: declare the group it should keep",
+                )
+        };
         cx.emit(Some(target), culprit, d, Some("InstanceLastSecurityGroup"));
     } else if desired.len() > max {
         let mut d = Diagnostic::error(format!(
@@ -637,6 +640,50 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
             Some("InvalidOperation.MultiGroupType"),
         );
     }
+}
+
+/// The last-group refusal of a destroy plan: every group of the target is managed, so leaving
+/// them all would break LeaveSecurityGroup's rule. Names the addresses that manage them and
+/// the ways out: stop managing one (`state rm`, which keeps the pair in the cloud), or give
+/// the target another group first.
+fn last_group_on_destroy(
+    shown: ShownTarget<'_, '_>,
+    t: &TargetDiff<'_>,
+    current: String,
+) -> Diagnostic {
+    let mut managers: Vec<&crate::ids::Address> = t.unwanted.values().flatten().collect();
+    managers.sort();
+    managers.dedup();
+    let quoted: Vec<String> = managers
+        .iter()
+        .map(|a| {
+            let a = a.to_string();
+            if a.contains(['[', '"']) {
+                format!("'{a}'")
+            } else {
+                a
+            }
+        })
+        .collect();
+    let named: Vec<String> = managers.iter().map(|a| format!("`{a}`")).collect();
+    let kind = match shown.target {
+        Target::Instance(_) => "an instance",
+        Target::NetworkInterface(_) => "an ENI",
+    };
+    Diagnostic::error(format!(
+        "destroy would leave {shown} with no security group"
+    ))
+    .with_note(format!(
+        "current: {current}; every one is managed by {}, so destroy would leave them all",
+        named.join(", ")
+    ))
+    .with_note(format!(
+        "LeaveSecurityGroup refuses to remove the last group: {kind} must stay in at least one security group"
+    ))
+    .with_hint(format!(
+        "stop managing it instead: `sgform state rm {}` forgets it without touching the cloud, and destroy then leaves that group in place; or first add {shown} to a group sgform does not manage, or leave it out with `--target`",
+        quoted.first().map_or("ADDR", String::as_str)
+    ))
 }
 
 /// Group capacity across all targets: the members a group ends with must fit.

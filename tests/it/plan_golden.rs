@@ -1,6 +1,6 @@
 //! Golden plan cases: `testdata/plan/<case>/` holds `config/*.hcl`, `world.json` (an emulator
-//! world), an optional `state.json` and an optional `args` (one per line: `--target ADDR` or
-//! `--refresh-only`). The configuration is refreshed against an emulator serving the world over
+//! world), an optional `state.json` and an optional `args` (one per line: `--target ADDR`,
+//! `--refresh-only` or `--destroy`). The configuration is refreshed against an emulator serving the world over
 //! loopback (the real `plan::refresh`), planned with `plan::plan`, and compared with:
 //! - `plan.txt`: the text preview, verbose (the ordered API calls), no colour;
 //! - `plan.json`: the JSON document;
@@ -62,6 +62,8 @@ pub(crate) fn options(dir: &Path) -> PlanOptions {
     for line in args.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if line == "--refresh-only" {
             options.refresh_only = true;
+        } else if line == "--destroy" {
+            options.destroy = true;
         } else if let Some(addr) = line.strip_prefix("--target ") {
             options.targets.push(Address::parse(addr.trim()).unwrap());
         } else {
@@ -297,6 +299,8 @@ plan_case!(classic_type_switch_has_no_path);
 plan_case!(cycle);
 plan_case!(cycle_through_depends_on);
 plan_case!(depends_on_orders_blocks);
+plan_case!(destroy_leaves_managed_pairs, markdown);
+plan_case!(destroy_refuses_last_group);
 plan_case!(drift_planned_back, markdown);
 plan_case!(drift_target_deleted);
 plan_case!(eni_primary_is_refused);

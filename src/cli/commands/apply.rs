@@ -82,6 +82,13 @@ struct Ready {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    run_with(args, false)
+}
+
+/// [`run`]; with `destroy`, the plan it makes is a destroy plan (`sgform destroy`). The
+/// wording of the prompt and the summary follows the plan applied, so a saved destroy plan
+/// reads the same.
+pub(crate) fn run_with(args: Args, destroy: bool) -> anyhow::Result<ExitCode> {
     let from_file = args.path.is_file();
     if from_file && (!args.targets.is_empty() || args.refresh_only) {
         anyhow::bail!(
@@ -109,7 +116,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // Held until the command ends: nothing else writes this state between our read and our last
     // write.
     let store = LocalFile::new(state_path.clone());
-    let _lock = lock::acquire(&store, "apply", &args.lock)?;
+    let operation = if destroy { "destroy" } else { "apply" };
+    let _lock = lock::acquire(&store, operation, &args.lock)?;
     let Some(loaded) = plan_cmd::load(dir, &args.vars, &args.source)? else {
         return Ok(ExitCode::FAILURE);
     };
@@ -157,6 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 let options = PlanOptions {
                     targets,
                     refresh_only: args.refresh_only,
+                    destroy,
                 };
                 let planned = plan_cmd::plan_with(
                     &connection.clients,
@@ -185,7 +194,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         runtime.block_on(connection.shutdown())?;
         emit_line(
             args.json,
-            "No changes. Membership matches the configuration.",
+            &crate::plan::render::text::summary(&ready.plan),
             json!({"type": "no_changes"}),
         )?;
         return Ok(ExitCode::SUCCESS);
@@ -194,9 +203,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if !args.json {
             printer::data(&plan_cmd::rendered(&ready.plan, false, false))?;
         }
-        if !args.auto_approve && !confirm()? {
+        if !args.auto_approve && !confirm(ready.plan.destroy)? {
             runtime.block_on(connection.shutdown())?;
-            printer::status("Apply cancelled.");
+            printer::status(&format!("{} cancelled.", verb(&ready.plan)));
             return Ok(ExitCode::FAILURE);
         }
     }
@@ -206,13 +215,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     summary(&ready.plan, &mask, &report, args.json)
 }
 
+/// `Apply` or `Destroy`, for the prompt's answer and the summary.
+fn verb(plan: &Plan) -> &'static str {
+    if plan.destroy { "Destroy" } else { "Apply" }
+}
+
 /// Asks on stderr and reads one line from stdin; only `yes` proceeds.
-fn confirm() -> anyhow::Result<bool> {
+fn confirm(destroy: bool) -> anyhow::Result<bool> {
     let mut err = std::io::stderr().lock();
-    write!(
-        err,
-        "\nDo you want to apply these changes? Only 'yes' will be accepted: "
-    )?;
+    let question = if destroy {
+        "Do you really want to destroy all managed memberships?\n  sgform will leave every membership shown above. There is no undo.\n  Only 'yes' will be accepted:"
+    } else {
+        "Do you want to apply these changes? Only 'yes' will be accepted:"
+    };
+    write!(err, "\n{question} ")?;
     err.flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
@@ -453,6 +469,7 @@ fn print_event(plan: &Plan, mask: &Mask, event: &Event, json_out: bool) -> anyho
 }
 
 fn summary(plan: &Plan, mask: &Mask, report: &Report, json_out: bool) -> anyhow::Result<ExitCode> {
+    let verb = verb(plan);
     let mut failures = Vec::new();
     for r in &report.operations {
         let op = &plan.operations[r.index];
@@ -505,7 +522,7 @@ fn summary(plan: &Plan, mask: &Mask, report: &Report, json_out: bool) -> anyhow:
         "elapsed_s": report.elapsed.as_secs_f64()});
     if report.cancelled {
         let text = format!(
-            "Apply cancelled: {} joined, {} left, {} replaced, {} failed, {} not started; the state holds every completed operation.",
+            "{verb} cancelled: {} joined, {} left, {} replaced, {} failed, {} not started; the state holds every completed operation.",
             report.joined, report.left, report.replaced, report.failed, report.not_started
         );
         if !json_out {
@@ -522,7 +539,7 @@ fn summary(plan: &Plan, mask: &Mask, report: &Report, json_out: bool) -> anyhow:
     }
     if report.succeeded() {
         let text = format!(
-            "\nApply complete! {} joined, {} left, {} replaced in {:.1} s ({} API calls, {} retries).",
+            "\n{verb} complete! {} joined, {} left, {} replaced in {:.1} s ({} API calls, {} retries).",
             report.joined,
             report.left,
             report.replaced,
@@ -543,7 +560,7 @@ fn summary(plan: &Plan, mask: &Mask, report: &Report, json_out: bool) -> anyhow:
         }
     }
     let text = format!(
-        "\nApply failed: {} joined, {} left, {} replaced, {} failed.",
+        "\n{verb} failed: {} joined, {} left, {} replaced, {} failed.",
         report.joined, report.left, report.replaced, report.failed
     );
     emit_line(json_out, &text, json!({"type": "failed", "counts": counts}))?;

@@ -3,11 +3,13 @@
 pub mod api;
 pub mod apply;
 pub mod completions;
+pub mod destroy;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;
 pub mod generate;
 pub mod graph;
+pub mod import;
 pub mod plan;
 pub mod sandbox;
 pub mod show;

@@ -51,6 +51,11 @@ pub struct Args {
     /// No joins or leaves: only bring the state in line with the cloud.
     #[arg(long)]
     pub refresh_only: bool,
+    /// Plan to destroy: leave every membership the state manages (within `--target`), in a
+    /// legal order; nothing joins and nothing is adopted. What `sgform destroy` runs; save it
+    /// with `--out` and apply it with `sgform apply FILE`.
+    #[arg(long, conflicts_with = "refresh_only")]
+    pub destroy: bool,
     /// Add the API calls in execution order, with their parameters and what each waits for.
     #[arg(long)]
     pub verbose: bool,
@@ -419,6 +424,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let options = PlanOptions {
         targets: parse_targets(&args.targets)?,
         refresh_only: args.refresh_only,
+        destroy: args.destroy,
     };
     // As Terraform's plan: the lock keeps an apply from changing the state while we read it.
     let store = crate::state::LocalFile::new(args.source.state_path(&args.dir));

@@ -230,3 +230,23 @@ fn show_renders_a_saved_plan_exactly_as_plan_did() {
         assert_eq!(json::render_string(&back), json::render_string(&plan));
     }
 }
+
+#[test]
+fn a_destroy_plan_says_so_in_its_file_and_an_ordinary_one_does_not() {
+    let mut destroying = file();
+    destroying.plan.destroy = true;
+    let text = String::from_utf8(destroying.to_bytes()).unwrap();
+    assert!(text.contains(r#""plan":{"destroy":true,"#), "{text}");
+    let read = PlanFile::from_bytes(path(), text.as_bytes()).unwrap();
+    assert!(read.plan.destroy);
+
+    // Files written before the flag existed, and ordinary plans, read as not destroying.
+    let text = String::from_utf8(file().to_bytes()).unwrap();
+    assert!(!text.contains("destroy"), "{text}");
+    assert!(
+        !PlanFile::from_bytes(path(), text.as_bytes())
+            .unwrap()
+            .plan
+            .destroy
+    );
+}

@@ -4,7 +4,7 @@
 //! Shape (keys in this order; fixed by the structs below, so the bytes are deterministic):
 //!
 //! ```text
-//! { "format_version": "1.2", "sgform_version": "0.1.0", "applyable": true,
+//! { "format_version": "1.2", "sgform_version": "0.1.0", "applyable": true, "destroy"?: true,
 //!   "resource_drift": [ { address, mode, type, name, index?, provider_name, provider_alias,
 //!                         change: { actions, before, after, before_sensitive, after_sensitive },
 //!                         planned_back } ],
@@ -59,6 +59,7 @@ fn document(plan: &Plan) -> Document {
         format_version: FORMAT_VERSION,
         sgform_version: env!("CARGO_PKG_VERSION"),
         applyable: plan.has_changes(),
+        destroy: plan.destroy,
         resource_drift: plan.drift.iter().map(|d| drift(plan, d, &mask)).collect(),
         resource_changes: plan
             .resource_changes
@@ -81,6 +82,9 @@ struct Document {
     format_version: &'static str,
     sgform_version: &'static str,
     applyable: bool,
+    /// Only in a destroy plan (`plan --destroy`), as `true`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    destroy: bool,
     resource_drift: Vec<DriftJson>,
     resource_changes: Vec<ChangeJson>,
     operations: Vec<OperationJson>,

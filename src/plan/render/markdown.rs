@@ -3,7 +3,8 @@
 //! in collapsible `<details>` sections: the API calls of each target in execution order in a
 //! `diff` block (GitHub colours `+` join green, `-` leave red and `!` replace orange: its diff
 //! colouring knows `!`, not the `~` of the text preview), what changed outside sgform, and
-//! what only the state records. A plan without changes is one line, [`text::NO_CHANGES`].
+//! what only the state records. A plan without changes is one line, [`text::NO_CHANGES`] (a
+//! destroy plan says first that it is one).
 //!
 //! Safe to post publicly:
 //! - every ID goes through the plan's [`Mask`] exactly as in the text and the JSON, and any ID
@@ -59,8 +60,11 @@ pub fn render(plan: &Plan, diagnostics: Option<Diagnostics<'_>>) -> String {
     let mut budget = BUDGET;
 
     let mut out = format!("{MARKER}\n### sgform plan\n\n");
+    if plan.destroy {
+        let _ = writeln!(out, "**{}**\n", text::DESTROY_HEADING);
+    }
     if errors.is_empty() && blocked.is_empty() && !plan.has_changes() {
-        let _ = writeln!(out, "{}", text::NO_CHANGES);
+        let _ = writeln!(out, "{}", text::summary(plan));
         if !warnings.is_empty() {
             out.push('\n');
             diagnostic_list(&mut out, "Warnings", &warnings, sources, &mask, &mut budget);

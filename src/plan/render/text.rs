@@ -27,6 +27,13 @@ pub struct TextOptions {
 /// The last line when the plan changes nothing.
 pub const NO_CHANGES: &str = "No changes. Membership matches the configuration.";
 
+/// The last line when a destroy plan changes nothing.
+pub const NO_CHANGES_DESTROY: &str = "No changes. No managed memberships to destroy.";
+
+/// The first line of a destroy plan's preview.
+pub const DESTROY_HEADING: &str =
+    "Destroy plan: every membership sgform manages leaves; nothing joins, nothing is adopted.";
+
 /// Renders the preview of `plan`.
 pub fn render(plan: &Plan, options: TextOptions) -> String {
     let mask = Mask::of(plan);
@@ -34,6 +41,9 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
         color: options.color,
     };
     let mut out = String::new();
+    if plan.destroy {
+        let _ = writeln!(out, "{}\n", style.bold(DESTROY_HEADING));
+    }
     if !plan.drift.is_empty() {
         drift(&mut out, plan, &mask, style);
     }
@@ -89,7 +99,12 @@ pub fn summary(plan: &Plan) -> String {
         {
             return BLOCKED_SUMMARY.to_owned();
         }
-        return NO_CHANGES.to_owned();
+        return if plan.destroy {
+            NO_CHANGES_DESTROY
+        } else {
+            NO_CHANGES
+        }
+        .to_owned();
     }
     let (join, leave, replace) = plan.counts();
     let mut line = format!(
@@ -232,13 +247,16 @@ fn drift(out: &mut String, plan: &Plan, mask: &Mask, style: Style) {
 /// What the plan does about one drifted membership, as a sentence about "it".
 pub(super) fn drift_outcome(plan: &Plan, d: &Drift) -> &'static str {
     let m = &d.membership;
-    // `planned_back` is false for three reasons: the declaration is gone, the plan is
-    // refresh-only (the state forgets it), or the target itself is gone (an error).
+    // `planned_back` is false for four reasons: the declaration is gone, the plan is
+    // refresh-only or a destroy plan (the state forgets it), or the target itself is gone (an
+    // error).
     let declared = plan
         .change(&m.address)
         .is_some_and(|c| !c.removed_from_config);
     if d.planned_back {
         "it is still declared, so this plan joins it again"
+    } else if plan.destroy {
+        "a destroy plan has nothing to leave here: the state forgets it (no API call)"
     } else if !declared {
         "it is no longer declared, so the state forgets it (no API call)"
     } else if plan.forget.contains(m) {
@@ -248,7 +266,13 @@ pub(super) fn drift_outcome(plan: &Plan, d: &Drift) -> &'static str {
     }
 }
 
-fn header(change: &ResourceChange) -> String {
+fn header(plan: &Plan, change: &ResourceChange) -> String {
+    if plan.destroy {
+        return format!(
+            "{} will be destroyed: its memberships will leave",
+            change.address
+        );
+    }
     if change.removed_from_config {
         return format!(
             "{} is no longer in the configuration: its memberships will leave",
@@ -284,7 +308,11 @@ fn header(change: &ResourceChange) -> String {
 }
 
 fn block(out: &mut String, plan: &Plan, change: &ResourceChange, mask: &Mask, style: Style) {
-    let _ = writeln!(out, "  {}", style.bold(&format!("# {}", header(change))));
+    let _ = writeln!(
+        out,
+        "  {}",
+        style.bold(&format!("# {}", header(plan, change)))
+    );
     for target in &change.replace {
         let call = match target {
             Target::Instance(_) => "ModifyInstanceAttribute",

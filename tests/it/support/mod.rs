@@ -2,6 +2,7 @@
 
 use std::process::{Command, Output};
 
+pub mod cli_env;
 pub mod cloud_server;
 pub mod emu_env;
 pub mod emu_sign;

@@ -52,6 +52,25 @@ fn no_changes_is_one_line() {
 }
 
 #[test]
+fn a_destroy_plan_says_so_first() {
+    let destroying = Plan {
+        destroy: true,
+        ..Plan::default()
+    };
+    assert_eq!(
+        render(&destroying, None),
+        "<!-- sgform plan -->\n### sgform plan\n\n**Destroy plan: every membership sgform manages leaves; nothing joins, nothing is adopted.**\n\nNo changes. No managed memberships to destroy.\n"
+    );
+    let mut swap = fixtures::swap_plan();
+    swap.destroy = true;
+    let out = render(&swap, None);
+    assert!(
+        out.starts_with("<!-- sgform plan -->\n### sgform plan\n\n**Destroy plan: "),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_swap_shows_the_summary_table_and_the_calls_of_each_target_in_order() {
     let out = render_with(&fixtures::swap_plan(), &[], &SourceMap::new());
     assert_eq!(
