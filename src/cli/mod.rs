@@ -49,19 +49,14 @@ pub enum Command {
     Show(commands::show::Args),
     /// Carry out a plan: make it (or read a saved one), confirm, call the API, save the state.
     Apply(commands::apply::Args),
-    /// Print the planned API calls and their order as a Graphviz DOT graph.
-    Graph(commands::graph::Args),
-    /// Write the HCL that declares the memberships that exist now (onboarding an account).
-    Generate(commands::generate::Args),
-    /// Sign and send one ECS API request and print the JSON response.
-    Api(commands::api::Args),
-    /// Run or generate worlds for the local ECS API emulator.
-    #[command(subcommand)]
-    Emulator(commands::emulator::Command),
     /// Leave every membership the state manages (a destroy plan, confirmed, then applied).
     Destroy(commands::destroy::Args),
     /// Adopt an existing membership (`sg-…/i-…`, `sg-…/eni-…`) into the state under ADDR.
     Import(commands::import::Args),
+    /// Print the planned API calls and their order as a Graphviz DOT graph.
+    Graph(commands::graph::Args),
+    /// Write the HCL that declares the memberships that exist now (onboarding an account).
+    Generate(commands::generate::Args),
     /// Read or edit the state without touching the cloud (`state list|show|rm`).
     #[command(subcommand)]
     State(commands::state::Command),
@@ -70,6 +65,11 @@ pub enum Command {
     /// Manage the embedded local sandbox (`sandbox reset`).
     #[command(subcommand)]
     Sandbox(commands::sandbox::Command),
+    /// Sign and send one ECS API request and print the JSON response.
+    Api(commands::api::Args),
+    /// Run or generate worlds for the local ECS API emulator.
+    #[command(subcommand)]
+    Emulator(commands::emulator::Command),
     /// Print a shell completion script (`completions bash|zsh|fish`).
     Completions(commands::completions::Args),
 }

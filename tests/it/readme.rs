@@ -405,7 +405,9 @@ fn reference_entries(reference: &str) -> Vec<(Vec<String>, BTreeSet<String>)> {
             let words: Vec<String> = inner
                 .split_whitespace()
                 .skip(1)
-                .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+                .take_while(|w| {
+                    !w.starts_with('-') && w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                })
                 .map(str::to_string)
                 .collect();
             assert!(
@@ -424,7 +426,7 @@ fn reference_entries(reference: &str) -> Vec<(Vec<String>, BTreeSet<String>)> {
                     .take_while(|c| *c == '-' || c.is_ascii_alphanumeric())
                     .collect();
                 rest = &rest[pos + name.len().max(2)..];
-                if name.len() > 2 {
+                if name[2..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
                     flags.insert(name);
                 }
             }
