@@ -17,6 +17,10 @@
 //!   official Python SDK (`aliyun-python-sdk-core`), each against a fresh emulator with no rate
 //!   limit. sgform gets `--rate-limit 1000` so that its default pacing (10/s) is not what is
 //!   measured. Target: the SDK loop's wall time ≥ 8× sgform's.
+//! - **client**: the same calls without the binary, through one `sgform::cloud::Client` from 10
+//!   tasks (a: 100/100, b+: emulator 100 and client 1000, c: no emulator limit and client
+//!   1000): no refresh, no plan, no state writes, so these rows show what the client and its
+//!   rate limiter cost apart from the rest of `apply`.
 //!
 //! Each scenario gets a fresh temporary directory, world and emulator. The world (written by
 //! this bench): N running instances in one VPC, each in one of 20 base groups; the
@@ -41,7 +45,7 @@
 //! `cargo bench --bench apply`. Cargo builds the `sgform` binary with the bench profile and
 //! passes its path in `CARGO_BIN_EXE_sgform`. `SGFORM_BENCH_N=200 cargo bench --bench apply`
 //! runs a quick, smaller version (c uses N/2); `SGFORM_BENCH_SCENARIOS=a,c` picks scenarios
-//! (`a`, `b`, `b+`, `c`; default all). Scenario b at the default pacing takes N / 10 s.
+//! (`a`, `b`, `b+`, `c`, `client`; default all). Scenario b at the default pacing takes N / 10 s.
 //! `SGFORM_BENCH_STATE_DIR=/dev/shm` keeps the state file there (`--state`) instead of beside
 //! the configuration: with a tmpfs it shows what the state writes' `fsync`s cost.
 
