@@ -1,6 +1,7 @@
 //! Retry pacing: jittered exponential backoff, a shared client-side rate limiter, and the
 //! counters (calls, retries, throttled) that `plan` and `apply` report.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -86,10 +87,15 @@ impl RetryPolicy {
 /// whole apply stays under the account's API budget. GCRA: requests are spaced `1/rate` apart,
 /// with up to `burst` requests allowed back to back.
 ///
-/// It also adapts (AIMD, as TCP does): a throttling answer halves the rate (down to
-/// [`MIN_RATE`]; at most once per second, since the answers of one burst all report the same
-/// excess), and each later success wins back 1/20 of the configured rate, so a run that was not
-/// told the account's budget settles near it instead of failing.
+/// It also adapts, so a run that was not told the account's budget settles near it instead of
+/// failing. A throttling answer (acted on at most once per second, since the answers of one
+/// burst all report the same excess) slows the limiter to the larger of half the rate requests
+/// were actually sent at in the last second (which may be far below the configured rate when
+/// the parallelism is what bounds it) and 90% of the answers that were not throttled in the
+/// last second (what the budget let through), but at least a tenth slower than before and
+/// never below [`MIN_RATE`]. Successes then win the rate back gradually, [`RECOVERY`] per second of time
+/// (not per success, which at hundreds of requests a second would undo a slow-down within a
+/// fraction of a second and run into the budget again), never above the configured rate.
 #[derive(Debug)]
 pub struct RateLimiter {
     /// The configured spacing; the limiter never goes faster.
@@ -104,12 +110,36 @@ struct Pace {
     next: Option<Instant>,
     /// The current spacing, at least `base`.
     interval: Duration,
-    /// When a throttling answer last halved the rate.
+    /// When a throttling answer last slowed the rate.
     slowed: Option<Instant>,
+    /// When the rate last changed (slowed or won back).
+    changed: Option<Instant>,
+    /// When the first request was allowed.
+    first: Option<Instant>,
+    /// When each request of about the last second was allowed (oldest first).
+    sent: VecDeque<Instant>,
+    /// When each answer of the last second that was not throttled arrived (oldest first).
+    admitted: VecDeque<Instant>,
 }
 
 /// The slowest an adapting limiter goes, in requests per second.
 pub const MIN_RATE: f64 = 0.5;
+
+/// How fast an adapting limiter wins its rate back: this fraction of the current rate per
+/// second, compounded (from 90% back to the rate in about 2 s, from half of it in about 14 s).
+pub const RECOVERY: f64 = 0.05;
+
+const WINDOW: Duration = Duration::from_secs(1);
+
+/// Drops the instants more than one window before `now`.
+fn prune(times: &mut VecDeque<Instant>, now: Instant) {
+    while times
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) > WINDOW)
+    {
+        times.pop_front();
+    }
+}
 
 impl RateLimiter {
     /// `per_second` requests per second (must be > 0), bursts of up to `burst` (at least 1).
@@ -125,6 +155,10 @@ impl RateLimiter {
                 next: None,
                 interval: base,
                 slowed: None,
+                changed: None,
+                first: None,
+                sent: VecDeque::new(),
+                admitted: VecDeque::new(),
             }),
         })
     }
@@ -141,27 +175,49 @@ impl RateLimiter {
         1.0 / self.state().interval.as_secs_f64()
     }
 
-    /// A throttling answer: halve the rate.
+    /// A throttling answer: slow down to what was sent and admitted (see the type's docs).
     pub fn throttled(&self) {
         let slowest = Duration::from_secs_f64(1.0 / MIN_RATE).max(self.base);
         let now = Instant::now();
         let mut state = self.state();
-        if state
-            .slowed
-            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
-        {
+        if state.slowed.is_some_and(|t| now.duration_since(t) < WINDOW) {
             return;
         }
+        prune(&mut state.sent, now);
+        prune(&mut state.admitted, now);
+        // Requests allowed by now, over the part of the last second the limiter has run.
+        let sent = state.sent.iter().filter(|t| **t <= now).count() as f64;
+        let span = state
+            .first
+            .map_or(WINDOW, |f| now.saturating_duration_since(f).min(WINDOW))
+            .max(Duration::from_millis(10));
+        let sending = sent / span.as_secs_f64();
+        let admitted = state.admitted.len() as f64 / WINDOW.as_secs_f64();
+        let current = 1.0 / state.interval.as_secs_f64();
+        let target = (sending / 2.0).max(admitted * 0.9).min(current / 1.1);
+        state.interval = if target > 0.0 {
+            Duration::from_secs_f64(1.0 / target).clamp(self.base, slowest)
+        } else {
+            state.interval.saturating_mul(2).min(slowest)
+        };
         state.slowed = Some(now);
-        state.interval = state.interval.saturating_mul(2).min(slowest);
+        state.changed = Some(now);
     }
 
-    /// A request that was not throttled: win back a little of the configured rate.
+    /// An answer that was not throttled: count it, and win the rate back gradually.
     pub fn succeeded(&self) {
+        let now = Instant::now();
         let mut state = self.state();
+        prune(&mut state.admitted, now);
+        state.admitted.push_back(now);
         if state.interval > self.base {
-            let rate = 1.0 / state.interval.as_secs_f64() + 1.0 / self.base.as_secs_f64() / 20.0;
-            state.interval = Duration::from_secs_f64(1.0 / rate).max(self.base);
+            let since = state
+                .changed
+                .map_or(Duration::ZERO, |t| now.saturating_duration_since(t));
+            let grown = since.as_secs_f64() * RECOVERY;
+            let interval = state.interval.as_secs_f64() / grown.exp();
+            state.interval = Duration::from_secs_f64(interval).max(self.base);
+            state.changed = Some(now);
         }
     }
 
@@ -173,8 +229,11 @@ impl RateLimiter {
             let interval = state.interval;
             let current = state.next.map_or(now, |t| t.max(now));
             let slack = interval.saturating_mul(self.burst - 1);
-            let allowed_at = current.checked_sub(slack).unwrap_or(now);
+            let allowed_at = current.checked_sub(slack).unwrap_or(now).max(now);
             state.next = Some(current + interval);
+            state.first.get_or_insert(allowed_at);
+            prune(&mut state.sent, now);
+            state.sent.push_back(allowed_at);
             allowed_at
         };
         if wait_until > Instant::now() {

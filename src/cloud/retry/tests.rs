@@ -56,12 +56,13 @@ async fn rate_limiter_is_shared_between_tasks() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn throttling_halves_the_rate_once_a_second_and_successes_win_it_back() {
+async fn throttling_slows_once_a_second_down_to_the_floor_and_time_wins_it_back() {
     let limiter = RateLimiter::new(10.0, 1).unwrap();
     assert!((limiter.rate() - 10.0).abs() < 1e-6);
+    // Nothing sent, nothing admitted: halve.
     limiter.throttled();
     limiter.throttled();
-    assert!((limiter.rate() - 5.0).abs() < 1e-6, "one burst halves once");
+    assert!((limiter.rate() - 5.0).abs() < 1e-6, "one burst slows once");
     for _ in 0..20 {
         tokio::time::advance(Duration::from_secs(1)).await;
         limiter.throttled();
@@ -71,11 +72,72 @@ async fn throttling_halves_the_rate_once_a_second_and_successes_win_it_back() {
         "{}",
         limiter.rate()
     );
+    // Successes alone, with no time passing, win nothing back.
     for _ in 0..1000 {
+        limiter.succeeded();
+    }
+    assert!((limiter.rate() - MIN_RATE).abs() < 1e-6);
+    // RECOVERY per second, compounded.
+    tokio::time::advance(Duration::from_secs(10)).await;
+    limiter.succeeded();
+    let expected = MIN_RATE * (10.0 * RECOVERY).exp();
+    assert!(
+        (limiter.rate() - expected).abs() < 1e-6,
+        "{} != {expected}",
+        limiter.rate()
+    );
+    for _ in 0..100 {
+        tokio::time::advance(Duration::from_secs(1)).await;
         limiter.succeeded();
     }
     assert!(
         (limiter.rate() - 10.0).abs() < 1e-6,
         "never above the configured rate"
+    );
+}
+
+/// Told 1,000/s, sending 300/s (the parallelism bounds it) into a budget of 100/s: the first
+/// throttling answer halves what was sent, not the configured rate (halving 1,000 would change
+/// nothing); the next one settles just under what the budget admitted.
+#[tokio::test(start_paused = true)]
+async fn throttling_slows_to_what_was_sent_and_admitted() {
+    let limiter = RateLimiter::new(1000.0, 5).unwrap();
+    let start = Instant::now();
+    let mut tick = 0u32;
+    // Ten batches a second for `seconds`: `sent` requests each, the first `admitted` answered.
+    let mut run = async |limiter: &RateLimiter, seconds: u32, sent: u32, admitted: u32| {
+        for _ in 0..seconds * 10 {
+            for i in 0..sent {
+                limiter.acquire().await;
+                if i < admitted {
+                    limiter.succeeded();
+                }
+            }
+            tick += 1;
+            tokio::time::sleep_until(start + Duration::from_millis(100) * tick).await;
+        }
+    };
+    run(&limiter, 1, 30, 10).await;
+    limiter.throttled();
+    let first = limiter.rate();
+    assert!(
+        (140.0..=160.0).contains(&first),
+        "about half of the 300/s sent: {first}"
+    );
+    run(&limiter, 1, 15, 10).await;
+    limiter.throttled();
+    let second = limiter.rate();
+    assert!(
+        (85.0..=95.0).contains(&second),
+        "about 90% of the 100/s admitted: {second}"
+    );
+    // Throttled at what the budget admits: still slower, by about a tenth.
+    run(&limiter, 1, 9, 9).await;
+    let before = limiter.rate();
+    limiter.throttled();
+    assert!(
+        limiter.rate() < before / 1.05,
+        "{before} then {}",
+        limiter.rate()
     );
 }
