@@ -8,17 +8,16 @@
 //!   refresh Describe calls included, at 100/s). Target: wall time within 15% of the ideal
 //!   N / 100 s, no failed operation.
 //! - **b**: the emulator limiting at 100/s and sgform not told: no `--rate-limit` and no
-//!   provider `rate_limit`, so the client's default pacing (10 requests/s, bursts of 5) applies
-//!   and nothing is throttled; and **b+**, sgform told ten times too much (`--rate-limit 1000`),
-//!   where the adaptive limiter has to find the budget from the throttling answers. Reported:
-//!   wall time and throttled answers; target: no failed operation.
+//!   provider `rate_limit`, so the client starts at its default ceiling
+//!   (`cloud::client::DEFAULT_RATE_LIMIT`, 1,000/s: parallelism and latency set the pace) and
+//!   the adaptive limiter has to find the budget from the throttling answers. Reported: wall
+//!   time and throttled answers; target: no failed operation.
 //! - **c**: N/2 joins (default 1,000) at `--parallelism 10` against `benches/sdk_join_loop.py`,
 //!   the sequential loop of one JoinSecurityGroup call per pair that a user writes with the
 //!   official Python SDK (`aliyun-python-sdk-core`), each against a fresh emulator with no rate
-//!   limit. sgform gets `--rate-limit 1000` so that its default pacing (10/s) is not what is
-//!   measured. Target: the SDK loop's wall time ≥ 8× sgform's.
+//!   limit, sgform with its defaults. Target: the SDK loop's wall time ≥ 8× sgform's.
 //! - **client**: the same calls without the binary, through one `sgform::cloud::Client` from 10
-//!   tasks (a: 100/100, b+: emulator 100 and client 1000, c: no emulator limit and client
+//!   tasks (a: 100/100, b: emulator 100 and client 1000, c: no emulator limit and client
 //!   1000): no refresh, no plan, no state writes, so these rows show what the client and its
 //!   rate limiter cost apart from the rest of `apply`.
 //!
@@ -45,7 +44,7 @@
 //! `cargo bench --bench apply`. Cargo builds the `sgform` binary with the bench profile and
 //! passes its path in `CARGO_BIN_EXE_sgform`. `SGFORM_BENCH_N=200 cargo bench --bench apply`
 //! runs a quick, smaller version (c uses N/2); `SGFORM_BENCH_SCENARIOS=a,c` picks scenarios
-//! (`a`, `b`, `b+`, `c`, `client`; default all). Scenario b at the default pacing takes N / 10 s.
+//! (`a`, `b`, `c`, `client`; default all).
 //! `SGFORM_BENCH_STATE_DIR=/dev/shm` keeps the state file there (`--state`) instead of beside
 //! the configuration: with a tmpfs it shows what the state writes' `fsync`s cost.
 
@@ -507,8 +506,7 @@ fn main() {
         .ok()
         .map(|v| v.parse().expect("SGFORM_BENCH_N must be a number"))
         .unwrap_or(DEFAULT_N);
-    let picked =
-        std::env::var("SGFORM_BENCH_SCENARIOS").unwrap_or_else(|_| "a,b,b+,c,client".into());
+    let picked = std::env::var("SGFORM_BENCH_SCENARIOS").unwrap_or_else(|_| "a,b,c,client".into());
     let picked: Vec<&str> = picked.split(',').map(str::trim).collect();
     let c_n = (n / 2).max(1);
     println!(
@@ -521,15 +519,9 @@ fn main() {
     for scenario in picked {
         match scenario {
             "a" => rows.push(sgform_apply("a rate 100/100", n, Some(RATE), Some(RATE))),
-            "b" => rows.push(sgform_apply("b emu 100, default", n, Some(RATE), None)),
-            "b+" => rows.push(sgform_apply(
-                "b+ emu 100, told 1000",
-                n,
-                Some(RATE),
-                Some(1000),
-            )),
+            "b" => rows.push(sgform_apply("b emu 100, not told", n, Some(RATE), None)),
             "c" => {
-                let mut sg = sgform_apply("c sgform p10", c_n, None, Some(1000));
+                let mut sg = sgform_apply("c sgform p10", c_n, None, None);
                 sg.ideal = None;
                 rows.push(sg);
                 rows.push(sdk_loop(c_n));
@@ -541,7 +533,7 @@ fn main() {
                     rows.last().unwrap().scenario,
                     rows.last().unwrap().detail
                 );
-                rows.push(client_only("b+ client only", n, Some(RATE), Some(1000), 10));
+                rows.push(client_only("b client only", n, Some(RATE), Some(1000), 10));
                 println!(
                     "  {}: {}",
                     rows.last().unwrap().scenario,
@@ -549,7 +541,7 @@ fn main() {
                 );
                 rows.push(client_only("c client only", c_n, None, Some(1000), 10));
             }
-            other => panic!("unknown scenario `{other}` (a, b, b+, c, client)"),
+            other => panic!("unknown scenario `{other}` (a, b, c, client)"),
         }
         let row = rows.last().unwrap();
         println!("  {}: {} (load {})", row.scenario, row.detail, row.load);
