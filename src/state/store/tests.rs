@@ -210,3 +210,47 @@ fn write_errors_name_the_path() {
     assert!(matches!(err, Error::Write { .. }), "{err}");
     assert!(err.to_string().contains("missing-dir"), "{err}");
 }
+
+/// The store remembers what it wrote last to skip re-parsing; a file changed by anyone else
+/// since (another process, a hand edit) is still caught, and a stale state is never written.
+#[test]
+fn a_write_by_someone_else_after_our_own_is_still_refused() {
+    let (_dir, store) = store();
+    let ours = written(&store);
+    let ours = store.write(&ours).unwrap();
+    // Another process (its own store) writes on top of ours.
+    let other = LocalFile::new(store.path());
+    let theirs = other.write(&other.load().unwrap()).unwrap();
+    assert_eq!(theirs.serial, ours.serial + 1);
+    let on_disk = std::fs::read(store.path()).unwrap();
+    let err = store.write(&ours).unwrap_err();
+    assert!(
+        matches!(err, Error::ChangedUnderneath { .. }),
+        "expected ChangedUnderneath, got {err:?}"
+    );
+    assert_eq!(std::fs::read(store.path()).unwrap(), on_disk);
+    // A hand edit that keeps the serial but not the bytes is parsed and checked too.
+    let edited = String::from_utf8(on_disk)
+        .unwrap()
+        .replace(&theirs.lineage, "0-other-lineage");
+    std::fs::write(store.path(), edited).unwrap();
+    assert!(matches!(
+        other.write(&theirs).unwrap_err(),
+        Error::OtherLineage { .. }
+    ));
+}
+
+/// The backup is the previous version as a file of its own: later writes do not change it
+/// through a shared inode.
+#[test]
+fn the_backup_does_not_change_with_later_writes_of_the_state() {
+    let (_dir, store) = store();
+    let first = written(&store);
+    let first_bytes = std::fs::read(store.path()).unwrap();
+    let second = store.write(&first).unwrap();
+    assert_eq!(std::fs::read(store.backup_path()).unwrap(), first_bytes);
+    let second_bytes = std::fs::read(store.path()).unwrap();
+    store.write(&second).unwrap();
+    assert_eq!(std::fs::read(store.backup_path()).unwrap(), second_bytes);
+    assert_ne!(std::fs::read(store.path()).unwrap(), second_bytes);
+}
