@@ -139,7 +139,7 @@ fn diagnostic_list(
     heading: &str,
     list: &[&Diagnostic],
     sources: Option<&SourceMap>,
-    mask: &Masking<'_>,
+    mask: &Masking,
     budget: &mut usize,
 ) {
     let _ = writeln!(out, "#### {heading}\n");
@@ -162,7 +162,7 @@ fn diagnostic_list(
     out.push('\n');
 }
 
-fn diagnostic(n: usize, d: &Diagnostic, sources: Option<&SourceMap>, mask: &Masking<'_>) -> String {
+fn diagnostic(n: usize, d: &Diagnostic, sources: Option<&SourceMap>, mask: &Masking) -> String {
     let marker = format!("{n}. ");
     // Nested items start where the item's text starts, or they would end the list.
     let indent = " ".repeat(marker.len());
@@ -221,7 +221,7 @@ fn spend(budget: &mut usize, n: usize) -> bool {
 /// The targets the plan would change but no operation does (a rule violation, a cycle, no
 /// legal order), each with the lines of what its declarations asked for. One pass over the
 /// pairs: a blocked `group_members` of thousands of targets stays linear.
-fn blocked_targets<'a>(plan: &'a Plan, mask: &Masking<'_>) -> BTreeMap<&'a Target, Vec<String>> {
+fn blocked_targets<'a>(plan: &'a Plan, mask: &Masking) -> BTreeMap<&'a Target, Vec<String>> {
     let mut blocked: BTreeMap<&Target, Vec<String>> = BTreeMap::new();
     let is_blocked = |t: &Target| !plan.targets.contains_key(t);
     for change in &plan.resource_changes {
@@ -251,7 +251,7 @@ fn calls(
     out: &mut String,
     plan: &Plan,
     blocked: &BTreeMap<&Target, Vec<String>>,
-    mask: &Masking<'_>,
+    mask: &Masking,
     budget: &mut usize,
 ) {
     if plan.operations.is_empty() && blocked.is_empty() {
@@ -368,7 +368,7 @@ fn capitalised(s: &str) -> String {
     }
 }
 
-fn target_header(plan: &Plan, target: &Target, mask: &Masking<'_>) -> String {
+fn target_header(plan: &Plan, target: &Target, mask: &Masking) -> String {
     let id = shown(mask.target(target), mask);
     match plan.targets.get(target) {
         Some(t) => format!(
@@ -384,7 +384,7 @@ fn target_header(plan: &Plan, target: &Target, mask: &Masking<'_>) -> String {
 /// The replacement's symbol in a `diff` block: GitHub colours `!` lines (orange), not `~` ones.
 const REPLACE: char = '!';
 
-fn op_line(plan: &Plan, i: usize, mask: &Masking<'_>) -> String {
+fn op_line(plan: &Plan, i: usize, mask: &Masking) -> String {
     let op = &plan.operations[i];
     let group_list = |list: &[SecurityGroupId]| -> String {
         if list.is_empty() {
@@ -435,7 +435,7 @@ fn op_line(plan: &Plan, i: usize, mask: &Masking<'_>) -> String {
 }
 
 /// The `<details>` section of the memberships that changed outside sgform.
-fn drift(out: &mut String, plan: &Plan, mask: &Masking<'_>, budget: &mut usize) {
+fn drift(out: &mut String, plan: &Plan, mask: &Masking, budget: &mut usize) {
     if plan.drift.is_empty() {
         return;
     }
@@ -462,7 +462,7 @@ fn drift(out: &mut String, plan: &Plan, mask: &Masking<'_>, budget: &mut usize) 
 }
 
 /// The `<details>` section of what only the state records: adoptions and forgotten entries.
-fn state_only(out: &mut String, plan: &Plan, mask: &Masking<'_>, budget: &mut usize) {
+fn state_only(out: &mut String, plan: &Plan, mask: &Masking, budget: &mut usize) {
     if plan.adopt.is_empty() && plan.forget.is_empty() {
         return;
     }
@@ -552,73 +552,20 @@ fn longest_run(s: &str, c: char) -> usize {
 
 /// `s` with every ID the mask hides replaced, and kept on one line ([`plain`]): how every
 /// value from the configuration or the cloud enters the document.
-fn shown(s: &str, mask: &Masking<'_>) -> String {
+fn shown(s: &str, mask: &Masking) -> String {
     plain(&mask.text(s))
 }
 
 /// The plan's [`Mask`], and the IDs it hides as text, to find them inside other text.
-struct Masking<'a> {
+struct Masking {
     mask: Mask,
-    hidden: BTreeSet<&'a str>,
+    hidden: BTreeSet<String>,
 }
 
-impl<'a> Masking<'a> {
-    fn of(plan: &'a Plan) -> Self {
+impl Masking {
+    fn of(plan: &Plan) -> Self {
         let mask = Mask::of(plan);
-        let mut hidden = BTreeSet::new();
-        if !mask.is_empty() {
-            // Every ID the plan holds, wherever the mask took it from; the mask says which.
-            let mut groups: Vec<&'a SecurityGroupId> = Vec::new();
-            let mut targets: Vec<&'a Target> = Vec::new();
-            for c in &plan.resource_changes {
-                for p in c
-                    .before
-                    .iter()
-                    .chain(&c.after)
-                    .chain(&c.join)
-                    .chain(&c.leave)
-                    .chain(&c.adopt)
-                {
-                    groups.push(&p.security_group_id);
-                    targets.push(&p.target);
-                }
-                targets.extend(&c.replace);
-            }
-            for (target, t) in &plan.targets {
-                targets.push(target);
-                groups.extend(t.before.iter().chain(&t.after));
-            }
-            for op in &plan.operations {
-                targets.push(&op.target);
-                groups.extend(
-                    op.security_group_id
-                        .iter()
-                        .chain(&op.before)
-                        .chain(&op.after),
-                );
-            }
-            let entries = plan
-                .adopt
-                .iter()
-                .chain(&plan.forget)
-                .chain(plan.drift.iter().map(|d| &d.membership));
-            for m in entries {
-                groups.push(&m.security_group_id);
-                targets.push(&m.target);
-            }
-            hidden.extend(
-                groups
-                    .into_iter()
-                    .filter(|g| mask.hides_group(g))
-                    .map(|g| g.as_str()),
-            );
-            hidden.extend(
-                targets
-                    .into_iter()
-                    .filter(|t| mask.hides_target(t))
-                    .map(|t| t.as_str()),
-            );
-        }
+        let hidden = mask.hidden().map(str::to_owned).collect();
         Self { mask, hidden }
     }
 

@@ -159,6 +159,14 @@ impl Mask {
         self.groups.is_empty() && self.targets.is_empty()
     }
 
+    /// Every ID the mask hides, as text (to find them inside other text).
+    pub fn hidden(&self) -> impl Iterator<Item = &str> {
+        self.groups
+            .iter()
+            .map(SecurityGroupId::as_str)
+            .chain(self.targets.iter().map(Target::as_str))
+    }
+
     pub fn hides_group(&self, id: &SecurityGroupId) -> bool {
         self.groups.contains(id)
     }
