@@ -30,6 +30,37 @@ pub mod store;
 pub use lock::{Backoff, HeldLock, LockGuard, LockInfo};
 pub use store::{Backend, LocalFile};
 
+/// Where a command's state lives: what the configuration (and `--state`) selects. The one
+/// factory, [`open`], turns it into the [`Backend`] every command talks to; no command names a
+/// concrete backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A local file (`sgform.state.json` beside the configuration, or `--state PATH`).
+    Local(PathBuf),
+}
+
+impl Location {
+    /// The default location for the configuration in `dir`, unless `state` overrides it.
+    pub fn for_dir(dir: &Path, state: Option<&Path>) -> Self {
+        Self::Local(state.map_or_else(|| dir.join(DEFAULT_FILE), Path::to_path_buf))
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Local(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Opens the backend at `location`: the one place a concrete backend is chosen.
+pub fn open(location: &Location) -> Box<dyn Backend> {
+    match location {
+        Location::Local(path) => Box::new(LocalFile::new(path.clone())),
+    }
+}
+
 /// The state format this sgform writes and the newest it reads.
 pub const VERSION: u32 = 1;
 

@@ -53,6 +53,31 @@ pub trait Backend: Send + Sync {
     fn force_unlock(&self, id: &str) -> Result<LockInfo, Error>;
 }
 
+macro_rules! forward_backend {
+    ($($ty:ty),*) => {$(
+        impl<B: Backend + ?Sized> Backend for $ty {
+            fn location(&self) -> String {
+                (**self).location()
+            }
+            fn load(&self) -> Result<State, Error> {
+                (**self).load()
+            }
+            fn write(&self, state: &State) -> Result<State, Error> {
+                (**self).write(state)
+            }
+            fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error> {
+                (**self).lock(info, timeout)
+            }
+            fn force_unlock(&self, id: &str) -> Result<LockInfo, Error> {
+                (**self).force_unlock(id)
+            }
+        }
+    )*};
+}
+
+// A boxed or shared backend (what `state::open` returns) is a backend.
+forward_backend!(Box<B>, std::sync::Arc<B>, &B);
+
 /// The state in a local file, locked through `<file>.lock`, backed up to `<file>.backup`.
 #[derive(Debug, Clone)]
 pub struct LocalFile {
