@@ -1,10 +1,12 @@
 //! A local ECS API emulator: the stand-in for Alibaba Cloud that sgform's tests, sandbox and
 //! demos run against, close enough to the real API that the official SDKs talk to it unchanged.
 //!
-//! It owns the world model and its file format ([`world`]), the business rules and answers of
-//! the nine actions ([`rules`], callable without HTTP through [`World::apply`]), the error
-//! catalog ([`catalog`]), signature verification ([`verify`]), injected faults ([`faults`]),
-//! the HTTP server ([`server`]) and world generation ([`mod@generate`]).
+//! It owns the world model, its file format and its validation ([`world`]), the business rules
+//! and answers of the nine actions ([`rules`], one file per family of actions, callable without
+//! HTTP through [`World::apply`]), the error catalog ([`catalog`]), signature verification
+//! ([`verify`]), injected faults ([`faults`]), the HTTP server ([`server`]) and world
+//! generation ([`mod@generate`]). The shape of resource IDs (`id_format`) is the one thing both
+//! the world's validation and the rules check; it sits below both so neither imports the other.
 //!
 //! **Architecture Invariant:** this module imports nothing from the rest of the crate, not even
 //! `ids`. It is an independent implementation that the client and the planner are checked
@@ -15,6 +17,7 @@ use std::path::PathBuf;
 pub mod catalog;
 pub mod faults;
 pub mod generate;
+mod id_format;
 pub mod rules;
 pub mod server;
 pub mod verify;

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -473,7 +473,7 @@ impl Shared {
                 live.busy_until.retain(|_, until| *until > now);
             }
             if let Some(path) = &self.options.persist
-                && let Err(e) = persist(path, &live.world)
+                && let Err(e) = live.world.save(path)
             {
                 tracing::error!("{e}");
                 return Err(ApiError::detail(
@@ -549,23 +549,6 @@ fn splitmix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^ (x >> 31)
-}
-
-/// Writes the world next to `path` and renames it over, so a reader never sees half a file.
-fn persist(path: &Path, world: &World) -> Result<(), EmulatorError> {
-    let write_err = |source| EmulatorError::WriteWorld {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "world.json".to_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let mut text = world.to_json();
-    text.push('\n');
-    std::fs::write(&tmp, text).map_err(write_err)?;
-    std::fs::rename(&tmp, path).map_err(write_err)
 }
 
 fn render(status: StatusCode, root: &str, body: Body, xml: bool) -> HttpResponse {
