@@ -20,7 +20,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{Method, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
@@ -35,8 +35,12 @@ use super::rules::{Action, Body, Request};
 use super::verify::{Caller, Verifier, parse_form};
 use super::world::World;
 
+/// How long a connection may take to send a complete request header before it is closed
+/// without an answer: [`Options::header_read_timeout`]'s default.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the server behaves beyond the world's rules. `Default` is a plain, fault-free server.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Write the world back to this file after every change (temp file + rename).
     pub persist: Option<PathBuf>,
@@ -54,6 +58,26 @@ pub struct Options {
     pub seed: Option<u64>,
     /// One JSON line per request (no secrets).
     pub log: Option<PathBuf>,
+    /// A connection that has not sent a complete request header this long after it opened (or,
+    /// kept alive, after its last answer) is closed, so clients that send a header slowly or
+    /// never cannot hold connections open for ever.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            persist: None,
+            latency_ms: 0,
+            jitter_ms: 0,
+            faults: Faults::default(),
+            rate_limit: None,
+            op_ms: 0,
+            seed: None,
+            log: None,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+        }
+    }
 }
 
 /// The world plus what is busy, under one lock so a check and its change are atomic.
@@ -186,12 +210,15 @@ async fn connection(
     stream: tokio::net::TcpStream,
     mut stop: watch::Receiver<bool>,
 ) {
+    let header_read_timeout = shared.options.header_read_timeout;
     let service = hyper::service::service_fn(move |req| {
         let shared = shared.clone();
         async move { handle(shared, req).await }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let mut stopping = *stop.borrow();

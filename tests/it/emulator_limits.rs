@@ -1,0 +1,138 @@
+//! The emulator under clients that misbehave: connections that never finish a request header,
+//! and callers that make it count things without end. Each test runs a real server on
+//! 127.0.0.1 and talks to it over the socket.
+
+use std::time::{Duration, Instant};
+
+use sgform::emulator::{HEADER_READ_TIMEOUT, Options};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::support::emu_env::{Emu, wire_world};
+
+const SHORT: Duration = Duration::from_millis(200);
+
+/// How long the server took to close `stream` (EOF or reset), or `None` if it was still open
+/// after `within`.
+async fn closed_after(stream: &mut TcpStream, within: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    let mut buf = [0u8; 1024];
+    let closed = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(within, closed)
+        .await
+        .ok()
+        .map(|()| started.elapsed())
+}
+
+async fn connect(emu: &Emu) -> TcpStream {
+    TcpStream::connect(emu.base.trim_start_matches("http://"))
+        .await
+        .unwrap()
+}
+
+fn short_timeout() -> Options {
+    Options {
+        header_read_timeout: SHORT,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn the_header_timeout_is_ten_seconds_by_default() {
+    assert_eq!(HEADER_READ_TIMEOUT, Duration::from_secs(10));
+    assert_eq!(Options::default().header_read_timeout, HEADER_READ_TIMEOUT);
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_half_a_header_is_closed() {
+    let emu = Emu::start(wire_world(), short_timeout()).await;
+    let mut stream = connect(&emu).await;
+    stream
+        .write_all(b"GET /_emulator/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let after = closed_after(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("a half-sent header keeps the connection open");
+    assert!(
+        after >= SHORT / 2,
+        "closed after {after:?}, before the timeout"
+    );
+    // A client that sends its header at once is still answered.
+    assert_eq!(emu.stats().await["total"], 0);
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed() {
+    let emu = Emu::start(wire_world(), short_timeout()).await;
+    let mut stream = connect(&emu).await;
+    closed_after(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("a silent connection stays open");
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn a_header_trickled_a_byte_at_a_time_does_not_keep_the_connection() {
+    let emu = Emu::start(wire_world(), short_timeout()).await;
+    let stream = connect(&emu).await;
+    let (mut read, mut write) = stream.into_split();
+    // One byte every 20 ms: each arrives well within the timeout, the whole header never does.
+    let trickle = tokio::spawn(async move {
+        for b in b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+            .iter()
+            .cycle()
+        {
+            if write.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    let mut buf = [0u8; 1024];
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    trickle.abort();
+    assert!(
+        closed.is_ok(),
+        "a trickled header keeps the connection open"
+    );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_still_answers_within_the_timeout() {
+    let emu = Emu::start(wire_world(), short_timeout()).await;
+    let mut stream = connect(&emu).await;
+    for _ in 0..3 {
+        stream
+            .write_all(b"GET /_emulator/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !String::from_utf8_lossy(&answer).contains("\"total\"") {
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before answering");
+            answer.extend_from_slice(&buf[..n]);
+        }
+        assert!(answer.starts_with(b"HTTP/1.1 200"));
+        tokio::time::sleep(SHORT / 4).await;
+    }
+    emu.stop().await;
+}
