@@ -86,12 +86,15 @@ struct Live {
     busy_until: HashMap<String, Instant>,
 }
 
+/// The name `/_emulator/stats` counts calls of every action the emulator does not serve under.
+pub const UNKNOWN_ACTION: &str = "(unknown)";
+
 #[derive(Default)]
 struct Stats {
     total: u64,
-    by_action: BTreeMap<String, u64>,
+    by_action: BTreeMap<&'static str, u64>,
     by_code: BTreeMap<String, u64>,
-    by_action_code: BTreeMap<String, BTreeMap<String, u64>>,
+    by_action_code: BTreeMap<&'static str, BTreeMap<String, u64>>,
 }
 
 struct Shared {
@@ -512,14 +515,18 @@ impl Shared {
         Ok(body)
     }
 
+    /// Counts one call. A served action is counted under its name; any other `Action=` (absent,
+    /// misspelt, made up) under [`UNKNOWN_ACTION`], so a client cannot grow the stats without
+    /// bound by inventing names. Codes come from the catalog and the fault kinds: a fixed set.
     fn record(&self, action: &str, code: &str) {
+        let action = Action::parse(action).map_or(UNKNOWN_ACTION, Action::as_str);
         let mut stats = lock(&self.stats);
         stats.total += 1;
-        *stats.by_action.entry(action.to_owned()).or_insert(0) += 1;
+        *stats.by_action.entry(action).or_insert(0) += 1;
         *stats.by_code.entry(code.to_owned()).or_insert(0) += 1;
         *stats
             .by_action_code
-            .entry(action.to_owned())
+            .entry(action)
             .or_default()
             .entry(code.to_owned())
             .or_insert(0) += 1;

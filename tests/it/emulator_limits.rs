@@ -4,11 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use sgform::emulator::{HEADER_READ_TIMEOUT, Options};
+use serde_json::Value;
+use sgform::emulator::{HEADER_READ_TIMEOUT, Options, UNKNOWN_ACTION};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::support::emu_env::{Emu, wire_world};
+use crate::support::emu_env::{Emu, KEY, wire_world};
 
 const SHORT: Duration = Duration::from_millis(200);
 
@@ -134,5 +135,69 @@ async fn a_kept_alive_connection_still_answers_within_the_timeout() {
         assert!(answer.starts_with(b"HTTP/1.1 200"));
         tokio::time::sleep(SHORT / 4).await;
     }
+    emu.stop().await;
+}
+
+fn sizes(stats: &Value) -> (usize, usize, usize) {
+    let len = |v: &Value| v.as_object().unwrap().len();
+    (
+        len(&stats["by_action"]),
+        len(&stats["by_code"]),
+        len(&stats["by_action_code"]),
+    )
+}
+
+#[tokio::test]
+async fn unknown_actions_share_one_stats_bucket() {
+    let emu = Emu::start(wire_world(), Options::default()).await;
+    let c = emu.client();
+    c.call("DescribeRegions", &[("RegionId", "cn-hangzhou")])
+        .await
+        .ok();
+    let answer = c.call("NoSuchAction0", &[]).await;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (404, "InvalidAction.NotFound")
+    );
+    let before = emu.stats().await;
+    assert_eq!(before["by_action"]["DescribeRegions"], 1);
+    assert_eq!(before["by_action"][UNKNOWN_ACTION], 1);
+    assert_eq!(
+        before["by_action_code"][UNKNOWN_ACTION]["InvalidAction.NotFound"],
+        1
+    );
+
+    // 10,000 distinct names, one in ten signed (so it reaches the action lookup), the rest not.
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let base = emu.base.clone();
+            tokio::spawn(async move {
+                let c = crate::support::emu_env::Client::new(&base, KEY);
+                for n in (t..10_000).step_by(8) {
+                    let name = format!("Made{n}UpAction");
+                    if n % 10 == 0 {
+                        c.call(&name, &[]).await;
+                    } else {
+                        let url = format!("{base}/?Action={name}");
+                        c.http.get(url).send().await.unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let after = emu.stats().await;
+    assert_eq!(after["total"], 10_002);
+    assert_eq!(after["by_action"][UNKNOWN_ACTION], 10_001);
+    assert_eq!(
+        (sizes(&after).0, sizes(&after).2),
+        (sizes(&before).0, sizes(&before).2),
+        "{after:#}"
+    );
+    // Unsigned calls add one code (the missing signature parameters), and no more.
+    assert_eq!(sizes(&after).1, sizes(&before).1 + 1, "{after:#}");
+    assert_eq!(after["by_action"]["DescribeRegions"], 1);
     emu.stop().await;
 }
