@@ -28,7 +28,7 @@ pub use faults::{Fault, Faults};
 pub use generate::{GenerateOptions, generate};
 pub use rules::{Action, Body, Request};
 pub use server::{HEADER_READ_TIMEOUT, Options, UNKNOWN_ACTION, serve};
-pub use world::{World, WorldFile, WorldProblem};
+pub use world::{MAX_WORLD_FILE_BYTES, World, WorldFile, WorldProblem};
 
 /// Everything that can stop the emulator from starting or running.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,12 @@ pub enum EmulatorError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "world file `{}` is larger than {} MiB, the most the emulator reads",
+        path.display(),
+        MAX_WORLD_FILE_BYTES >> 20
+    )]
+    WorldTooLarge { path: PathBuf },
     #[error("world file{} is not valid JSON for a world: {message}", display_path(.path))]
     ParseWorld {
         path: Option<PathBuf>,

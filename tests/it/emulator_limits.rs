@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sgform::emulator::{HEADER_READ_TIMEOUT, Options, UNKNOWN_ACTION};
+use sgform::emulator::{
+    EmulatorError, HEADER_READ_TIMEOUT, MAX_WORLD_FILE_BYTES, Options, UNKNOWN_ACTION, World,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -200,4 +202,34 @@ async fn unknown_actions_share_one_stats_bucket() {
     assert_eq!(sizes(&after).1, sizes(&before).1 + 1, "{after:#}");
     assert_eq!(after["by_action"]["DescribeRegions"], 1);
     emu.stop().await;
+}
+
+#[test]
+fn a_world_file_over_the_limit_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    // Sparse: the size is there, the bytes are not, so reading it whole would take a while.
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(MAX_WORLD_FILE_BYTES + 1).unwrap();
+    let started = Instant::now();
+    let err = World::load(&path).unwrap_err();
+    assert!(
+        matches!(err, EmulatorError::WorldTooLarge { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "world file `{}` is larger than 256 MiB, the most the emulator reads",
+            path.display()
+        )
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the file was read"
+    );
+    assert_eq!(MAX_WORLD_FILE_BYTES, 256 * 1024 * 1024);
+    let small = dir.path().join("small.json");
+    std::fs::write(&small, "{}").unwrap();
+    World::load(&small).unwrap();
 }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::EmulatorError;
 
+pub use file::MAX_WORLD_FILE_BYTES;
 pub use validate::{WorldProblem, validate};
 
 /// Limits that apply to every target.
