@@ -27,7 +27,7 @@ pub use catalog::{ApiError, Code};
 pub use faults::{Fault, Faults};
 pub use generate::{GenerateOptions, generate};
 pub use rules::{Action, Body, Request};
-pub use server::{HEADER_READ_TIMEOUT, Options, UNKNOWN_ACTION, serve};
+pub use server::{BODY_READ_TIMEOUT, HEADER_READ_TIMEOUT, Options, UNKNOWN_ACTION, serve};
 pub use world::{MAX_WORLD_FILE_BYTES, World, WorldFile, WorldProblem};
 
 /// Everything that can stop the emulator from starting or running.

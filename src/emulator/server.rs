@@ -39,6 +39,10 @@ use super::world::World;
 /// without an answer: [`Options::header_read_timeout`]'s default.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a request's body may take to arrive once its header has before the connection is
+/// closed without an answer: [`Options::body_read_timeout`]'s default.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the server behaves beyond the world's rules. `Default` is a plain, fault-free server.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -62,6 +66,8 @@ pub struct Options {
     /// kept alive, after its last answer) is closed, so clients that send a header slowly or
     /// never cannot hold connections open for ever.
     pub header_read_timeout: Duration,
+    /// The same for a request's body (at most 1 MiB), counted from the end of its header.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Options {
@@ -76,6 +82,7 @@ impl Default for Options {
             seed: None,
             log: None,
             header_read_timeout: HEADER_READ_TIMEOUT,
+            body_read_timeout: BODY_READ_TIMEOUT,
         }
     }
 }
@@ -314,13 +321,16 @@ impl Shared {
         let mut params: BTreeMap<String, String> = parse_form(req.uri().query().unwrap_or(""))
             .into_iter()
             .collect();
-        // The API's requests are small; a body over 1 MiB is not a client of ours.
-        let body = match http_body_util::Limited::new(req.into_body(), 1 << 20)
-            .collect()
-            .await
+        // The API's requests are small; a body over 1 MiB, or one still arriving after the
+        // body timeout, is not a client of ours.
+        let body = match tokio::time::timeout(
+            self.options.body_read_timeout,
+            http_body_util::Limited::new(req.into_body(), 1 << 20).collect(),
+        )
+        .await
         {
-            Ok(b) => b.to_bytes(),
-            Err(_) => return Err(Dropped),
+            Ok(Ok(b)) => b.to_bytes(),
+            Ok(Err(_)) | Err(_) => return Err(Dropped),
         };
         if !body.is_empty() {
             // Form body parameters win over query parameters of the same name.

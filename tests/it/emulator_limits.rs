@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use sgform::emulator::{
-    EmulatorError, HEADER_READ_TIMEOUT, MAX_WORLD_FILE_BYTES, Options, UNKNOWN_ACTION, World,
+    BODY_READ_TIMEOUT, EmulatorError, HEADER_READ_TIMEOUT, MAX_WORLD_FILE_BYTES, Options,
+    UNKNOWN_ACTION, World,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -43,14 +44,17 @@ async fn connect(emu: &Emu) -> TcpStream {
 fn short_timeout() -> Options {
     Options {
         header_read_timeout: SHORT,
+        body_read_timeout: SHORT,
         ..Options::default()
     }
 }
 
 #[test]
-fn the_header_timeout_is_ten_seconds_by_default() {
+fn the_read_timeouts_are_ten_seconds_by_default() {
     assert_eq!(HEADER_READ_TIMEOUT, Duration::from_secs(10));
     assert_eq!(Options::default().header_read_timeout, HEADER_READ_TIMEOUT);
+    assert_eq!(BODY_READ_TIMEOUT, Duration::from_secs(10));
+    assert_eq!(Options::default().body_read_timeout, BODY_READ_TIMEOUT);
 }
 
 #[tokio::test]
@@ -115,6 +119,26 @@ async fn a_header_trickled_a_byte_at_a_time_does_not_keep_the_connection() {
         closed.is_ok(),
         "a trickled header keeps the connection open"
     );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_arriving_is_dropped() {
+    let emu = Emu::start(wire_world(), short_timeout()).await;
+    let mut stream = connect(&emu).await;
+    // A complete header announcing 100 bytes of body, and 10 of them.
+    stream
+        .write_all(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nAction=Des")
+        .await
+        .unwrap();
+    let after = closed_after(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("a body that never arrives keeps the connection open");
+    assert!(
+        after >= SHORT / 2,
+        "closed after {after:?}, before the timeout"
+    );
+    assert_eq!(emu.stats().await["total"], 0, "the call was answered");
     emu.stop().await;
 }
 
