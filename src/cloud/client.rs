@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 
 use super::credentials::Credentials;
 use super::error::{ApiError, Error, ErrorClass, ErrorCode};
+use super::escape::percent_encode;
 use super::retry::{Counters, RateLimiter, RetryPolicy, Stats};
 use super::secret::Redactor;
 use super::sign::{self, Method};
@@ -108,6 +109,19 @@ impl Response {
             detail: format!("the JSON does not have the documented shape: {e}"),
         })
     }
+}
+
+/// One API action: its name, its parameters and how to read its answer. The typed requests
+/// of [`super::api`] implement it; [`Client::send`] sends one.
+pub trait Action {
+    const NAME: &'static str;
+    type Output;
+
+    /// The action's own parameters (the client adds the common ones and `RegionId`).
+    fn params(&self) -> Vec<(String, String)>;
+
+    /// Reads the answer.
+    fn output(response: &Response) -> Result<Self::Output, Error>;
 }
 
 /// The signed client. Cheap to clone; clones share the connection pool, the rate limiter and
@@ -360,7 +374,7 @@ impl Client {
     }
 
     /// Sends a typed request and parses its typed response.
-    pub async fn send<A: super::api::Action>(&self, request: &A) -> Result<A::Output, Error> {
+    pub async fn send<A: Action>(&self, request: &A) -> Result<A::Output, Error> {
         let response = self.call(A::NAME, &request.params()).await?;
         A::output(&response)
     }
@@ -427,7 +441,7 @@ impl Client {
 
         let encode = |pairs: &mut dyn Iterator<Item = (&str, &str)>| {
             pairs
-                .map(|(k, v)| format!("{}={}", sign::percent_encode(k), sign::percent_encode(v)))
+                .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
                 .collect::<Vec<_>>()
                 .join("&")
         };

@@ -14,7 +14,7 @@ pub use membership::*;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 
-use super::client::Response;
+pub use super::client::Action;
 use super::error::Error;
 
 /// At most this many IDs per batched filter (`InstanceIds`, `SecurityGroupIds`,
@@ -23,18 +23,6 @@ pub const MAX_IDS_PER_CALL: usize = 100;
 
 /// Page size sgform asks for with `MaxResults`.
 pub const PAGE_SIZE: u32 = 100;
-
-/// One API action: its name, its parameters and how to read its answer.
-pub trait Action {
-    const NAME: &'static str;
-    type Output;
-
-    /// The action's own parameters (the client adds the common ones and `RegionId`).
-    fn params(&self) -> Vec<(String, String)>;
-
-    /// Reads the answer.
-    fn output(response: &Response) -> Result<Self::Output, Error>;
-}
 
 /// Deserializes a list in any of the shapes the API uses; see the module docs.
 pub(crate) fn list<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
