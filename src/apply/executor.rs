@@ -11,7 +11,10 @@ use tokio::time::Instant;
 
 use super::events::{Event, Failure, Outcome};
 use super::{ApplyOptions, OperationReport, Report, StateSink};
-use crate::cloud::api::{DescribeInstances, DescribeNetworkInterfaces};
+use crate::cloud::api::{
+    JoinSecurityGroup, LeaveSecurityGroup, ModifyInstanceSecurityGroups,
+    ModifyNetworkInterfaceSecurityGroups, Mutation, TargetsById,
+};
 use crate::cloud::{Client, Error, ErrorClass, Stats};
 use crate::ids::{SecurityGroupId, Target};
 use crate::plan::refresh::Clients;
@@ -315,48 +318,45 @@ struct Seen {
     groups: Vec<SecurityGroupId>,
 }
 
-/// Reads one target by ID (`None`: it no longer exists). Describe calls retry by themselves.
+/// Reads one target by ID in the operation's region (`None`: it no longer exists). Describe
+/// calls retry by themselves.
 async fn read_target(client: &Client, op: &Operation) -> Result<Option<Seen>, Error> {
-    let mut params = match &op.target {
-        Target::Instance(id) => crate::cloud::api::Action::params(&DescribeInstances {
-            instance_ids: Some(vec![id.clone()]),
-            ..DescribeInstances::default()
+    let found = client
+        .read_targets(&TargetsById::new(op.region.clone(), [&op.target]))
+        .await?;
+    Ok(found.status_of(&op.target).map(|status| Seen {
+        status: status.to_owned(),
+        groups: found.groups_of(&op.target).unwrap_or_default().to_vec(),
+    }))
+}
+
+/// The typed request an operation sends. Its parameters in the operation's region are what the
+/// plan shows (`Operation::api_params`, checked by a test for every kind); `None` for a
+/// pairwise operation without a group, which the planner never makes.
+pub(super) fn mutation(op: &Operation) -> Option<Mutation> {
+    let target = op.target.clone();
+    Some(match (op.action, &op.target) {
+        (Action::Join, _) => Mutation::Join(JoinSecurityGroup {
+            security_group_id: op.security_group_id.clone()?,
+            target,
         }),
-        Target::NetworkInterface(id) => {
-            crate::cloud::api::Action::params(&DescribeNetworkInterfaces {
-                network_interface_ids: vec![id.clone()],
-                ..DescribeNetworkInterfaces::default()
+        (Action::Leave, _) => Mutation::Leave(LeaveSecurityGroup {
+            security_group_id: op.security_group_id.clone()?,
+            target,
+        }),
+        (Action::Replace, Target::Instance(id)) => {
+            Mutation::ModifyInstance(ModifyInstanceSecurityGroups {
+                instance_id: id.clone(),
+                security_group_ids: op.after.clone(),
             })
         }
-    };
-    params.retain(|(k, _)| k != "RegionId");
-    params.push(("RegionId".to_owned(), op.region.to_string()));
-    match &op.target {
-        Target::Instance(id) => {
-            let response = client.call("DescribeInstances", &params).await?;
-            let page = <DescribeInstances as crate::cloud::api::Action>::output(&response)?;
-            Ok(page
-                .items
-                .into_iter()
-                .find(|i| &i.instance_id == id)
-                .map(|i| Seen {
-                    status: i.status,
-                    groups: i.security_group_ids,
-                }))
+        (Action::Replace, Target::NetworkInterface(id)) => {
+            Mutation::ModifyNetworkInterface(ModifyNetworkInterfaceSecurityGroups {
+                network_interface_id: id.clone(),
+                security_group_ids: op.after.clone(),
+            })
         }
-        Target::NetworkInterface(id) => {
-            let response = client.call("DescribeNetworkInterfaces", &params).await?;
-            let page = <DescribeNetworkInterfaces as crate::cloud::api::Action>::output(&response)?;
-            Ok(page
-                .items
-                .into_iter()
-                .find(|e| &e.network_interface_id == id)
-                .map(|e| Seen {
-                    status: e.status,
-                    groups: e.security_group_ids,
-                }))
-        }
-    }
+    })
 }
 
 fn same_set(a: &[SecurityGroupId], b: &[SecurityGroupId]) -> bool {
@@ -416,8 +416,16 @@ async fn run(
     events: &mpsc::UnboundedSender<Event>,
     cancel: &Cancel,
 ) -> Outcome {
-    let params = op.api_params();
-    let action = op.api_action();
+    let Some(mutation) = mutation(op) else {
+        return Outcome::Failed(plain_failure(
+            format!(
+                "`{}`: a {} without a security group",
+                op.target,
+                op.action.verb()
+            ),
+            "this is a bug in sgform, please report it",
+        ));
+    };
     let started = Instant::now();
     let mut unknown = 0u32;
 
@@ -449,14 +457,14 @@ async fn run(
     }
 
     loop {
-        match client.call_mutation(action, &params).await {
-            Ok(response) => {
+        match mutation.send(client, &op.region).await {
+            Ok(applied) => {
                 if op.action == Action::Replace
                     && let Err(f) = wait_visible(index, op, client, options, events, cancel).await
                 {
                     return Outcome::Failed(f);
                 }
-                return match response.already_done {
+                return match applied.already_done {
                     Some(e) => Outcome::AlreadyDone {
                         code: Some(e.code.to_string()),
                     },

@@ -379,6 +379,12 @@ impl Client {
         A::output(&response)
     }
 
+    /// Sends a typed mutation as [`Client::call_mutation`] does and parses its typed response.
+    pub async fn mutate<A: Action>(&self, request: &A) -> Result<A::Output, Error> {
+        let response = self.call_mutation(A::NAME, &request.params()).await?;
+        A::output(&response)
+    }
+
     fn action_params(
         &self,
         action: &str,

@@ -7,9 +7,9 @@ use tokio::sync::Semaphore;
 
 use super::facts::{add_enis, add_instances};
 use super::fetch::fetch_all;
+use super::provider::by_id;
 use super::{Clients, Error};
 use crate::cloud::Client;
-use crate::cloud::api::{DescribeInstances, DescribeNetworkInterfaces, MAX_IDS_PER_CALL};
 use crate::ids::{InstanceId, NetworkInterfaceId};
 use crate::plan::inventory::{Inventory, ProviderAlias};
 
@@ -49,18 +49,11 @@ pub(super) async fn look_elsewhere(
             if other == alias || !asked.insert(place(client)) {
                 continue;
             }
-            for c in lost_instances.chunks(MAX_IDS_PER_CALL) {
-                let request = DescribeInstances {
-                    instance_ids: Some(c.to_vec()),
-                    ..Default::default()
-                };
+            let read = by_id(client, lost_instances.clone(), lost_enis.clone());
+            for request in read.instance_requests() {
                 instance_jobs.push((other.clone(), client.clone(), request));
             }
-            for c in lost_enis.chunks(MAX_IDS_PER_CALL) {
-                let request = DescribeNetworkInterfaces {
-                    network_interface_ids: c.to_vec(),
-                    ..Default::default()
-                };
+            for request in read.network_interface_requests() {
                 eni_jobs.push((other.clone(), client.clone(), request));
             }
         }

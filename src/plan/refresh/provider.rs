@@ -12,7 +12,7 @@ use super::want::Want;
 use crate::cloud::Client;
 use crate::cloud::api::{
     DescribeInstances, DescribeNetworkInterfaces, DescribeSecurityGroups, Instance,
-    MAX_IDS_PER_CALL, NetworkInterface, SecurityGroup,
+    MAX_IDS_PER_CALL, NetworkInterface, SecurityGroup, TargetsById,
 };
 use crate::ids::{InstanceId, NetworkInterfaceId, RegionId, SecurityGroupId, Target};
 use crate::plan::inventory::ProviderAlias;
@@ -25,6 +25,19 @@ pub(super) struct ProviderRead {
     pub(super) groups: BTreeMap<SecurityGroupId, SecurityGroup>,
     pub(super) group_members: BTreeMap<SecurityGroupId, BTreeSet<Target>>,
     pub(super) pages: u64,
+}
+
+/// The by-ID read of these targets in the client's region (the one shared with apply and import).
+pub(super) fn by_id(
+    client: &Client,
+    instance_ids: Vec<InstanceId>,
+    network_interface_ids: Vec<NetworkInterfaceId>,
+) -> TargetsById {
+    TargetsById {
+        region: client.region().clone(),
+        instance_ids,
+        network_interface_ids,
+    }
 }
 
 pub(super) async fn refresh_provider(
@@ -77,18 +90,10 @@ pub(super) async fn refresh_provider(
         .filter(|id| !enis.contains_key(*id))
         .cloned()
         .collect();
-    let eni_batches = missing_enis
-        .chunks(MAX_IDS_PER_CALL)
-        .map(|c| {
-            job(
-                &alias,
-                &client,
-                DescribeNetworkInterfaces {
-                    network_interface_ids: c.to_vec(),
-                    ..Default::default()
-                },
-            )
-        })
+    let eni_batches = by_id(&client, Vec::new(), missing_enis)
+        .network_interface_requests()
+        .into_iter()
+        .map(|r| job(&alias, &client, r))
         .collect();
     let (listed_instances, listed_enis, described_enis) = tokio::try_join!(
         fetch_all(&permits, member_instances),
@@ -132,18 +137,10 @@ pub(super) async fn refresh_provider(
         .into_iter()
         .filter(|id| !instances.contains_key(id))
         .collect();
-    let instance_batches = missing_instances
-        .chunks(MAX_IDS_PER_CALL)
-        .map(|c| {
-            job(
-                &alias,
-                &client,
-                DescribeInstances {
-                    instance_ids: Some(c.to_vec()),
-                    ..Default::default()
-                },
-            )
-        })
+    let instance_batches = by_id(&client, missing_instances, Vec::new())
+        .instance_requests()
+        .into_iter()
+        .map(|r| job(&alias, &client, r))
         .collect();
     let described = fetch_all(&permits, instance_batches).await?;
     pages += described.pages;
