@@ -24,7 +24,9 @@ use crate::state::ManagedMembership;
 
 /// What the engine persists through, after every completed operation (and once at the start
 /// for the plan's adoptions and forgotten entries). The CLI's implementation writes the state
-/// file; tests keep a `State` in memory.
+/// file; tests keep a `State` in memory. `execute` owns the sink while it runs and calls
+/// `record` on a blocking thread, so an implementation may block (file writes, fsync, a remote
+/// store) without stalling the operations in flight; it hands the sink back at the end.
 pub trait StateSink: Send {
     fn record(
         &mut self,
