@@ -7,8 +7,9 @@
 //! first waits for the shared rate limiter.
 //!
 //! Debug logs (`SGFORM_LOG=debug`) show each request with `Signature`, `SecurityToken` and
-//! `AccessKeyId` masked; server text is passed through a [`Redactor`] before it is logged or
-//! put into an error.
+//! `AccessKeyId` masked; server text is passed through a [`Redactor`] and
+//! [`terminal_safe`] before it is logged or put into an error. Redirects are never followed
+//! (an error), and no answer is read past [`MAX_RESPONSE_BYTES`].
 
 use std::sync::Arc;
 use std::time::Duration;
