@@ -20,7 +20,7 @@ use crate::diag::Diagnostic;
 use crate::ids::{InstanceId, NetworkInterfaceId, SecurityGroupId, VpcId};
 use crate::plan::inventory::ProviderAlias;
 
-/// A configuration's declarations with its data sources read: step 1 of [`refresh`] alone.
+/// A configuration's declarations with its data sources read: step 1 of [`refresh`](super::refresh) alone.
 #[derive(Debug, Clone)]
 pub struct Declared {
     /// What the data sources returned (to expand the configuration again, e.g. with more files).
@@ -33,7 +33,7 @@ pub struct Declared {
     pub calls: u64,
 }
 
-/// Reads `config`'s data sources (every page, batched and in parallel as [`refresh`] does) and
+/// Reads `config`'s data sources (every page, batched and in parallel as [`refresh`](super::refresh) does) and
 /// expands its declarations, without reading any target they name: for a command that needs
 /// what a configuration declares, not the facts of its targets (`sgform generate`,
 /// `sgform import`).
@@ -85,7 +85,7 @@ pub struct Listing {
 }
 
 /// Lists the instances and non-primary ENIs that `selection` chooses through one provider's
-/// client, with every group they are in, batched like [`refresh`] and under `parallelism`
+/// client, with every group they are in, batched like [`refresh`](super::refresh) and under `parallelism`
 /// requests in flight: per VPC (or once, without `--vpc`) and per selected group (or once), one
 /// DescribeInstances and one DescribeNetworkInterfaces listing with the VPC, group and tag
 /// filters (every page), then the groups ≤ 100 per DescribeSecurityGroups call. The answers are
