@@ -213,6 +213,8 @@ pub async fn execute<S: StateSink + 'static>(
             }
             written = write_done(&mut writing), if writing.is_some() => Next::Written(written),
             () = cancel_watch.cancelled(), if !announced_cancel => Next::Cancelled,
+            // Not reached (a task or a write is always awaited here); look again rather than panic.
+            else => Next::Cancelled,
         };
         match next {
             Next::Cancelled => {}
