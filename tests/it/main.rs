@@ -28,4 +28,5 @@ mod readme;
 mod refresh;
 mod sandbox;
 mod state_cli;
+mod state_files;
 mod tidy;

@@ -1,0 +1,99 @@
+//! The files sgform rewrites, through the real binary: every rewrite goes through
+//! `fsutil::write_atomic`, so it keeps the file's mode, writes through a symbolic link to its
+//! target, and leaves no temporary file; new state and sandbox files are 0600.
+
+#![cfg(unix)]
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::Output;
+
+use crate::support::sgform;
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    sgform()
+        .args(args)
+        .current_dir(dir)
+        .env("USER", "alice")
+        .output()
+        .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn is_link(path: &Path) -> bool {
+    path.symlink_metadata().unwrap().file_type().is_symlink()
+}
+
+const UNFORMATTED: &str = "membership \"web\" {\n  security_group_id=\"sg-bp1fg655nh68xyz9i4w1\"\n  target = \"i-bp1gtjxuuvwj17zr8s5f\"\n}\n";
+
+#[test]
+fn fmt_keeps_a_private_file_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("main.hcl");
+    std::fs::write(&file, UNFORMATTED).unwrap();
+    set_mode(&file, 0o600);
+    let out = run(dir.path(), &["fmt"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_ne!(std::fs::read_to_string(&file).unwrap(), UNFORMATTED);
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(names(dir.path()), ["main.hcl"]);
+}
+
+#[test]
+fn fmt_writes_through_a_symlink_to_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::write(shared.join("common.hcl"), UNFORMATTED).unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    let link = config.join("main.hcl");
+    std::os::unix::fs::symlink("../shared/common.hcl", &link).unwrap();
+
+    let out = run(dir.path(), &["fmt", "config"]);
+    assert!(out.status.success(), "{out:?}");
+
+    assert!(is_link(&link), "the link was replaced by a file");
+    let formatted = std::fs::read_to_string(shared.join("common.hcl")).unwrap();
+    assert!(formatted.contains("security_group_id = "), "{formatted}");
+    assert_eq!(names(&shared), ["common.hcl"]);
+    assert_eq!(names(&config), ["main.hcl"]);
+}
+
+#[test]
+fn a_new_sandbox_copy_is_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/world.json");
+    std::fs::copy(&world, dir.path().join("world.json")).unwrap();
+    set_mode(&dir.path().join("world.json"), 0o644);
+    let out = run(dir.path(), &["sandbox", "reset", "--sandbox", "world.json"]);
+    assert!(out.status.success(), "{out:?}");
+    let copy = dir.path().join(".sgform/sandbox-world.json");
+    assert_eq!(mode(&copy), 0o600);
+    assert_eq!(
+        std::fs::read(&copy).unwrap(),
+        std::fs::read(dir.path().join("world.json")).unwrap()
+    );
+    assert!(
+        names(&dir.path().join(".sgform"))
+            .iter()
+            .all(|n| !n.ends_with(".tmp")),
+        "a temporary file is left"
+    );
+}
