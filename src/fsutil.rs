@@ -11,13 +11,13 @@
 //! 3. it is renamed over the file, and the directory is flushed so the rename survives a power
 //!    loss.
 //!
-//! What a rewrite keeps: an existing file's permission bits (`rwx` for user, group and others;
-//! not setuid, setgid or sticky) and, where the process may change them, its owner and group
-//! (a user may usually only set the group, and only to one of their own groups). A *symbolic
-//! link* stays a link: the write goes to the file it points to (followed through every link,
-//! relative targets read against the link's directory), and the temporary file is created
-//! beside that target. Hard links to the old file keep the old content (the rename gives the
-//! name a new inode). A new file gets the caller's mode exactly (the umask does not apply).
+//! What a rewrite keeps: where the process may change them, the file's owner and group (a user
+//! may usually only set the group, and only to one of their own groups); with
+//! [`Mode::KeepOr`], its permission bits (`rwx` for user, group and others; not setuid, setgid
+//! or sticky), while [`Mode::Exactly`] sets the caller's. A *symbolic link* stays a link: the
+//! write goes to the file it points to (followed through every link, relative targets read
+//! against the link's directory), and the temporary file is created beside that target. Hard
+//! links to the old file keep the old content (the rename gives the name a new inode).
 //!
 //! [`write_new`] creates a file that must not exist, whole or not at all.
 //!
@@ -28,8 +28,20 @@ use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-/// The mode of a new file only its owner may read and write: state, plan and sandbox files.
+/// The mode of a file only its owner may read and write: state, plan and sandbox files.
 pub const OWNER_ONLY: u32 = 0o600;
+
+/// The permission bits a write gives the file (on Unix; elsewhere the platform's default for
+/// a new file, and the old file's for a rewrite).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// An existing file keeps its permission bits; a new file gets these (exactly: the umask
+    /// does not apply). For files the user owns the access to (`fmt`'s configuration).
+    KeepOr(u32),
+    /// The file gets these bits, whatever it had: for files that may hold sensitive values
+    /// (the state, plan files, the sandbox world), so a rewrite also narrows a looser mode.
+    Exactly(u32),
+}
 
 /// How many symbolic links [`resolve_symlinks`] follows before giving up (Linux's limit).
 const MAX_LINKS: usize = 40;
@@ -94,12 +106,12 @@ impl WriteError {
 }
 
 /// Replaces the file at `path` with `bytes`, atomically (see the module docs): through a
-/// symbolic link to its target, keeping an existing file's mode and, where allowed, its owner;
-/// a new file gets `new_mode` (on Unix; elsewhere the platform's default).
+/// symbolic link to its target, keeping an existing file's owner where allowed, with the
+/// permission bits `mode` says.
 ///
 /// On error nothing changed at `path` (unless only the final directory flush failed: then the
 /// new content is in place but may not survive a power loss), and no temporary file is left.
-pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<(), WriteError> {
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), WriteError> {
     let target = resolve_symlinks(path).map_err(|e| WriteError::new(path, Step::Inspect, e))?;
     let existing = match std::fs::metadata(&target) {
         Ok(meta) => Some(meta),
@@ -109,7 +121,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<(), Writ
     let dir = parent_dir(&target);
     let tmp = temporary_beside(&target);
     let result = (|| {
-        write_temporary(&tmp, bytes, existing.as_ref(), new_mode)?;
+        write_temporary(&tmp, bytes, existing.as_ref(), mode)?;
         std::fs::rename(&tmp, &target).map_err(|e| WriteError::new(&target, Step::Place, e))?;
         sync_dir(dir).map_err(|e| WriteError::new(dir, Step::SyncDir, e))
     })();
@@ -139,7 +151,7 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WriteError>
     let dir = parent_dir(path);
     let tmp = temporary_beside(path);
     let result = (|| {
-        write_temporary(&tmp, bytes, None, mode)?;
+        write_temporary(&tmp, bytes, None, Mode::Exactly(mode))?;
         match std::fs::hard_link(&tmp, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
@@ -271,32 +283,36 @@ fn temporary_beside(path: &Path) -> PathBuf {
     parent_dir(path).join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()))
 }
 
-/// Creates `tmp` (owner-only), writes `bytes`, gives it the mode and owner of `existing` (or
-/// `new_mode`) and flushes it.
+/// Creates `tmp` (owner-only), writes `bytes`, gives it the owner of `existing` where allowed
+/// and the permission bits `mode` says, and flushes it.
 fn write_temporary(
     tmp: &Path,
     bytes: &[u8],
     existing: Option<&Metadata>,
-    new_mode: u32,
+    mode: Mode,
 ) -> Result<(), WriteError> {
     let mut file = create_with_mode(OpenOptions::new().write(true).create_new(true), OWNER_ONLY)
         .open(tmp)
         .map_err(|e| WriteError::new(tmp, Step::Create, e))?;
     let write_err = |e| WriteError::new(tmp, Step::Write, e);
     file.write_all(bytes).map_err(write_err)?;
-    match existing {
-        Some(meta) => keep_owner_and_mode(&file, meta).map_err(write_err)?,
-        None => set_mode(&file, new_mode).map_err(write_err)?,
+    // The owner first: changing it can clear mode bits.
+    if let Some(meta) = existing {
+        keep_owner(&file, meta).map_err(write_err)?;
     }
+    let bits = match (mode, existing) {
+        (Mode::KeepOr(_), Some(meta)) => permission_bits(meta),
+        (Mode::KeepOr(bits) | Mode::Exactly(bits), _) => bits,
+    };
+    set_mode(&file, bits).map_err(write_err)?;
     file.sync_all().map_err(write_err)
 }
 
-/// Gives `file` the owner and group of `meta` where the process may (ignoring a refusal), then
-/// its permission bits. The owner comes first: changing it can clear mode bits.
-fn keep_owner_and_mode(file: &File, meta: &Metadata) -> io::Result<()> {
+/// Gives `file` the owner and group of `meta` where the process may, ignoring a refusal.
+fn keep_owner(file: &File, meta: &Metadata) -> io::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        use std::os::unix::fs::MetadataExt as _;
         let ours = file.metadata()?;
         if ours.uid() != meta.uid() || ours.gid() != meta.gid() {
             // Only a privileged process may give a file away; a user may set the group to one
@@ -305,10 +321,24 @@ fn keep_owner_and_mode(file: &File, meta: &Metadata) -> io::Result<()> {
                 let _ = std::os::unix::fs::fchown(file, None, Some(meta.gid()));
             }
         }
-        set_mode(file, meta.permissions().mode() & 0o777)
     }
     #[cfg(not(unix))]
-    file.set_permissions(meta.permissions())
+    let _ = (file, meta);
+    Ok(())
+}
+
+/// The `rwx` bits of a file (not setuid, setgid or sticky).
+fn permission_bits(meta: &Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        meta.permissions().mode() & 0o777
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        0o644
+    }
 }
 
 fn set_mode(file: &File, mode: u32) -> io::Result<()> {

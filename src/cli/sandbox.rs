@@ -274,10 +274,10 @@ fn make_copy(config_dir: &Path, world: &SandboxWorld) -> anyhow::Result<()> {
             .with_context(|| format!("failed to write `{}`", ignore.display()))?;
     }
     let copy = copy_path(config_dir);
-    // Written whole (a crash never leaves half a world for the next run), owner-only when new.
+    // Written whole (a crash never leaves half a world for the next run), owner-only.
     let bytes = std::fs::read(&world.path)
         .with_context(|| format!("failed to read `{}`", world.path.display()))?;
-    fsutil::write_atomic(&copy, &bytes, fsutil::OWNER_ONLY)?;
+    fsutil::write_atomic(&copy, &bytes, fsutil::Mode::Exactly(fsutil::OWNER_ONLY))?;
     let source = dir.join(SOURCE_FILE);
     std::fs::write(&source, format!("{}\n", source_key(&world.path)))
         .with_context(|| format!("failed to write `{}`", source.display()))?;

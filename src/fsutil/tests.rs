@@ -28,9 +28,9 @@ fn set_mode(path: &Path, mode: u32) {
 fn write_atomic_creates_and_replaces_leaving_no_temporary_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.json");
-    write_atomic(&path, b"one", OWNER_ONLY).unwrap();
+    write_atomic(&path, b"one", Mode::Exactly(OWNER_ONLY)).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"one");
-    write_atomic(&path, b"two", OWNER_ONLY).unwrap();
+    write_atomic(&path, b"two", Mode::Exactly(OWNER_ONLY)).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), b"two");
     assert_eq!(names(dir.path()), ["a.json"]);
 }
@@ -55,11 +55,11 @@ fn a_bare_file_name_is_written_in_the_current_directory_s_terms() {
 fn a_new_file_gets_the_callers_mode_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let private = dir.path().join("private");
-    write_atomic(&private, b"x", OWNER_ONLY).unwrap();
+    write_atomic(&private, b"x", Mode::Exactly(OWNER_ONLY)).unwrap();
     assert_eq!(mode(&private), 0o600);
     // No umask applies: the caller's mode is the mode.
     let shared = dir.path().join("shared");
-    write_atomic(&shared, b"x", 0o664).unwrap();
+    write_atomic(&shared, b"x", Mode::KeepOr(0o664)).unwrap();
     assert_eq!(mode(&shared), 0o664);
 }
 
@@ -67,14 +67,25 @@ fn a_new_file_gets_the_callers_mode_exactly() {
 #[test]
 fn a_rewrite_keeps_the_existing_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.json");
+    let path = dir.path().join("main.hcl");
     std::fs::write(&path, "old").unwrap();
     for kept in [0o640, 0o600, 0o644, 0o400] {
         set_mode(&path, kept);
-        write_atomic(&path, b"new", OWNER_ONLY).unwrap();
+        write_atomic(&path, b"new", Mode::KeepOr(0o644)).unwrap();
         assert_eq!(mode(&path), kept, "{kept:o}");
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_exact_mode_narrows_a_looser_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    std::fs::write(&path, "old").unwrap();
+    set_mode(&path, 0o644);
+    write_atomic(&path, b"new", Mode::Exactly(OWNER_ONLY)).unwrap();
+    assert_eq!(mode(&path), 0o600);
 }
 
 #[cfg(unix)]
@@ -98,7 +109,7 @@ fn a_rewrite_keeps_the_existing_group() {
         before.uid()
     };
     std::os::unix::fs::chown(&path, Some(other_uid), Some(other_gid)).unwrap();
-    write_atomic(&path, b"new", OWNER_ONLY).unwrap();
+    write_atomic(&path, b"new", Mode::Exactly(OWNER_ONLY)).unwrap();
     let after = std::fs::metadata(&path).unwrap();
     assert_eq!((after.uid(), after.gid()), (other_uid, other_gid));
     assert_ne!(after.ino(), before.ino(), "not replaced by a new file");
@@ -115,7 +126,7 @@ fn a_symlink_stays_a_link_and_its_target_gets_the_content() {
     let link = dir.path().join("state.json");
     std::os::unix::fs::symlink("shared/real.json", &link).unwrap();
 
-    write_atomic(&link, b"new", OWNER_ONLY).unwrap();
+    write_atomic(&link, b"new", Mode::KeepOr(0o644)).unwrap();
 
     assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
     assert_eq!(
@@ -139,7 +150,7 @@ fn a_chain_of_links_and_a_dangling_link_are_followed() {
     let start = dir.path().join("start");
     assert_eq!(resolve_symlinks(&start).unwrap(), end);
     // `end.json` does not exist yet: the write creates it, with the new-file mode.
-    write_atomic(&start, b"x", OWNER_ONLY).unwrap();
+    write_atomic(&start, b"x", Mode::Exactly(OWNER_ONLY)).unwrap();
     assert_eq!(std::fs::read(&end).unwrap(), b"x");
     assert!(start.symlink_metadata().unwrap().file_type().is_symlink());
     assert_eq!(mode(&end), 0o600);
@@ -152,7 +163,7 @@ fn a_link_loop_is_an_error_not_a_hang() {
     let a = dir.path().join("a");
     std::os::unix::fs::symlink("b", &a).unwrap();
     std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
-    let err = write_atomic(&a, b"x", OWNER_ONLY).unwrap_err();
+    let err = write_atomic(&a, b"x", Mode::Exactly(OWNER_ONLY)).unwrap_err();
     assert_eq!(err.path(), a);
     assert!(names(dir.path()).iter().all(|n| !n.ends_with(".tmp")));
 }
@@ -175,7 +186,7 @@ fn a_failed_rename_leaves_the_target_and_no_temporary_file() {
     let path = dir.path().join("taken");
     std::fs::create_dir(&path).unwrap();
     std::fs::write(path.join("inside"), "keep").unwrap();
-    let err = write_atomic(&path, b"new", OWNER_ONLY).unwrap_err();
+    let err = write_atomic(&path, b"new", Mode::Exactly(OWNER_ONLY)).unwrap_err();
     assert_eq!(err.path(), path);
     assert_eq!(
         err.to_string(),
@@ -189,7 +200,7 @@ fn a_failed_rename_leaves_the_target_and_no_temporary_file() {
 fn a_missing_directory_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing").join("a.json");
-    let err = write_atomic(&path, b"x", OWNER_ONLY).unwrap_err();
+    let err = write_atomic(&path, b"x", Mode::Exactly(OWNER_ONLY)).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::NotFound);
     assert!(
         err.to_string()
@@ -222,7 +233,7 @@ pub(crate) fn read_only_dir() -> (Option<tempfile::TempDir>, PathBuf) {
 fn a_read_only_directory_is_an_error_naming_the_directory() {
     let (_keep, dir) = read_only_dir();
     let path = dir.join("sgform-test.json");
-    let err = write_atomic(&path, b"x", OWNER_ONLY).unwrap_err();
+    let err = write_atomic(&path, b"x", Mode::Exactly(OWNER_ONLY)).unwrap_err();
     assert!(
         matches!(
             err.kind(),
@@ -282,7 +293,7 @@ fn hard_link_over_replaces_the_link_with_the_original_inode() {
     hard_link_over(&original, &link).unwrap();
     assert_eq!(std::fs::read(&link).unwrap(), b"v1");
     // The original is replaced by rename, as `write_atomic` does: the link keeps v1.
-    write_atomic(&original, b"v2", OWNER_ONLY).unwrap();
+    write_atomic(&original, b"v2", Mode::Exactly(OWNER_ONLY)).unwrap();
     assert_eq!(std::fs::read(&link).unwrap(), b"v1");
     assert_eq!(names(dir.path()), ["state", "state.backup"]);
 }

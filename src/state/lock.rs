@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Error;
-use super::store::{owner_only, write_atomic};
+use super::store::with_suffix;
+use crate::fsutil::{self, Mode, OWNER_ONLY};
 
 /// Who holds a lock, and since when: enough for a waiting run to name the holder, and for
 /// `force-unlock` to remove exactly one lock.
@@ -149,26 +150,24 @@ pub(crate) struct FileLock {
 }
 
 impl FileLock {
-    pub(crate) fn beside(state_path: &Path) -> Self {
-        let with_suffix = |suffix: &str| {
-            let mut name = state_path.as_os_str().to_owned();
-            name.push(suffix);
-            PathBuf::from(name)
-        };
+    /// The lock files of the state file `target` (the file itself, not a link to it), reported
+    /// in messages as the state at `shown`.
+    pub(crate) fn beside(target: &Path, shown: &Path) -> Self {
         Self {
-            lock_path: with_suffix(".lock"),
-            info_path: with_suffix(".lock.info"),
-            state_path: state_path.to_path_buf(),
+            lock_path: with_suffix(target, ".lock"),
+            info_path: with_suffix(target, ".lock.info"),
+            state_path: shown.to_path_buf(),
         }
     }
 
     fn open(&self) -> Result<File, Error> {
-        owner_only(
+        fsutil::create_with_mode(
             OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
                 .truncate(false),
+            OWNER_ONLY,
         )
         .open(&self.lock_path)
         .map_err(|source| Error::Lock {
@@ -228,7 +227,7 @@ impl FileLock {
         // From here the lock is ours; if writing the info fails, dropping `file` releases it.
         let text = serde_json::to_string_pretty(&info)
             .unwrap_or_else(|e| unreachable!("lock info serialisation failed: {e}"));
-        write_atomic(&self.info_path, text.as_bytes())?;
+        fsutil::write_atomic(&self.info_path, text.as_bytes(), Mode::Exactly(OWNER_ONLY))?;
         Ok(LockGuard::new(
             info.clone(),
             Box::new(HeldFileLock {

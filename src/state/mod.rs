@@ -15,7 +15,7 @@
 //! sgform (`version` above [`VERSION`]), is refused with an error naming the file: guessing
 //! would risk forgetting memberships sgform manages.
 //!
-//! **Architecture Invariant:** imports only `ids`.
+//! **Architecture Invariant:** imports only `ids` and the `fsutil` leaf (tidy test).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -155,16 +155,10 @@ impl State {
     }
 }
 
-/// Reads the state at `path`; an absent file is the empty state.
+/// Reads the state at `path` (through a symbolic link to its target); an absent file is the
+/// empty state.
 pub fn read(path: &Path) -> Result<State, Error> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => State::from_json(path, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::empty()),
-        Err(source) => Err(Error::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+    LocalFile::new(path).load()
 }
 
 /// What can go wrong reading, writing or locking the state.
@@ -186,11 +180,9 @@ pub enum Error {
         path.display()
     )]
     NewerVersion { path: PathBuf, found: u32 },
-    #[error("failed to write `{}`", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A local file could not be written (the message names it).
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
     #[error(
         "state file `{}` changed since it was read (expected {expected}, found {found}); another run wrote it, so sgform will not overwrite it: run the command again",
         path.display()

@@ -1,6 +1,6 @@
 //! The files sgform rewrites, through the real binary: every rewrite goes through
-//! `fsutil::write_atomic`, so it keeps the file's mode, writes through a symbolic link to its
-//! target, and leaves no temporary file; new state and sandbox files are 0600.
+//! `fsutil::write_atomic`, so it writes through a symbolic link to its target and leaves no
+//! temporary file; `fmt` keeps the file's mode, state and sandbox files are 0600.
 
 #![cfg(unix)]
 
@@ -96,4 +96,73 @@ fn a_new_sandbox_copy_is_owner_only() {
             .all(|n| !n.ends_with(".tmp")),
         "a temporary file is left"
     );
+}
+
+/// A state document with two entries, serial 4.
+fn state_json() -> String {
+    let entry = |address: &str, target: &str| {
+        serde_json::json!({
+            "address": address, "provider": null, "region": "cn-hangzhou",
+            "security_group_id": "sg-bp1web00000000000000", "target": target,
+        })
+    };
+    let doc = serde_json::json!({
+        "version": 1, "lineage": "8d0c6b0e-1f7a-4c55-9d2e-3a4b5c6d7e8f", "serial": 4,
+        "memberships": [
+            entry(r#"membership.web["i-bp1web0000000000000a"]"#, "i-bp1web0000000000000a"),
+            entry(r#"membership.web["i-bp1web0000000000000b"]"#, "i-bp1web0000000000000b"),
+        ],
+    });
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+#[test]
+fn state_rm_writes_through_a_symlinked_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let target = shared.join("prod.state.json");
+    std::fs::write(&target, state_json()).unwrap();
+    set_mode(&target, 0o640);
+    std::os::unix::fs::symlink(
+        "shared/prod.state.json",
+        dir.path().join("sgform.state.json"),
+    )
+    .unwrap();
+
+    let out = run(
+        dir.path(),
+        &["state", "rm", r#"membership.web["i-bp1web0000000000000a"]"#],
+    );
+    assert!(out.status.success(), "{out:?}");
+
+    assert!(is_link(&dir.path().join("sgform.state.json")));
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(state["serial"], 5);
+    assert_eq!(state["memberships"].as_array().unwrap().len(), 1);
+    assert_eq!(mode(&target), 0o600);
+    // The backup and the lock are beside the target; nothing but the link beside it.
+    assert_eq!(
+        std::fs::read_to_string(shared.join("prod.state.json.backup")).unwrap(),
+        state_json()
+    );
+    assert!(shared.join("prod.state.json.lock").exists());
+    assert_eq!(names(dir.path()), ["sgform.state.json", "shared"]);
+}
+
+/// The state may hold sensitive values: a rewrite narrows a looser state file to 0600, and
+/// the lock file sgform creates is owner-only too.
+#[test]
+fn a_rewritten_state_and_its_lock_are_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sgform.state.json"), state_json()).unwrap();
+    set_mode(&dir.path().join("sgform.state.json"), 0o644);
+    let out = run(
+        dir.path(),
+        &["state", "rm", r#"membership.web["i-bp1web0000000000000a"]"#],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(mode(&dir.path().join("sgform.state.json")), 0o600);
+    assert_eq!(mode(&dir.path().join("sgform.state.json.lock")), 0o600);
 }

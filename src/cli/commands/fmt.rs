@@ -11,8 +11,9 @@ use crate::cli::printer;
 use crate::config::format::format_source;
 use crate::fsutil;
 
-/// The mode of a file that vanished between its read and its rewrite (an editor's default).
-const NEW_FILE_MODE: u32 = 0o644;
+/// A rewrite keeps the file's mode; one that vanished between its read and its rewrite gets
+/// an editor's default.
+const MODE: fsutil::Mode = fsutil::Mode::KeepOr(0o644);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -96,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         if !args.check {
             // Atomic, and keeps the file's mode, owner and symbolic link.
-            fsutil::write_atomic(&file, formatted.as_bytes(), NEW_FILE_MODE)?;
+            fsutil::write_atomic(&file, formatted.as_bytes(), MODE)?;
         }
     }
     Ok(if failed || (args.check && unformatted) {

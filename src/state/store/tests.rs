@@ -254,3 +254,107 @@ fn the_backup_does_not_change_with_later_writes_of_the_state() {
     assert_eq!(std::fs::read(store.backup_path()).unwrap(), second_bytes);
     assert_ne!(std::fs::read(store.path()).unwrap(), second_bytes);
 }
+
+/// A state in `shared/real.json` and a link to it where the configuration looks.
+#[cfg(unix)]
+fn linked_store() -> (tempfile::TempDir, LocalFile, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    let link = dir.path().join("config/sgform.state.json");
+    std::os::unix::fs::symlink("../shared/real.json", &link).unwrap();
+    let target = dir.path().join("config/../shared/real.json");
+    (dir, LocalFile::new(link), target)
+}
+
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A symlinked state stays a link; the target gets every write, and the backup and the lock
+/// live beside the target (see the module docs for why).
+#[cfg(unix)]
+#[test]
+fn a_symlinked_state_is_written_through_the_link() {
+    let (dir, store, target) = linked_store();
+    assert_eq!(store.target(), target);
+    let first = written(&store);
+    let guard = store
+        .lock(crate::state::LockInfo::new("apply", "alice", "host"), None)
+        .unwrap();
+    let second = store.write(&first).unwrap();
+
+    assert!(
+        store
+            .path()
+            .symlink_metadata()
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(store.load().unwrap(), second);
+    assert_eq!(crate::state::read(&target).unwrap(), second);
+    assert_eq!(store.backup_path(), super::with_suffix(&target, ".backup"));
+    assert_eq!(
+        State::from_json(
+            &target,
+            &std::fs::read_to_string(store.backup_path()).unwrap()
+        )
+        .unwrap(),
+        first
+    );
+    assert_eq!(names_in(&dir.path().join("config")), ["sgform.state.json"]);
+    assert_eq!(
+        names_in(&dir.path().join("shared")),
+        [
+            "real.json",
+            "real.json.backup",
+            "real.json.lock",
+            "real.json.lock.info"
+        ]
+    );
+    guard.unlock().unwrap();
+}
+
+/// Two configurations linking to one state file share its lock.
+#[cfg(unix)]
+#[test]
+fn two_links_to_one_state_share_one_lock() {
+    let (dir, store, _target) = linked_store();
+    let other_link = dir.path().join("other.state.json");
+    std::os::unix::fs::symlink("shared/real.json", &other_link).unwrap();
+    let other = LocalFile::new(&other_link);
+    let _held = store
+        .lock(crate::state::LockInfo::new("apply", "alice", "host"), None)
+        .unwrap();
+    let err = other
+        .lock(crate::state::LockInfo::new("apply", "bob", "host"), None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Locked { .. }), "{err}");
+    // The message names the state as this run was given it.
+    assert!(
+        err.to_string().contains(&other_link.display().to_string()),
+        "{err}"
+    );
+}
+
+/// A corrupt target is named as the file read, beside which its backup is.
+#[cfg(unix)]
+#[test]
+fn a_corrupt_symlinked_state_names_the_target_and_its_backup() {
+    let (_dir, store, target) = linked_store();
+    written(&store);
+    std::fs::write(&target, "{ torn").unwrap();
+    let err = store.load().unwrap_err().to_string();
+    let target = target.display().to_string();
+    assert!(
+        err.contains(&format!("state file `{target}` is corrupt")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("`{target}.backup`")), "{err}");
+}
