@@ -205,6 +205,13 @@ pub fn resolve_symlinks(path: &Path) -> io::Result<PathBuf> {
     )))
 }
 
+/// `path` with `suffix` appended to its file name: `a.json` and `.backup` give `a.json.backup`.
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// Sets the mode a file created through `options` gets (on Unix; elsewhere the platform's
 /// default), so its content is never readable by others, not even briefly.
 pub fn create_with_mode(options: &mut OpenOptions, mode: u32) -> &mut OpenOptions {

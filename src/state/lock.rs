@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Error;
-use super::store::with_suffix;
 use crate::fsutil::{self, Mode, OWNER_ONLY};
 
 /// Who holds a lock, and since when: enough for a waiting run to name the holder, and for
@@ -154,8 +153,8 @@ impl FileLock {
     /// in messages as the state at `shown`.
     pub(crate) fn beside(target: &Path, shown: &Path) -> Self {
         Self {
-            lock_path: with_suffix(target, ".lock"),
-            info_path: with_suffix(target, ".lock.info"),
+            lock_path: fsutil::with_suffix(target, ".lock"),
+            info_path: fsutil::with_suffix(target, ".lock.info"),
             state_path: shown.to_path_buf(),
         }
     }

@@ -162,7 +162,7 @@ impl LocalFile {
 
     /// The backup of the previous version, `<target>.backup`.
     pub fn backup_path(&self) -> PathBuf {
-        with_suffix(&self.target(), ".backup")
+        fsutil::with_suffix(&self.target(), ".backup")
     }
 
     /// The holder info of the current (or last, if its holder died) lock, if any.
@@ -186,13 +186,6 @@ impl LocalFile {
             }),
         }
     }
-}
-
-/// `path` with `suffix` appended to its file name.
-pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }
 
 impl Backend for LocalFile {
@@ -225,7 +218,7 @@ impl Backend for LocalFile {
             check_unchanged(&self.path, state, on_disk.as_ref())?;
         }
         if let Some(text) = &current {
-            keep_as_backup(&target, &with_suffix(&target, ".backup"), text)?;
+            keep_as_backup(&target, &fsutil::with_suffix(&target, ".backup"), text)?;
         }
         let mut next = state.clone();
         next.version = VERSION;

@@ -299,7 +299,10 @@ fn a_symlinked_state_is_written_through_the_link() {
     );
     assert_eq!(store.load().unwrap(), second);
     assert_eq!(crate::state::read(&target).unwrap(), second);
-    assert_eq!(store.backup_path(), super::with_suffix(&target, ".backup"));
+    assert_eq!(
+        store.backup_path(),
+        crate::fsutil::with_suffix(&target, ".backup")
+    );
     assert_eq!(
         State::from_json(
             &target,
