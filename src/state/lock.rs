@@ -145,17 +145,18 @@ impl Default for Backoff {
 pub(crate) struct FileLock {
     lock_path: PathBuf,
     info_path: PathBuf,
-    state_path: PathBuf,
+    /// The state's location, for messages.
+    location: String,
 }
 
 impl FileLock {
     /// The lock files of the state file `target` (the file itself, not a link to it), reported
-    /// in messages as the state at `shown`.
-    pub(crate) fn beside(target: &Path, shown: &Path) -> Self {
+    /// in messages as the state at `location`.
+    pub(crate) fn beside(target: &Path, location: String) -> Self {
         Self {
             lock_path: fsutil::with_suffix(target, ".lock"),
             info_path: fsutil::with_suffix(target, ".lock.info"),
-            state_path: shown.to_path_buf(),
+            location,
         }
     }
 
@@ -170,7 +171,7 @@ impl FileLock {
         )
         .open(&self.lock_path)
         .map_err(|source| Error::Lock {
-            path: self.lock_path.clone(),
+            location: self.lock_path.display().to_string(),
             source,
         })
     }
@@ -181,7 +182,7 @@ impl FileLock {
             Ok(()) => Ok(true),
             Err(TryLockError::WouldBlock) => Ok(false),
             Err(TryLockError::Error(source)) => Err(Error::Lock {
-                path: self.lock_path.clone(),
+                location: self.lock_path.display().to_string(),
                 source,
             }),
         }
@@ -195,7 +196,7 @@ impl FileLock {
 
     fn locked(&self, waited: Option<Duration>) -> Error {
         Error::Locked {
-            path: self.state_path.clone(),
+            location: self.location.clone(),
             holder: self.holder().map(Box::new),
             waited,
         }
@@ -245,7 +246,7 @@ impl FileLock {
         let Some(holder) = holder else {
             return Err(if free {
                 Error::NotLocked {
-                    path: self.state_path.clone(),
+                    location: self.location.clone(),
                 }
             } else {
                 self.locked(None)
@@ -253,14 +254,14 @@ impl FileLock {
         };
         if holder.id != id {
             return Err(Error::LockIdMismatch {
-                path: self.state_path.clone(),
+                location: self.location.clone(),
                 given: id.to_owned(),
                 holder: Box::new(holder),
             });
         }
         if !free {
             return Err(Error::LockStillHeld {
-                path: self.state_path.clone(),
+                location: self.location.clone(),
                 holder: Box::new(holder),
             });
         }
@@ -283,7 +284,7 @@ fn remove_info(info_path: &Path, id: &str) -> Result<(), Error> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(source) => Err(Error::Lock {
-            path: info_path.to_path_buf(),
+            location: info_path.display().to_string(),
             source,
         }),
     }

@@ -115,15 +115,16 @@ impl State {
         self.lineage.is_empty()
     }
 
-    /// Parses a state document; `path` names it in errors.
-    pub fn from_json(path: &Path, text: &str) -> Result<State, Error> {
+    /// Parses a state document; `location` names it in errors (a path, or what
+    /// [`Backend::location`] says).
+    pub fn from_json(location: &str, text: &str) -> Result<State, Error> {
         // Read the version first, so a newer format is reported as such and not as a parse error.
         #[derive(Deserialize)]
         struct Version {
             version: Option<u32>,
         }
         let corrupt = |reason: String| Error::Corrupt {
-            path: path.to_path_buf(),
+            location: location.to_owned(),
             reason,
         };
         let version: Version = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
@@ -131,7 +132,7 @@ impl State {
             None => return Err(corrupt("it has no `version` field".to_owned())),
             Some(v) if v > VERSION => {
                 return Err(Error::NewerVersion {
-                    path: path.to_path_buf(),
+                    location: location.to_owned(),
                     found: v,
                 });
             }
@@ -161,81 +162,75 @@ pub fn read(path: &Path) -> Result<State, Error> {
     LocalFile::new(path).load()
 }
 
-/// What can go wrong reading, writing or locking the state.
+/// What can go wrong reading, writing or locking the state. Each variant names where the state
+/// (or the file that failed) lives by a location string: a path for the local file, whatever
+/// names the place for another backend ([`Backend::location`]).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to read state file `{}`", path.display())]
+    #[error("failed to read state file `{location}`")]
     Read {
-        path: PathBuf,
+        location: String,
         source: std::io::Error,
     },
     #[error(
-        "state file `{}` is corrupt: {reason}; sgform will not guess what it manages (restore it from `{}.backup` or version control)",
-        path.display(),
-        path.display()
+        "state file `{location}` is corrupt: {reason}; sgform will not guess what it manages (restore it from `{location}.backup` or version control)"
     )]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt { location: String, reason: String },
     #[error(
-        "state file `{}` has format version {found}, newer than this sgform understands ({VERSION}); upgrade sgform",
-        path.display()
+        "state file `{location}` has format version {found}, newer than this sgform understands ({VERSION}); upgrade sgform"
     )]
-    NewerVersion { path: PathBuf, found: u32 },
+    NewerVersion { location: String, found: u32 },
     /// A local file could not be written (the message names it).
     #[error(transparent)]
     Write(#[from] crate::fsutil::WriteError),
     #[error(
-        "state file `{}` changed since it was read (expected {expected}, found {found}); another run wrote it, so sgform will not overwrite it: run the command again",
-        path.display()
+        "state file `{location}` changed since it was read (expected {expected}, found {found}); another run wrote it, so sgform will not overwrite it: run the command again"
     )]
     ChangedUnderneath {
-        path: PathBuf,
+        location: String,
         expected: String,
         found: String,
     },
     #[error(
-        "state file `{}` belongs to another lineage ({found}, not {expected}): it is a different state, so sgform will not overwrite it",
-        path.display()
+        "state file `{location}` belongs to another lineage ({found}, not {expected}): it is a different state, so sgform will not overwrite it"
     )]
     OtherLineage {
-        path: PathBuf,
+        location: String,
         expected: String,
         found: String,
     },
-    #[error("failed to lock `{}`", path.display())]
+    #[error("failed to lock `{location}`")]
     Lock {
-        path: PathBuf,
+        location: String,
         source: std::io::Error,
     },
     #[error(
-        "state `{}` is locked by {}{}",
-        path.display(),
+        "state `{location}` is locked by {}{}",
         holder.as_ref().map_or_else(|| "another process (its lock info is missing)".to_owned(), |h| h.to_string()),
         waited.map_or_else(String::new, |w| format!("; gave up after waiting {w:?}"))
     )]
     Locked {
-        path: PathBuf,
+        location: String,
         holder: Option<Box<LockInfo>>,
         waited: Option<std::time::Duration>,
     },
-    #[error("state `{}` is not locked", path.display())]
-    NotLocked { path: PathBuf },
+    #[error("state `{location}` is not locked")]
+    NotLocked { location: String },
     #[error(
-        "lock id `{given}` does not match the lock on state `{}`, held by {holder}; sgform removes a lock only by its id",
-        path.display()
+        "lock id `{given}` does not match the lock on state `{location}`, held by {holder}; sgform removes a lock only by its id"
     )]
     LockIdMismatch {
-        path: PathBuf,
+        location: String,
         given: String,
         holder: Box<LockInfo>,
     },
     #[error(
-        "the lock on state `{}` is still held by a running process: {holder}; force-unlock removes only a lock whose holder is gone, so stop that process (pid {} on {}) instead",
-        path.display(),
+        "the lock on state `{location}` is still held by a running process: {holder}; force-unlock removes only a lock whose holder is gone, so stop that process (pid {} on {}) instead",
         holder.pid,
         holder.host
     )]
     LockStillHeld {
-        path: PathBuf,
+        location: String,
         holder: Box<LockInfo>,
     },
 }

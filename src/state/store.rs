@@ -172,7 +172,7 @@ impl LocalFile {
 
     /// The lock files, beside the target.
     fn file_lock(&self) -> FileLock {
-        FileLock::beside(&self.target(), &self.path)
+        FileLock::beside(&self.target(), self.location())
     }
 
     /// The bytes of `target`, `None` when it does not exist.
@@ -181,7 +181,7 @@ impl LocalFile {
             Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(source) => Err(Error::Read {
-                path: target.to_path_buf(),
+                location: target.display().to_string(),
                 source,
             }),
         }
@@ -196,7 +196,7 @@ impl Backend for LocalFile {
     fn load(&self) -> Result<State, Error> {
         let target = self.target();
         match Self::read_bytes(&target)? {
-            Some(text) => State::from_json(&target, &text),
+            Some(text) => State::from_json(&target.display().to_string(), &text),
             None => Ok(State::empty()),
         }
     }
@@ -212,10 +212,10 @@ impl Backend for LocalFile {
             });
         if !unchanged_since_our_write {
             let on_disk = match &current {
-                Some(text) => Some(State::from_json(&target, text)?),
+                Some(text) => Some(State::from_json(&target.display().to_string(), text)?),
                 None => None,
             };
-            check_unchanged(&self.path, state, on_disk.as_ref())?;
+            check_unchanged(&self.location(), state, on_disk.as_ref())?;
         }
         if let Some(text) = &current {
             keep_as_backup(&target, &fsutil::with_suffix(&target, ".backup"), text)?;
@@ -242,9 +242,9 @@ impl Backend for LocalFile {
 }
 
 /// The compare-and-swap check: the stored document is the one `state` was loaded from.
-fn check_unchanged(path: &Path, state: &State, on_disk: Option<&State>) -> Result<(), Error> {
+fn check_unchanged(location: &str, state: &State, on_disk: Option<&State>) -> Result<(), Error> {
     let changed = |found: String| Error::ChangedUnderneath {
-        path: path.to_path_buf(),
+        location: location.to_owned(),
         expected: describe(state),
         found,
     };
@@ -253,7 +253,7 @@ fn check_unchanged(path: &Path, state: &State, on_disk: Option<&State>) -> Resul
         None => Err(changed("no state file (it was removed)".to_owned())),
         Some(disk) if state.is_new() => Err(changed(describe(disk))),
         Some(disk) if disk.lineage != state.lineage => Err(Error::OtherLineage {
-            path: path.to_path_buf(),
+            location: location.to_owned(),
             expected: state.lineage.clone(),
             found: disk.lineage.clone(),
         }),

@@ -1,9 +1,7 @@
-use std::path::Path;
-
 use super::*;
 
-fn path() -> &'static Path {
-    Path::new("dir/sgform.state.json")
+fn path() -> &'static str {
+    "dir/sgform.state.json"
 }
 
 #[test]
@@ -66,4 +64,28 @@ fn a_state_without_lineage_is_corrupt() {
         State::from_json(path(), text).unwrap_err(),
         Error::Corrupt { .. }
     ));
+}
+
+/// The messages name the location as given, word for word as before it was a string.
+#[test]
+fn messages_name_the_location() {
+    let corrupt = State::from_json(path(), "{}").unwrap_err().to_string();
+    assert_eq!(
+        corrupt,
+        "state file `dir/sgform.state.json` is corrupt: it has no `version` field; sgform will not guess what it manages (restore it from `dir/sgform.state.json.backup` or version control)"
+    );
+    let newer = State::from_json(path(), r#"{"version": 2}"#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        newer,
+        "state file `dir/sgform.state.json` has format version 2, newer than this sgform understands (1); upgrade sgform"
+    );
+    let not_locked = Error::NotLocked {
+        location: "postgres://db/sgform".to_owned(),
+    };
+    assert_eq!(
+        not_locked.to_string(),
+        "state `postgres://db/sgform` is not locked"
+    );
 }

@@ -18,7 +18,7 @@ fn store() -> (tempfile::TempDir, LocalFile) {
 
 /// Writes `info` as the holder info, as a holder killed with SIGKILL leaves it.
 fn write_info(store: &LocalFile, info: &LockInfo) {
-    let lock = FileLock::beside(store.path(), store.path());
+    let lock = FileLock::beside(store.path(), store.location());
     let text = serde_json::to_string(info).unwrap();
     crate::fsutil::write_atomic(
         &lock.info_path,
@@ -182,7 +182,7 @@ fn lock_files_are_mode_0600() {
     use std::os::unix::fs::PermissionsExt as _;
     let (_dir, store) = store();
     let _held = store.lock(info("apply"), None).unwrap();
-    let lock = FileLock::beside(store.path(), store.path());
+    let lock = FileLock::beside(store.path(), store.location());
     for path in [&lock.lock_path, &lock.info_path] {
         let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", path.display());

@@ -305,7 +305,7 @@ fn a_symlinked_state_is_written_through_the_link() {
     );
     assert_eq!(
         State::from_json(
-            &target,
+            &target.display().to_string(),
             &std::fs::read_to_string(store.backup_path()).unwrap()
         )
         .unwrap(),
