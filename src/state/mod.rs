@@ -11,9 +11,11 @@
 //!                      "target": "i-…" } ] }
 //! ```
 //!
-//! An absent file is the empty state. A file that does not parse, or that was written by a newer
-//! sgform (`version` above [`VERSION`]), is refused with an error naming the file: guessing
-//! would risk forgetting memberships sgform manages.
+//! An absent file is the empty state. A file that does not parse, that was written by a newer
+//! sgform (`version` above [`VERSION`]), or that no sgform wrote (another version, a lineage
+//! that is not a UUID, an entry that names no declaration or appears twice) is refused with an
+//! error naming the file and the entry: guessing would risk forgetting memberships sgform
+//! manages.
 //!
 //! **Architecture Invariant:** imports only `ids` and the `fsutil` leaf (tidy test).
 
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{Address, RegionId, SecurityGroupId, Target};
 
+mod document;
 pub mod lock;
 pub mod store;
 
@@ -115,34 +118,10 @@ impl State {
         self.lineage.is_empty()
     }
 
-    /// Parses a state document; `location` names it in errors (a path, or what
-    /// [`Backend::location`] says).
+    /// Parses a state document and checks what its types cannot say (see `document`);
+    /// `location` names it in errors (a path, or what [`Backend::location`] says).
     pub fn from_json(location: &str, text: &str) -> Result<State, Error> {
-        // Read the version first, so a newer format is reported as such and not as a parse error.
-        #[derive(Deserialize)]
-        struct Version {
-            version: Option<u32>,
-        }
-        let corrupt = |reason: String| Error::Corrupt {
-            location: location.to_owned(),
-            reason,
-        };
-        let version: Version = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
-        match version.version {
-            None => return Err(corrupt("it has no `version` field".to_owned())),
-            Some(v) if v > VERSION => {
-                return Err(Error::NewerVersion {
-                    location: location.to_owned(),
-                    found: v,
-                });
-            }
-            Some(_) => {}
-        }
-        let state: State = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
-        if state.lineage.is_empty() {
-            return Err(corrupt("its `lineage` is empty".to_owned()));
-        }
-        Ok(state)
+        document::parse(location, text)
     }
 
     /// The state as its file holds it (pretty JSON, trailing newline).
@@ -199,6 +178,10 @@ pub enum Error {
         expected: String,
         found: String,
     },
+    #[error(
+        "state file `{location}` has serial {serial}, the largest there is: its next write would wrap it to 0, so sgform will not write it (a serial grows by one per write, so the file was edited; restore it from `{location}.backup` or version control)"
+    )]
+    SerialExhausted { location: String, serial: u64 },
     #[error("failed to lock `{location}`")]
     Lock {
         location: String,

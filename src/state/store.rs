@@ -36,7 +36,8 @@ use crate::fsutil::{self, Mode, OWNER_ONLY};
 ///   write succeeds only if the stored document still has them. It stores `state` with
 ///   `serial + 1` (and a new lineage if `state` is new) and returns what it stored, which is the
 ///   value to pass to the next `write`. A document that changed underneath, belongs to another
-///   lineage, is corrupt or is newer is refused and left as it is.
+///   lineage, is corrupt or is newer is refused and left as it is, and so is a `state` whose
+///   serial is `u64::MAX` ([`Error::SerialExhausted`]: the next serial would wrap to 0).
 /// - [`lock`](Backend::lock) grants one exclusive lock at a time. Without `timeout` it fails at
 ///   once with [`Error::Locked`] naming the holder; with one, it retries with backoff (1 s
 ///   doubling to 16 s) until the timeout, then fails the same way. The lock is released when
@@ -202,6 +203,12 @@ impl Backend for LocalFile {
     }
 
     fn write(&self, state: &State) -> Result<State, Error> {
+        let Some(serial) = state.serial.checked_add(1) else {
+            return Err(Error::SerialExhausted {
+                location: self.location(),
+                serial: state.serial,
+            });
+        };
         let target = self.target();
         let current = Self::read_bytes(&target)?;
         let unchanged_since_our_write = current
@@ -225,7 +232,7 @@ impl Backend for LocalFile {
         if next.is_new() {
             next.lineage = uuid::Uuid::new_v4().to_string();
         }
-        next.serial = state.serial + 1;
+        next.serial = serial;
         let bytes = next.to_json();
         fsutil::write_atomic(&target, bytes.as_bytes(), Mode::Exactly(OWNER_ONLY))?;
         self.last_written.remember(&next, bytes);

@@ -29,4 +29,5 @@ mod refresh;
 mod sandbox;
 mod state_cli;
 mod state_files;
+mod state_read;
 mod tidy;

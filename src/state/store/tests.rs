@@ -232,7 +232,7 @@ fn a_write_by_someone_else_after_our_own_is_still_refused() {
     // A hand edit that keeps the serial but not the bytes is parsed and checked too.
     let edited = String::from_utf8(on_disk)
         .unwrap()
-        .replace(&theirs.lineage, "0-other-lineage");
+        .replace(&theirs.lineage, &uuid::Uuid::new_v4().to_string());
     std::fs::write(store.path(), edited).unwrap();
     assert!(matches!(
         other.write(&theirs).unwrap_err(),
@@ -360,4 +360,37 @@ fn a_corrupt_symlinked_state_names_the_target_and_its_backup() {
         "{err}"
     );
     assert!(err.contains(&format!("`{target}.backup`")), "{err}");
+}
+
+/// A serial at `u64::MAX` would wrap to 0 on the next write (and a stale state could then pass
+/// the compare-and-swap): the write is refused, naming the file, and changes nothing.
+#[test]
+fn a_write_past_the_largest_serial_is_refused() {
+    let (_dir, store) = store();
+    let first = written(&store);
+    let text = std::fs::read_to_string(store.path())
+        .unwrap()
+        .replace("\"serial\": 1,", &format!("\"serial\": {},", u64::MAX));
+    std::fs::write(store.path(), text).unwrap();
+    let at_max = store.load().unwrap();
+    assert_eq!((at_max.serial, &at_max.lineage), (u64::MAX, &first.lineage));
+    let err = refused_untouched(&store, &at_max);
+    assert!(
+        matches!(
+            err,
+            Error::SerialExhausted {
+                serial: u64::MAX,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with(&format!(
+            "state file `{}` has serial 18446744073709551615, the largest there is: its next write would wrap it to 0",
+            store.path().display()
+        )),
+        "{shown}"
+    );
 }
