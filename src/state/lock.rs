@@ -140,6 +140,9 @@ impl Default for Backoff {
     }
 }
 
+/// The largest holder info read (a real one is a few hundred bytes; anything else is ignored).
+const MAX_INFO_BYTES: u64 = 64 * 1024;
+
 /// The local backend's lock files: `<state>.lock` (the OS lock) and `<state>.lock.info`.
 #[derive(Debug, Clone)]
 pub(crate) struct FileLock {
@@ -190,7 +193,7 @@ impl FileLock {
 
     /// The holder info on disk: `None` when absent or unreadable (it is only information).
     pub(crate) fn holder(&self) -> Option<LockInfo> {
-        let text = std::fs::read_to_string(&self.info_path).ok()?;
+        let text = fsutil::read_to_string_capped(&self.info_path, MAX_INFO_BYTES).ok()?;
         serde_json::from_str(&text).ok()
     }
 
@@ -273,7 +276,7 @@ impl FileLock {
 
 /// Removes the info file if it still names lock `id`.
 fn remove_info(info_path: &Path, id: &str) -> Result<(), Error> {
-    let ours = std::fs::read_to_string(info_path)
+    let ours = fsutil::read_to_string_capped(info_path, MAX_INFO_BYTES)
         .ok()
         .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok())
         .is_some_and(|i| i.id == id);

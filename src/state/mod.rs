@@ -67,6 +67,11 @@ pub fn open(location: &Location) -> Box<dyn Backend> {
 /// The state format this sgform writes and the newest it reads.
 pub const VERSION: u32 = 1;
 
+/// The largest state file sgform reads: 256 MiB, about a million memberships. A larger file
+/// is refused before it is read ([`Error::TooLarge`]), so a wrong `--state` (a disk image,
+/// `/dev/zero`) cannot exhaust memory.
+pub const MAX_STATE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// The default state file name, beside the configuration.
 pub const DEFAULT_FILE: &str = "sgform.state.json";
 
@@ -155,6 +160,16 @@ pub enum Error {
         "state file `{location}` is corrupt: {reason}; sgform will not guess what it manages (restore it from `{location}.backup` or version control)"
     )]
     Corrupt { location: String, reason: String },
+    #[error(
+        "state file `{location}` is {} the {} MiB sgform reads (`MAX_STATE_BYTES`): it is not a state sgform wrote; check the path",
+        size.map_or_else(|| "over".to_owned(), |s| format!("{s} bytes, over")),
+        MAX_STATE_BYTES / (1024 * 1024)
+    )]
+    TooLarge {
+        location: String,
+        /// The file's size, when the file system says it (not for a pipe or a device).
+        size: Option<u64>,
+    },
     #[error(
         "state file `{location}` has format version {found}, newer than this sgform understands ({VERSION}); upgrade sgform"
     )]

@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::lock::{Backoff, FileLock, LockGuard, LockInfo};
-use super::{Error, State, VERSION};
-use crate::fsutil::{self, Mode, OWNER_ONLY};
+use super::{Error, MAX_STATE_BYTES, State, VERSION};
+use crate::fsutil::{self, Mode, OWNER_ONLY, ReadError};
 
 /// A place that keeps one state document, with a lock.
 ///
@@ -176,14 +176,20 @@ impl LocalFile {
         FileLock::beside(&self.target(), self.location())
     }
 
-    /// The bytes of `target`, `None` when it does not exist.
+    /// The bytes of `target`, `None` when it does not exist; never more than
+    /// [`MAX_STATE_BYTES`] of them.
     fn read_bytes(target: &Path) -> Result<Option<String>, Error> {
-        match std::fs::read_to_string(target) {
+        let location = || target.display().to_string();
+        match fsutil::read_to_string_capped(target, MAX_STATE_BYTES) {
             Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Read {
-                location: target.display().to_string(),
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(ReadError::Io(source)) => Err(Error::Read {
+                location: location(),
                 source,
+            }),
+            Err(ReadError::TooLarge { size, .. }) => Err(Error::TooLarge {
+                location: location(),
+                size,
             }),
         }
     }

@@ -80,3 +80,24 @@ fn an_entry_that_is_not_a_declaration_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_state_over_256_mib_is_refused_naming_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse: the size is there, the disk blocks and a reader's memory are not.
+    let file = std::fs::File::create(dir.path().join("huge.json")).unwrap();
+    file.set_len(300 * 1024 * 1024).unwrap();
+    let out = sgform()
+        .args(["state", "list", "--state", "huge.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: state file `huge.json` is 314572800 bytes, over the 256 MiB sgform reads"
+        ),
+        "{stderr}"
+    );
+}

@@ -394,3 +394,31 @@ fn a_write_past_the_largest_serial_is_refused() {
         "{shown}"
     );
 }
+
+/// A file over the limit is refused by its size, before it is read (the file here is sparse:
+/// reading it would allocate 256 MiB).
+#[test]
+fn a_state_over_the_size_limit_is_refused_unread() {
+    let (_dir, store) = store();
+    let file = std::fs::File::create(store.path()).unwrap();
+    file.set_len(crate::state::MAX_STATE_BYTES + 1).unwrap();
+    let err = store.load().unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { size: Some(n), .. } if n == crate::state::MAX_STATE_BYTES + 1),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "state file `{}` is 268435457 bytes, over the 256 MiB sgform reads (`MAX_STATE_BYTES`): it is not a state sgform wrote; check the path",
+            store.path().display()
+        )
+    );
+    // A write refuses it too, and leaves it as it is.
+    let err = store.write(&State::empty()).unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
+    assert_eq!(
+        std::fs::metadata(store.path()).unwrap().len(),
+        crate::state::MAX_STATE_BYTES + 1
+    );
+}
