@@ -49,11 +49,14 @@ const MAX_LINKS: usize = 40;
 /// A write that failed: which file or directory the failing step touched, and why.
 ///
 /// Displayed as ``failed to write `PATH` `` (the OS error is its source); when the directory
-/// cannot take a new file (read-only, or not writable by this user) the message names the
-/// directory and says what to do.
+/// cannot take a new file (read-only, or not writable by this user) the message names the file
+/// and the directory, and a `hint:` line says what to do.
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.message())]
 pub struct WriteError {
+    /// The file being written.
+    file: PathBuf,
+    /// What the failing step touched.
     path: PathBuf,
     step: Step,
     #[source]
@@ -76,8 +79,9 @@ enum Step {
 }
 
 impl WriteError {
-    fn new(path: &Path, step: Step, source: io::Error) -> Self {
+    fn new(file: &Path, path: &Path, step: Step, source: io::Error) -> Self {
         Self {
+            file: file.to_path_buf(),
             path: path.to_path_buf(),
             step,
             source,
@@ -101,7 +105,19 @@ impl WriteError {
     }
 
     fn message(&self) -> String {
-        format!("failed to write `{}`", self.path.display())
+        let why = match self.source.kind() {
+            io::ErrorKind::PermissionDenied => "is not writable by this user",
+            io::ErrorKind::ReadOnlyFilesystem => "is on a read-only file system",
+            _ => "",
+        };
+        if self.step != Step::Create || why.is_empty() {
+            return format!("failed to write `{}`", self.path.display());
+        }
+        let dir = parent_dir(&self.path).display();
+        format!(
+            "failed to write `{}`: the directory `{dir}` {why}\n  hint: sgform replaces a file by writing a new one beside it and renaming it over (so a crash never leaves half a file): make `{dir}` writable, or choose a path in a writable directory",
+            self.file.display()
+        )
     }
 }
 
@@ -112,18 +128,20 @@ impl WriteError {
 /// On error nothing changed at `path` (unless only the final directory flush failed: then the
 /// new content is in place but may not survive a power loss), and no temporary file is left.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: Mode) -> Result<(), WriteError> {
-    let target = resolve_symlinks(path).map_err(|e| WriteError::new(path, Step::Inspect, e))?;
+    let target =
+        resolve_symlinks(path).map_err(|e| WriteError::new(path, path, Step::Inspect, e))?;
     let existing = match std::fs::metadata(&target) {
         Ok(meta) => Some(meta),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(WriteError::new(&target, Step::Inspect, e)),
+        Err(e) => return Err(WriteError::new(&target, &target, Step::Inspect, e)),
     };
     let dir = parent_dir(&target);
     let tmp = temporary_beside(&target);
     let result = (|| {
-        write_temporary(&tmp, bytes, existing.as_ref(), mode)?;
-        std::fs::rename(&tmp, &target).map_err(|e| WriteError::new(&target, Step::Place, e))?;
-        sync_dir(dir).map_err(|e| WriteError::new(dir, Step::SyncDir, e))
+        write_temporary(&target, &tmp, bytes, existing.as_ref(), mode)?;
+        std::fs::rename(&tmp, &target)
+            .map_err(|e| WriteError::new(&target, &target, Step::Place, e))?;
+        sync_dir(dir).map_err(|e| WriteError::new(&target, dir, Step::SyncDir, e))
     })();
     if result.is_err() {
         // Best effort: the temporary file may not exist, or the rename may have happened.
@@ -141,6 +159,7 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WriteError>
     let exists = || {
         WriteError::new(
             path,
+            path,
             Step::Place,
             io::Error::from(io::ErrorKind::AlreadyExists),
         )
@@ -151,19 +170,19 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WriteError>
     let dir = parent_dir(path);
     let tmp = temporary_beside(path);
     let result = (|| {
-        write_temporary(&tmp, bytes, None, Mode::Exactly(mode))?;
+        write_temporary(path, &tmp, bytes, None, Mode::Exactly(mode))?;
         match std::fs::hard_link(&tmp, path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
             Err(_) if path.symlink_metadata().is_ok() => Err(exists()),
             Err(_) => {
-                std::fs::rename(&tmp, path).map_err(|e| WriteError::new(path, Step::Place, e))
+                std::fs::rename(&tmp, path).map_err(|e| WriteError::new(path, path, Step::Place, e))
             }
         }
     })();
     let _ = std::fs::remove_file(&tmp);
     result?;
-    sync_dir(dir).map_err(|e| WriteError::new(dir, Step::SyncDir, e))
+    sync_dir(dir).map_err(|e| WriteError::new(path, dir, Step::SyncDir, e))
 }
 
 /// Makes `link` a hard link to the file `original` (which must be on the same file system),
@@ -290,9 +309,10 @@ fn temporary_beside(path: &Path) -> PathBuf {
     parent_dir(path).join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()))
 }
 
-/// Creates `tmp` (owner-only), writes `bytes`, gives it the owner of `existing` where allowed
-/// and the permission bits `mode` says, and flushes it.
+/// Creates `tmp` (owner-only) for `target`, writes `bytes`, gives it the owner of `existing`
+/// where allowed and the permission bits `mode` says, and flushes it.
 fn write_temporary(
+    target: &Path,
     tmp: &Path,
     bytes: &[u8],
     existing: Option<&Metadata>,
@@ -300,8 +320,8 @@ fn write_temporary(
 ) -> Result<(), WriteError> {
     let mut file = create_with_mode(OpenOptions::new().write(true).create_new(true), OWNER_ONLY)
         .open(tmp)
-        .map_err(|e| WriteError::new(tmp, Step::Create, e))?;
-    let write_err = |e| WriteError::new(tmp, Step::Write, e);
+        .map_err(|e| WriteError::new(target, tmp, Step::Create, e))?;
+    let write_err = |e| WriteError::new(target, tmp, Step::Write, e);
     file.write_all(bytes).map_err(write_err)?;
     // The owner first: changing it can clear mode bits.
     if let Some(meta) = existing {
@@ -362,4 +382,4 @@ fn set_mode(file: &File, mode: u32) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

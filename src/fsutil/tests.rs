@@ -243,9 +243,19 @@ fn a_read_only_directory_is_an_error_naming_the_directory() {
         err.kind()
     );
     assert!(err.path().starts_with(&dir), "{}", err.path().display());
-    assert!(
-        err.to_string().contains(&dir.display().to_string()),
-        "{err}"
+    let why = if err.kind() == io::ErrorKind::PermissionDenied {
+        "is not writable by this user"
+    } else {
+        "is on a read-only file system"
+    };
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "failed to write `{}`: the directory `{}` {why}\n  hint: sgform replaces a file by writing a new one beside it and renaming it over (so a crash never leaves half a file): make `{}` writable, or choose a path in a writable directory",
+            path.display(),
+            dir.display(),
+            dir.display()
+        )
     );
     assert!(!path.exists());
 }

@@ -197,7 +197,7 @@ pub enum Error {
         "state file `{location}` has serial {serial}, the largest there is: its next write would wrap it to 0, so sgform will not write it (a serial grows by one per write, so the file was edited; restore it from `{location}.backup` or version control)"
     )]
     SerialExhausted { location: String, serial: u64 },
-    #[error("failed to lock `{location}`")]
+    #[error("failed to lock `{location}`{}", lock_hint(source, location))]
     Lock {
         location: String,
         source: std::io::Error,
@@ -231,6 +231,22 @@ pub enum Error {
         location: String,
         holder: Box<LockInfo>,
     },
+}
+
+/// What to do when the lock file cannot be created: its directory is read-only.
+fn lock_hint(source: &std::io::Error, lock_file: &str) -> String {
+    let why = match source.kind() {
+        std::io::ErrorKind::PermissionDenied => "is not writable by this user",
+        std::io::ErrorKind::ReadOnlyFilesystem => "is on a read-only file system",
+        _ => return String::new(),
+    };
+    let dir = match Path::new(lock_file).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+        _ => ".".to_owned(),
+    };
+    format!(
+        ": the directory `{dir}` {why}\n  hint: sgform locks the state with a file beside it, so its directory must be writable: make `{dir}` writable, keep the state elsewhere (`--state PATH`), or, for a command that only reads the state, pass `--lock=false`"
+    )
 }
 
 #[cfg(test)]

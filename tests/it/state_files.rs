@@ -166,3 +166,51 @@ fn a_rewritten_state_and_its_lock_are_owner_only() {
     assert_eq!(mode(&dir.path().join("sgform.state.json")), 0o600);
     assert_eq!(mode(&dir.path().join("sgform.state.json.lock")), 0o600);
 }
+
+/// A directory this process cannot create files in: a 0555 directory for an ordinary user;
+/// for a privileged one (who ignores permission bits), sysfs's root, which refuses everyone.
+fn read_only_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    set_mode(dir.path(), 0o555);
+    if std::fs::write(dir.path().join("probe"), "").is_err() {
+        let path = dir.path().to_path_buf();
+        return (Some(dir), path);
+    }
+    set_mode(dir.path(), 0o755);
+    let sys = std::path::PathBuf::from("/sys");
+    assert!(
+        std::fs::write(sys.join("sgform-probe"), "").is_err(),
+        "no read-only directory to test with: running privileged, and `/sys` is writable"
+    );
+    (None, sys)
+}
+
+#[test]
+fn a_state_in_a_read_only_directory_fails_with_a_hint() {
+    let (_keep, ro) = read_only_dir();
+    let cwd = tempfile::tempdir().unwrap();
+    let state = ro.join("sgform.state.json");
+    let out = run(
+        cwd.path(),
+        &[
+            "state",
+            "rm",
+            "--state",
+            state.to_str().unwrap(),
+            "membership.web",
+        ],
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let dir = ro.display();
+    assert!(
+        stderr.starts_with(&format!(
+            "error: failed to lock `{dir}/sgform.state.json.lock`: the directory `{dir}` "
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("\n  hint: sgform locks the state with a file beside it, so its directory must be writable: make `{dir}` writable, keep the state elsewhere (`--state PATH`)")),
+        "{stderr}"
+    );
+}

@@ -422,3 +422,40 @@ fn a_state_over_the_size_limit_is_refused_unread() {
         crate::state::MAX_STATE_BYTES + 1
     );
 }
+
+/// A state in a directory this user cannot write: the lock (taken first) and the write each
+/// fail naming the directory, with a hint.
+#[cfg(unix)]
+#[test]
+fn a_read_only_directory_gives_a_hint() {
+    let (_keep, dir) = crate::fsutil::tests::read_only_dir();
+    let store = LocalFile::new(dir.join("sgform.state.json"));
+    let dir = dir.display().to_string();
+
+    let err = store
+        .lock(crate::state::LockInfo::new("apply", "alice", "host"), None)
+        .unwrap_err();
+    assert!(matches!(err, Error::Lock { .. }), "{err:?}");
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with(&format!(
+            "failed to lock `{dir}/sgform.state.json.lock`: the directory `{dir}` "
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("\n  hint: sgform locks the state with a file beside it, so its directory must be writable: make `{dir}` writable")),
+        "{shown}"
+    );
+
+    let err = store.write(&State::empty()).unwrap_err();
+    assert!(matches!(err, Error::Write(_)), "{err:?}");
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with(&format!(
+            "failed to write `{dir}/sgform.state.json`: the directory `{dir}` "
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("\n  hint: "), "{shown}");
+}
