@@ -70,7 +70,7 @@ enum Step {
     Inspect,
     /// Creating the temporary file (`path` is the temporary file).
     Create,
-    /// Writing, moding or flushing the temporary file.
+    /// Writing the temporary file, setting its owner and mode, or flushing it.
     Write,
     /// Putting the new file in place (`path` is the file).
     Place,
@@ -261,8 +261,9 @@ pub enum ReadError {
     #[error(transparent)]
     Io(#[from] io::Error),
     /// The file is larger than the limit: its size when the file system says it (`None` for a
-    /// stream such as a pipe or `/dev/zero`, which was read only up to the limit).
-    #[error("{}, over the limit of {limit} bytes", size.map_or_else(|| "more".to_owned(), |s| format!("{s} bytes")))]
+    /// stream such as a pipe or `/dev/zero`, which was read only up to the limit). Displayed
+    /// to follow "`FILE` is ": `5 bytes, over the limit of 4 bytes`, `over the limit of 4 bytes`.
+    #[error("{}over the limit of {limit} bytes", size.map_or_else(String::new, |s| format!("{s} bytes, ")))]
     TooLarge { size: Option<u64>, limit: u64 },
 }
 
