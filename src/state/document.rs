@@ -32,9 +32,11 @@ struct Document {
 /// The block kinds that declare memberships: the only ones a state entry may name.
 const DECLARATION_KINDS: [&str; 3] = ["membership", "membership_set", "group_members"];
 
-/// Whether `address` names a declaration (not a data source, not an unknown kind).
+/// Whether `address` names a declaration (not a data source, not an unknown kind). Compares
+/// the kind's text, so it holds whether `Address::kind` is text or a typed kind.
 fn is_declaration(address: &Address) -> bool {
-    DECLARATION_KINDS.contains(&&*address.kind)
+    let kind = address.kind.to_string();
+    DECLARATION_KINDS.contains(&kind.as_str())
 }
 
 pub(super) fn parse(location: &str, text: &str) -> Result<State, Error> {
