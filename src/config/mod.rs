@@ -29,11 +29,13 @@ mod checks;
 mod cost;
 mod decode;
 mod eval;
+mod expr;
 pub mod format;
 mod functions;
 pub mod generate;
 mod load;
 mod refs;
+mod show;
 mod variables;
 
 #[cfg(test)]
@@ -405,7 +407,7 @@ impl Variable {
         match (&self.value, self.sensitive) {
             (_, true) => "(sensitive value)".to_owned(),
             (None, false) => "(no value)".to_owned(),
-            (Some(v), false) => eval::show_value(v),
+            (Some(v), false) => show::show_value(v),
         }
     }
 }
