@@ -7,12 +7,13 @@ use hcl::Value;
 use hcl::eval::{Context, Evaluate};
 use hcl_edit::expr::Expression;
 
-use super::{cost, functions};
+use super::{arith, cost, functions};
 
 /// A context with the function library and nothing else.
 pub(super) fn base_context() -> Context<'static> {
     let mut ctx = Context::new();
     functions::declare(&mut ctx);
+    arith::declare(&mut ctx);
     ctx
 }
 
@@ -63,7 +64,8 @@ impl Scope {
     pub(super) fn evaluate(&self, expr: &Expression) -> Result<Value, String> {
         let mut e: hcl::Expression = expr.clone().into();
         flatten(&mut e, &self.flat);
-        e.evaluate(&self.ctx).map_err(|err| err.kind().to_string())
+        arith::rewrite(&mut e);
+        e.evaluate(&self.ctx).map_err(|err| arith::message(&err))
     }
 }
 
@@ -172,6 +174,7 @@ impl std::ops::Deref for Scope {
 
 /// Evaluates one expression; the error is a one-line message.
 pub(super) fn evaluate(expr: &Expression, ctx: &Context<'_>) -> Result<Value, String> {
-    let e: hcl::Expression = expr.clone().into();
-    e.evaluate(ctx).map_err(|err| err.kind().to_string())
+    let mut e: hcl::Expression = expr.clone().into();
+    arith::rewrite(&mut e);
+    e.evaluate(ctx).map_err(|err| arith::message(&err))
 }

@@ -25,6 +25,7 @@ use crate::ids::{
     Address, InstanceId, NetworkInterfaceId, RegionId, SecurityGroupId, Target, VpcId,
 };
 
+mod arith;
 mod checks;
 mod cost;
 mod decode;

@@ -993,3 +993,116 @@ membership "web" {
         Some("membership.web")
     );
 }
+
+/// The one diagnostic of `text`: its summary, its label, and the source text its span covers.
+#[track_caller]
+fn one_error(text: &str, inputs: &Inputs) -> (String, String, String) {
+    let (_, diags) = load(text, inputs);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = &diags[0];
+    let span = d.primary.expect("a span");
+    (
+        d.summary.clone(),
+        d.primary_label.clone().unwrap_or_default(),
+        text[span.start..span.end].to_owned(),
+    )
+}
+
+#[test]
+fn issue_14_arithmetic_errors_are_diagnostics_with_the_attribute_span() {
+    let none = Inputs::default();
+    assert_eq!(
+        one_error("locals {\n  a = 5 % 0\n}\n", &none),
+        (
+            "cannot evaluate `local.a`".to_owned(),
+            "division by zero in `5 % 0`".to_owned(),
+            "5 % 0".to_owned()
+        )
+    );
+    for (expr, shown) in [
+        ("9223372036854775807 + 1", "`9223372036854775807 + 1`"),
+        ("-9223372036854775808 / -1", "`-9223372036854775808 / -1`"),
+        ("4611686018427387904 * 2", "`4611686018427387904 * 2`"),
+        ("-9223372036854775807 - 2", "`-9223372036854775807 - 2`"),
+    ] {
+        let (summary, label, span) = one_error(&format!("locals {{\n  a = {expr}\n}}\n"), &none);
+        assert_eq!(summary, "cannot evaluate `local.a`");
+        assert_eq!(
+            label,
+            format!("integer overflow in {shown}: the result does not fit in a 64-bit integer")
+        );
+        assert_eq!(span, expr);
+    }
+    // Inside a block, a function call, a `for` and a template, through a local.
+    let text = r#"
+locals {
+  zero = 0
+}
+membership "web" {
+  security_group_id = "sg-${length([for x in [1] : x % local.zero])}"
+  instance_id       = "i-bp1gtjxuuvwj17zr8s5f"
+}
+"#;
+    let (summary, label, span) = one_error(text, &none);
+    assert_eq!(summary, "cannot evaluate `security_group_id`");
+    assert_eq!(label, "division by zero in `1 % 0`");
+    assert_eq!(span, r#""sg-${length([for x in [1] : x % local.zero])}""#);
+    // A value computed in range is what it always was.
+    let text = "locals {\n  a = 9223372036854775806 + 1\n  b = -7 % 2\n  c = 7 / 2\n}\n";
+    assert!(load(text, &none).1.is_empty());
+}
+
+#[test]
+fn issue_14_arithmetic_in_a_var_is_a_diagnostic() {
+    let text = r#"
+variable "n" {
+  type = number
+}
+locals {
+  m = var.n
+}
+"#;
+    let inputs = Inputs {
+        sources: vec![var("n", "5 % 0")],
+        ..Inputs::default()
+    };
+    let (_, diags) = load(text, &inputs);
+    let shown = format!("{diags:#?}");
+    assert!(shown.contains("division by zero in `5 % 0`"), "{shown}");
+}
+
+#[test]
+fn issue_14_validate_reports_division_by_zero_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.hcl"), "locals {\n  a = 5 % 0\n}\n").unwrap();
+    let out = sgform().arg("validate").arg(dir.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot evaluate `local.a`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("division by zero in `5 % 0`"), "{stderr}");
+    assert!(stderr.contains("main.hcl:2:7"), "{stderr}");
+
+    // The same through `--var` on the command line.
+    std::fs::write(
+        dir.path().join("main.hcl"),
+        "variable \"n\" {\n  type = number\n}\n",
+    )
+    .unwrap();
+    let out = sgform()
+        .arg("validate")
+        .arg(dir.path())
+        .args(["--var", "n=-9223372036854775808 / -1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("integer overflow in `-9223372036854775808 / -1`"),
+        "{stderr}"
+    );
+}
