@@ -675,6 +675,49 @@ mod no_panic {
         "\u{0}",
     ];
 
+    fn expression() -> impl Strategy<Value = String> {
+        let leaf = prop::sample::select(vec![
+            "0",
+            "1",
+            "-1",
+            "2",
+            "0.5",
+            "-0.0",
+            "x",
+            "var.n",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "18446744073709551615",
+            "4611686018427387904",
+            "1e308",
+            "-1e308",
+            "\"s\"",
+            "null",
+            "true",
+            "[0]",
+        ])
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(6, 64, 4, |inner| {
+            let op = prop::sample::select(vec!["+", "-", "*", "/", "%", "==", "<", "&&"]);
+            prop_oneof![
+                (inner.clone(), op, inner.clone()).prop_map(|(a, o, b)| format!("({a} {o} {b})")),
+                inner.clone().prop_map(|a| format!("-{a}")),
+                inner
+                    .clone()
+                    .prop_map(|a| format!("[for x in [0, 1, -1] : {a}]")),
+                inner.clone().prop_map(|a| format!("\"<${{{a}}}>\"")),
+                inner
+                    .clone()
+                    .prop_map(|a| format!("\"%{{ for x in [0, 2] }}${{{a}}}%{{ endfor }}\"")),
+                inner.clone().prop_map(|a| format!("length([{a}])")),
+                inner.clone().prop_map(|a| format!("[1, 2][{a}]")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("(x == 0 ? {a} : {b})")),
+                (inner.clone(), inner).prop_map(|(a, b)| format!("{{ k = {a}, ({b}) = 1 }}")),
+            ]
+        })
+    }
+
     fn soup() -> impl Strategy<Value = String> {
         prop::collection::vec(prop::sample::select(TOKENS), 0..80).prop_map(|t| t.join(" "))
     }
@@ -704,6 +747,17 @@ mod no_panic {
                 let _ = sgform::cli::printer::render_diagnostics(&more, config.sources(), true);
                 let _ = sgform::config::format::format_source(&a);
             }
+        }
+
+        /// Well-formed expressions around the edges of arithmetic: every operator over zero,
+        /// the 64-bit limits and huge floats, nested in `for`, conditionals, templates, function
+        /// calls and indexes; as a local and as a `--var` value.
+        #[test]
+        fn expressions_never_panic(e in expression(), v in expression()) {
+            let text = format!("variable \"n\" {{\n  type = number\n}}\nlocals {{\n  e = {e}\n  f = [for x in [0, 1, -1] : {e}]\n}}\n");
+            let inputs = Inputs { sources: vec![var("n", &v)], ..Inputs::default() };
+            let (config, diags) = load(&text, &inputs);
+            let _ = sgform::cli::printer::render_diagnostics(&diags, config.sources(), false);
         }
     }
 }
