@@ -42,6 +42,7 @@ mod variables;
 #[cfg(test)]
 mod tests;
 
+pub use crate::ids::{DataKind, DeclarationKind};
 pub use variables::{Inputs, VarSource};
 
 /// The default limit of security groups per target (the ECS default quota).
@@ -109,36 +110,6 @@ impl Provider {
             rate_limit: None,
             span: None,
         }
-    }
-}
-
-/// Which kind of data source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DataKind {
-    Instances,
-    NetworkInterfaces,
-}
-
-impl DataKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataKind::Instances => "instances",
-            DataKind::NetworkInterfaces => "network_interfaces",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "instances" => Some(DataKind::Instances),
-            "network_interfaces" => Some(DataKind::NetworkInterfaces),
-            _ => None,
-        }
-    }
-
-    /// The attribute that lists the objects (`instances` / `network_interfaces`).
-    fn list_attr(self) -> &'static str {
-        self.as_str()
     }
 }
 
@@ -383,6 +354,15 @@ impl Declaration {
 
     pub fn address(&self) -> &Address {
         &self.common().address
+    }
+
+    /// The kind of block that declares it.
+    pub fn kind(&self) -> DeclarationKind {
+        match self {
+            Declaration::Membership(_) => DeclarationKind::Membership,
+            Declaration::MembershipSet(_) => DeclarationKind::MembershipSet,
+            Declaration::GroupMembers(_) => DeclarationKind::GroupMembers,
+        }
     }
 
     /// Whether the attribute `attr` (its HCL name) holds a sensitive value; see

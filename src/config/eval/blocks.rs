@@ -76,7 +76,7 @@ pub(in crate::config) fn data_requests(
     let ctx = model.context(&model.locals, None);
     let mut out = Vec::new();
     for ((kind, name), block) in &model.decoded.data {
-        let address = Address::new(format!("data.{}", kind.as_str()), name);
+        let address = Address::new(*kind, name);
         let mut req = DataRequest {
             address: address.clone(),
             kind: *kind,

@@ -8,11 +8,12 @@ use super::Model;
 use super::data::data_value;
 use super::decls::{group_members, membership, membership_set};
 use super::reader::Reader;
-use crate::config::decode::{Resource, ResourceKind};
+use crate::config::decode::Resource;
 use crate::config::expr::Scope;
 use crate::config::show::type_name;
 use crate::config::{Common, DataResults, Declaration, functions, refs};
 use crate::diag::Diagnostic;
+use crate::ids::DeclarationKind;
 
 /// Evaluates every block: without data, only the ones that do not need it; with data, all.
 pub(in crate::config) fn expand(
@@ -210,9 +211,9 @@ fn expand_resource(
             diags,
         };
         let decl = match res.kind {
-            ResourceKind::Membership => membership(&mut r, block, common),
-            ResourceKind::MembershipSet => membership_set(&mut r, block, common),
-            ResourceKind::GroupMembers => group_members(&mut r, block, common),
+            DeclarationKind::Membership => membership(&mut r, block, common),
+            DeclarationKind::MembershipSet => membership_set(&mut r, block, common),
+            DeclarationKind::GroupMembers => group_members(&mut r, block, common),
         };
         if let Some(d) = decl {
             out.push(d);
