@@ -251,7 +251,7 @@ async fn execute(
         ..ApplyOptions::default()
     };
     let plan = &ready.plan;
-    let mut sink = StoreSink::new(
+    let sink = StoreSink::new(
         LocalFile::new(ready.state_path.clone()),
         ready.state.clone(),
     );
@@ -281,8 +281,8 @@ async fn execute(
     });
     let (tx, mut rx) = mpsc::unbounded_channel();
     let printing = progress.print_events(&mut rx, |event| print_event(plan, mask, event, json_out));
-    let (report, ()) = tokio::join!(
-        apply::execute(plan, clients, &mut sink, &options, tx, cancel),
+    let ((report, _sink), ()) = tokio::join!(
+        apply::execute(plan, clients, sink, &options, tx, cancel),
         printing
     );
     interrupts.abort();
