@@ -1,11 +1,12 @@
 //! Configuration load + expand at fleet scale: generated in memory, one `membership` block
 //! with `for_each` over N instance IDs, reported as time and time per membership.
 //!
-//! Three shapes: the IDs come from a `set(string)` variable's default (`load_sources` evaluates
+//! Four shapes: the IDs come from a `set(string)` variable's default (`load_sources` evaluates
 //! everything); the same with a `group_members` block listing every ID (the authority checks
-//! compare each membership with it); or the IDs come from a `data "instances"` source whose
+//! compare each membership with it); the IDs come from a `data "instances"` source whose
 //! results are handed to `Config::expand` (built by hand, as the planner would after reading
-//! the cloud).
+//! the cloud); or every ID is malformed, so the load reports N diagnostics and the CLI's
+//! renderer prints them (issue 14: reporting must stay linear; run it at 20000 and 200000).
 //!
 //! Run: `cargo bench --bench config` (optional arguments: sizes, e.g. `1000 10000 100000`).
 //! The targets in issue 7: 10,000 memberships under 0.2 s, 100,000 under 2 s, and growth no
@@ -61,6 +62,12 @@ group_members "web" {{
     )
     .unwrap();
     text
+}
+
+/// The variable-shaped configuration with IDs no instance can have (`i-` and upper case): one
+/// diagnostic per membership, so the cost of reporting is measured, not of planning.
+fn unknown_config(n: usize) -> String {
+    variable_config(n).replace("\"i-bp1", "\"i-BP1")
 }
 
 /// A data source whose IDs feed `for_each`; the memberships wait for `expand`.
@@ -119,6 +126,20 @@ fn run_group(n: usize) -> Duration {
     elapsed
 }
 
+/// Loads the configuration whose N IDs are all malformed and renders the N diagnostics as the
+/// CLI prints them (each with its snippet of the N-line file).
+fn run_diagnostics(n: usize) -> Duration {
+    let text = unknown_config(n);
+    let started = Instant::now();
+    let (config, diags) = config::load_sources(files(text), &Inputs::default());
+    let shown = sgform::cli::printer::render_diagnostics(&diags, config.sources(), false);
+    let elapsed = started.elapsed();
+    assert_eq!(diags.len(), n, "one diagnostic per membership");
+    assert!(config.declarations().is_empty());
+    assert!(shown.ends_with(&format!("{n} errors found\n")));
+    elapsed
+}
+
 /// Loads the data-shaped configuration and expands it with N records.
 fn run_data(n: usize) -> Duration {
     let data = data_results(n);
@@ -147,10 +168,11 @@ fn main() {
         sizes = vec![1_000, 10_000, 100_000];
     }
     type Case = (&'static str, fn(usize) -> Duration);
-    let cases: [Case; 3] = [
+    let cases: [Case; 4] = [
         ("load (variable)", run_variable),
         ("load (group_members)", run_group),
         ("load + expand (data)", run_data),
+        ("load (n diagnostics)", run_diagnostics),
     ];
     println!(
         "{:<22} {:>9} {:>11} {:>13} {:>8}",

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use sgform::config::{Common, Declaration, Membership};
-use sgform::ids::{Address, InstanceId, RegionId, SecurityGroupId, Target, VpcId};
+use sgform::ids::{Address, DeclarationKind, InstanceId, RegionId, SecurityGroupId, Target, VpcId};
 use sgform::plan::{GroupFacts, GroupType, InstanceFacts, Inventory, Limits, PlanOptions, plan};
 use sgform::state::State;
 
@@ -71,7 +71,8 @@ fn inputs(memberships: usize) -> (Vec<Declaration>, Inventory) {
             let g = (first + k * 7) % GROUPS;
             decls.push(Declaration::Membership(Membership {
                 common: Common {
-                    address: Address::new("membership", format!("g{k}")).with_key(&id),
+                    address: Address::new(DeclarationKind::Membership, format!("g{k}"))
+                        .with_key(&id),
                     provider: None,
                     depends_on: Vec::new(),
                     sensitive: BTreeSet::new(),

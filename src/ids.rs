@@ -14,6 +14,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod kind;
+
+pub use kind::{BlockKind, DataKind, DeclarationKind};
+
 /// Why a string is not a valid ID of some kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{value}` is not a valid {kind}: {reason}")]
@@ -308,10 +312,10 @@ impl<'de> Deserialize<'de> for Target {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 ///
 /// The parts are shared, immutable text: a large plan copies addresses into every operation,
-/// state entry and resource change, and a clone is three reference-count increments.
+/// state entry and resource change, and a clone is two reference-count increments.
 pub struct Address {
     /// The block type (`membership`, `membership_set`, `group_members`, `data.instances`, …).
-    pub kind: Arc<str>,
+    pub kind: BlockKind,
     /// The block label.
     pub name: Arc<str>,
     /// The `for_each` key, if the block has `for_each`.
@@ -320,9 +324,9 @@ pub struct Address {
 
 impl Address {
     /// An address without a `for_each` key.
-    pub fn new(kind: impl AsRef<str>, name: impl AsRef<str>) -> Self {
+    pub fn new(kind: impl Into<BlockKind>, name: impl AsRef<str>) -> Self {
         Self {
-            kind: Arc::from(kind.as_ref()),
+            kind: kind.into(),
             name: Arc::from(name.as_ref()),
             key: None,
         }
@@ -337,10 +341,15 @@ impl Address {
     /// The same address without its `for_each` key: the block.
     pub fn block(&self) -> Self {
         Self {
-            kind: self.kind.clone(),
+            kind: self.kind,
             name: self.name.clone(),
             key: None,
         }
+    }
+
+    /// The declaration kind, unless the address names a data source.
+    pub fn declaration(&self) -> Option<DeclarationKind> {
+        self.kind.declaration()
     }
 
     /// Parses the display form back (`membership.web["k"]`), as the CLI's `--target` needs.
@@ -375,8 +384,18 @@ impl Address {
         if !kind.split('.').all(valid_ident) || !valid_ident(name) {
             return Err(err());
         }
+        let Some(kind) = BlockKind::parse(kind) else {
+            return Err(IdError {
+                kind: "address",
+                value: value.to_owned(),
+                reason: format!(
+                    "`{kind}` is not a kind of block; expected `membership`, `membership_set`, \
+                     `group_members`, `data.instances` or `data.network_interfaces`"
+                ),
+            });
+        };
         Ok(Self {
-            kind: Arc::from(kind),
+            kind,
             name: Arc::from(name),
             key,
         })

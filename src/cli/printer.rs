@@ -108,8 +108,24 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
                 let start = floor(s.start);
                 start..ceil(s.end.max(start))
             };
-            let mut snippet = Snippet::source(file.text.as_str())
-                .line_start(1)
+            // Only the lines the spans touch: annotate-snippets walks every line of the text
+            // it is given, so handing it the whole file made N diagnostics in an N-line file
+            // (a `for_each` over a long literal list) quadratic.
+            let spans = d
+                .primary
+                .iter()
+                .chain(d.labels.iter().map(|l| &l.span))
+                .filter(|s| s.file == file_id)
+                .map(clamp);
+            let (lo, hi) = spans.fold((text.len(), 0), |(lo, hi), r| {
+                (lo.min(r.start), hi.max(r.end))
+            });
+            let lo = text[..lo].rfind('\n').map_or(0, |i| i + 1);
+            let hi = text[hi..].find('\n').map_or(text.len(), |i| hi + i + 1);
+            let shift = |r: std::ops::Range<usize>| r.start - lo..r.end - lo;
+            let clamp = |s: &Span| shift(clamp(s));
+            let mut snippet = Snippet::source(&text[lo..hi])
+                .line_start(file.line_col(lo).line)
                 .path(file.path.to_string_lossy().into_owned())
                 .fold(true);
             if let Some(p) = d.primary.filter(|p| p.file == file_id) {

@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 
 use super::{DataKind, suggest};
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
-use crate::ids::Address;
+use crate::ids::{Address, DeclarationKind};
 
 /// One attribute with its spans.
 #[derive(Debug, Clone)]
@@ -21,33 +21,6 @@ pub(super) struct Attr {
     pub key_span: Span,
     /// The value expression.
     pub value_span: Span,
-}
-
-/// The kinds of resource-like blocks that produce declarations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(super) enum ResourceKind {
-    Membership,
-    MembershipSet,
-    GroupMembers,
-}
-
-impl ResourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceKind::Membership => "membership",
-            ResourceKind::MembershipSet => "membership_set",
-            ResourceKind::GroupMembers => "group_members",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "membership" => Some(ResourceKind::Membership),
-            "membership_set" => Some(ResourceKind::MembershipSet),
-            "group_members" => Some(ResourceKind::GroupMembers),
-            _ => None,
-        }
-    }
 }
 
 /// A block with its attributes, decoded but not evaluated.
@@ -67,14 +40,14 @@ impl RawBlock {
 /// A resource-like block (membership, membership_set, group_members).
 #[derive(Debug, Clone)]
 pub(super) struct Resource {
-    pub kind: ResourceKind,
+    pub kind: DeclarationKind,
     pub name: String,
     pub block: RawBlock,
 }
 
 impl Resource {
     pub fn address(&self) -> Address {
-        Address::new(self.kind.as_str(), &self.name)
+        Address::new(self.kind, &self.name)
     }
 }
 
@@ -85,7 +58,7 @@ pub(super) struct Decoded {
     pub variables: IndexMap<String, RawBlock>,
     pub locals: IndexMap<String, Attr>,
     pub data: IndexMap<(DataKind, String), RawBlock>,
-    pub resources: IndexMap<(ResourceKind, String), Resource>,
+    pub resources: IndexMap<(DeclarationKind, String), Resource>,
 }
 
 const TOP_BLOCKS: &[&str] = &[
@@ -127,41 +100,6 @@ const DATA_ENIS_ATTRS: &[&str] = &[
     "name_regex",
     "provider",
 ];
-const MEMBERSHIP_ATTRS: &[&str] = &[
-    "for_each",
-    "security_group_id",
-    "instance_id",
-    "network_interface_id",
-    "provider",
-    "depends_on",
-];
-const MEMBERSHIP_SET_ATTRS: &[&str] = &[
-    "for_each",
-    "instance_id",
-    "network_interface_id",
-    "security_group_ids",
-    "ignore_security_group_ids",
-    "provider",
-    "depends_on",
-];
-const GROUP_MEMBERS_ATTRS: &[&str] = &[
-    "for_each",
-    "security_group_id",
-    "instance_ids",
-    "network_interface_ids",
-    "provider",
-    "depends_on",
-];
-
-/// The attributes a resource kind accepts and the ones it requires.
-fn resource_schema(kind: ResourceKind) -> (&'static [&'static str], &'static [&'static str]) {
-    match kind {
-        ResourceKind::Membership => (MEMBERSHIP_ATTRS, &["security_group_id"]),
-        ResourceKind::MembershipSet => (MEMBERSHIP_SET_ATTRS, &["security_group_ids"]),
-        ResourceKind::GroupMembers => (GROUP_MEMBERS_ATTRS, &["security_group_id"]),
-    }
-}
-
 pub(super) fn span(file: FileId, range: Option<Range<usize>>) -> Span {
     Span::new(file, range.unwrap_or(0..0))
 }
@@ -234,7 +172,7 @@ impl Decoder<'_> {
             "variable" => self.variable(block, header),
             "locals" => self.locals(block, header),
             "data" => self.data(block, header),
-            _ => match ResourceKind::parse(ident) {
+            _ => match DeclarationKind::parse(ident) {
                 Some(kind) => self.resource(kind, block, header),
                 None => {
                     let mut d = Diagnostic::error(format!("unknown block type `{ident}`"))
@@ -478,11 +416,11 @@ impl Decoder<'_> {
         self.out.data.insert(key, RawBlock { attrs, header });
     }
 
-    fn resource(&mut self, kind: ResourceKind, block: &Block, header: Span) {
+    fn resource(&mut self, kind: DeclarationKind, block: &Block, header: Span) {
         let Some(labels) = self.labels(block, header, &["NAME"]) else {
             return;
         };
-        let (allowed, required) = resource_schema(kind);
+        let (allowed, required) = (kind.attributes(), kind.required());
         let what = format!("a `{}` block", kind.as_str());
         let attrs = self.attrs(block, header, &what, allowed, required);
         let name = labels[0].clone();

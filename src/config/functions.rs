@@ -140,7 +140,7 @@ fn string(args: &FuncArgs, i: usize) -> Result<&str, String> {
 fn sort_key(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        other => super::eval::show_value(other),
+        other => super::show::show_value(other),
     }
 }
 
@@ -338,7 +338,7 @@ fn format(args: FuncArgs) -> Result<Value, String> {
             .ok_or_else(|| format!("not enough arguments for `%{verb}`"))?;
         match (verb, v) {
             ('s' | 'v', Value::String(s)) => out.push_str(s),
-            ('v', other) => out.push_str(&super::eval::show_value(other)),
+            ('v', other) => out.push_str(&super::show::show_value(other)),
             ('s', Value::Number(n)) => out.push_str(&n.to_string()),
             ('s', Value::Bool(b)) => out.push_str(&b.to_string()),
             ('d', Value::Number(n)) if n.is_i64() || n.is_u64() => out.push_str(&n.to_string()),
@@ -346,7 +346,7 @@ fn format(args: FuncArgs) -> Result<Value, String> {
             (verb, v) => {
                 return Err(format!(
                     "`%{verb}` cannot format {}",
-                    super::eval::type_name(v)
+                    super::show::type_name(v)
                 ));
             }
         }

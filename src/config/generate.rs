@@ -32,7 +32,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Declaration;
-use crate::ids::{Address, InstanceId, SecurityGroupId, Target};
+use crate::ids::{Address, DeclarationKind, InstanceId, SecurityGroupId, Target};
 
 /// Which declarations a generated file uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,9 +49,9 @@ impl Style {
     /// The block type it writes.
     pub fn kind(self) -> &'static str {
         match self {
-            Style::Membership => "membership",
-            Style::MembershipSet => "membership_set",
-            Style::GroupMembers => "group_members",
+            Style::Membership => DeclarationKind::Membership.as_str(),
+            Style::MembershipSet => DeclarationKind::MembershipSet.as_str(),
+            Style::GroupMembers => DeclarationKind::GroupMembers.as_str(),
         }
     }
 }

@@ -25,20 +25,24 @@ use crate::ids::{
     Address, InstanceId, NetworkInterfaceId, RegionId, SecurityGroupId, Target, VpcId,
 };
 
+mod arith;
 mod checks;
 mod cost;
 mod decode;
 mod eval;
+mod expr;
 pub mod format;
 mod functions;
 pub mod generate;
 mod load;
 mod refs;
+mod show;
 mod variables;
 
 #[cfg(test)]
 mod tests;
 
+pub use crate::ids::{DataKind, DeclarationKind};
 pub use variables::{Inputs, VarSource};
 
 /// The default limit of security groups per target (the ECS default quota).
@@ -106,36 +110,6 @@ impl Provider {
             rate_limit: None,
             span: None,
         }
-    }
-}
-
-/// Which kind of data source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DataKind {
-    Instances,
-    NetworkInterfaces,
-}
-
-impl DataKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DataKind::Instances => "instances",
-            DataKind::NetworkInterfaces => "network_interfaces",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "instances" => Some(DataKind::Instances),
-            "network_interfaces" => Some(DataKind::NetworkInterfaces),
-            _ => None,
-        }
-    }
-
-    /// The attribute that lists the objects (`instances` / `network_interfaces`).
-    fn list_attr(self) -> &'static str {
-        self.as_str()
     }
 }
 
@@ -382,6 +356,15 @@ impl Declaration {
         &self.common().address
     }
 
+    /// The kind of block that declares it.
+    pub fn kind(&self) -> DeclarationKind {
+        match self {
+            Declaration::Membership(_) => DeclarationKind::Membership,
+            Declaration::MembershipSet(_) => DeclarationKind::MembershipSet,
+            Declaration::GroupMembers(_) => DeclarationKind::GroupMembers,
+        }
+    }
+
     /// Whether the attribute `attr` (its HCL name) holds a sensitive value; see
     /// [`Common::sensitive`].
     pub fn is_sensitive(&self, attr: &str) -> bool {
@@ -405,7 +388,7 @@ impl Variable {
         match (&self.value, self.sensitive) {
             (_, true) => "(sensitive value)".to_owned(),
             (None, false) => "(no value)".to_owned(),
-            (Some(v), false) => eval::show_value(v),
+            (Some(v), false) => show::show_value(v),
         }
     }
 }

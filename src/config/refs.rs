@@ -9,10 +9,10 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ForExpr, FuncCall, TraversalOperator};
 use hcl_edit::visit::{Visit, visit_expr, visit_func_call};
 
-use super::decode::{Attr, Decoded, ResourceKind, list};
+use super::decode::{Attr, Decoded, list};
 use super::{DataKind, functions, suggest};
 use crate::diag::{Diagnostic, FileId, Span};
-use crate::ids::Address;
+use crate::ids::{Address, DeclarationKind};
 
 /// One reference: `local.web_sg`, `data.instances.web.ids`, `each.value`, `var.x`.
 #[derive(Debug, Clone)]
@@ -444,7 +444,7 @@ fn check_ref(d: &Decoded, r: &Ref, file: FileId, place: Place) -> Option<Diagnos
             }
         }
         other => {
-            if ResourceKind::parse(other).is_some() {
+            if DeclarationKind::parse(other).is_some() {
                 return Some(
                     Diagnostic::error(format!(
                         "`{other}` blocks cannot be referenced in expressions"
@@ -556,7 +556,7 @@ pub(super) fn depends_on(d: &Decoded, attr: &Attr, diags: &mut Vec<Diagnostic>) 
                 continue;
             }
         };
-        let Some(kind) = ResourceKind::parse(r.root()) else {
+        let Some(kind) = DeclarationKind::parse(r.root()) else {
             diags.push(unknown(
                 r.names.join("."),
                 item_span,
@@ -564,7 +564,7 @@ pub(super) fn depends_on(d: &Decoded, attr: &Attr, diags: &mut Vec<Diagnostic>) 
                 did_you_mean(
                     "",
                     r.root(),
-                    ["membership", "membership_set", "group_members"],
+                    DeclarationKind::ALL.map(DeclarationKind::as_str),
                     "list `membership.NAME`, `membership_set.NAME` or `group_members.NAME`"
                         .to_owned(),
                 ),
@@ -592,7 +592,7 @@ pub(super) fn depends_on(d: &Decoded, attr: &Attr, diags: &mut Vec<Diagnostic>) 
             ));
             continue;
         }
-        out.push(Address::new(kind.as_str(), name));
+        out.push(Address::new(kind, name));
     }
     out
 }
@@ -693,7 +693,7 @@ fn depends_on_cycles(d: &Decoded, diags: &mut Vec<Diagnostic>) {
             depends_on(d, attr, &mut sink)
                 .iter()
                 .filter_map(|a| {
-                    ResourceKind::parse(&a.kind)
+                    a.declaration()
                         .and_then(|k| d.resources.get_index_of(&(k, a.name.to_string())))
                 })
                 .collect()

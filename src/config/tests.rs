@@ -144,7 +144,7 @@ fn to_set_sorts_distinct_values_and_keeps_first_occurrence_among_equal_keys() {
 fn distinct_keeps_the_order_of_first_occurrence() {
     let eval = |text: &str| -> Value {
         let expr: hcl::Expression = text.parse().unwrap();
-        hcl::eval::Evaluate::evaluate(&expr, &super::eval::base_context()).unwrap()
+        hcl::eval::Evaluate::evaluate(&expr, &super::expr::base_context()).unwrap()
     };
     assert_eq!(
         eval(r#"distinct(["b", 1, "a", "1", "b", 1])"#),
@@ -259,7 +259,7 @@ fn issue_7_references_read_one_value_not_their_whole_root() {
     .into_iter()
     .map(str::to_owned)
     .collect();
-    super::eval::flatten(&mut expr, &flat);
+    super::expr::flatten(&mut expr, &flat);
     let mut left = Vec::new();
     roots_left(&expr, &mut left);
     assert!(
@@ -268,7 +268,7 @@ fn issue_7_references_read_one_value_not_their_whole_root() {
     );
 
     // And evaluation with only the flattened variables declared gives the same value.
-    let mut ctx = super::eval::base_context();
+    let mut ctx = super::expr::base_context();
     let rec = |id: &str, role: &str| hcl::value!({ id = (id), tags = { role = (role) } });
     ctx.declare_var(
         hcl::Identifier::unchecked("local.records"),

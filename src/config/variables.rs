@@ -11,7 +11,8 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::Structure;
 
 use super::decode::{Attr, Decoded, span};
-use super::eval::{self, show_value, type_name};
+use super::expr;
+use super::show::{show_value, type_name};
 use super::suggest;
 use crate::diag::{Diagnostic, SourceMap, Span};
 
@@ -190,7 +191,7 @@ pub(super) fn resolve(
     sources: &mut SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, Resolved> {
-    let ctx = eval::base_context();
+    let ctx = expr::base_context();
     let mut out: BTreeMap<String, Resolved> = BTreeMap::new();
     let mut headers = BTreeMap::new();
     // Variables given a value that did not fit: reported once, not again as "no value".
@@ -226,7 +227,7 @@ pub(super) fn resolve(
             .attr("default")
             .filter(|attr| !poisoned.contains(&attr.value_span))
             .and_then(|attr| {
-                let v = eval::evaluate(&attr.expr, &ctx)
+                let v = expr::evaluate(&attr.expr, &ctx)
                     .map_err(|e| {
                         diags.push(
                             Diagnostic::error("cannot evaluate the default value")
@@ -328,7 +329,7 @@ pub(super) fn resolve(
                         diags.push(w);
                         continue;
                     };
-                    let v = eval::evaluate(&attr.value, &ctx).and_then(|v| var.ty.convert(v));
+                    let v = expr::evaluate(&attr.value, &ctx).and_then(|v| var.ty.convert(v));
                     match v {
                         Ok(v) => var.value = Some(v),
                         Err(e) => {
@@ -387,7 +388,7 @@ fn from_text(ty: &Ty, raw: &str, ctx: &hcl::eval::Context<'_>) -> Result<Value, 
         _ => {
             let expr = hcl_edit::parser::parse_expr(raw)
                 .map_err(|e| format!("`{raw}` is not an HCL value: {}", e.message()))?;
-            let v = eval::evaluate(&expr, ctx)?;
+            let v = expr::evaluate(&expr, ctx)?;
             ty.convert(v)
         }
     }

@@ -85,13 +85,13 @@ fn serde_validates() {
 
 #[test]
 fn addresses_display_like_hcl_and_round_trip() {
-    let a = Address::new("membership", "web").with_key("i-bp1gtjxuuvwj17zr8s5f");
+    let a = Address::new(DeclarationKind::Membership, "web").with_key("i-bp1gtjxuuvwj17zr8s5f");
     assert_eq!(a.to_string(), r#"membership.web["i-bp1gtjxuuvwj17zr8s5f"]"#);
     assert_eq!(Address::parse(&a.to_string()).unwrap(), a);
-    let b = Address::new("membership_set", "api");
+    let b = Address::new(DeclarationKind::MembershipSet, "api");
     assert_eq!(b.to_string(), "membership_set.api");
     assert_eq!(Address::parse("membership_set.api").unwrap(), b);
-    let d = Address::new("data.instances", "web");
+    let d = Address::new(DataKind::Instances, "web");
     assert_eq!(Address::parse("data.instances.web").unwrap(), d);
     for bad in [
         "membership",
@@ -101,4 +101,67 @@ fn addresses_display_like_hcl_and_round_trip() {
     ] {
         assert!(Address::parse(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn an_address_of_an_unknown_kind_is_refused_and_names_the_kinds() {
+    let e = Address::parse("foo.web").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "`foo.web` is not a valid address: `foo` is not a kind of block; expected `membership`, \
+         `membership_set`, `group_members`, `data.instances` or `data.network_interfaces`"
+    );
+    assert!(Address::parse("data.things.web").is_err());
+    assert!(serde_json::from_str::<Address>("\"foo.web\"").is_err());
+    // Malformed addresses keep their message.
+    assert_eq!(
+        Address::parse("web").unwrap_err().reason,
+        "expected `KIND.NAME` or `KIND.NAME[\"KEY\"]`, like `membership.web[\"i-bp1gtjxuuvwj17zr8s5f\"]`"
+    );
+}
+
+#[test]
+fn kinds_order_as_their_text_and_parse_back() {
+    let mut kinds: Vec<BlockKind> = DeclarationKind::ALL
+        .into_iter()
+        .map(BlockKind::from)
+        .chain(DataKind::ALL.into_iter().map(BlockKind::from))
+        .collect();
+    for k in &kinds {
+        assert_eq!(BlockKind::parse(k.as_str()), Some(*k));
+        assert_eq!(Address::parse(&format!("{k}.n")).unwrap().kind, *k);
+    }
+    let mut by_text = kinds.clone();
+    by_text.sort_by_key(|k| k.as_str());
+    kinds.sort();
+    assert_eq!(kinds, by_text);
+}
+
+#[test]
+fn each_declaration_kind_names_its_attributes() {
+    use DeclarationKind as K;
+    let instance = Target::parse("i-bp1gtjxuuvwj17zr8s5f").unwrap();
+    let eni = Target::parse("eni-bp13kd656hxambfe1234").unwrap();
+    for k in K::ALL {
+        let attrs = k.attributes();
+        for a in [
+            k.group_attr(),
+            k.target_attr(&instance),
+            k.target_attr(&eni),
+        ]
+        .into_iter()
+        .chain(k.ignored_groups_attr())
+        .chain(k.required().iter().copied())
+        {
+            assert!(attrs.contains(&a), "{k}: {a}");
+        }
+    }
+    assert_eq!(K::GroupMembers.target_attr(&eni), "network_interface_ids");
+    assert_eq!(K::Membership.target_attr(&instance), "instance_id");
+    assert_eq!(K::MembershipSet.group_attr(), "security_group_ids");
+    assert_eq!(
+        K::MembershipSet.ignored_groups_attr(),
+        Some("ignore_security_group_ids")
+    );
+    assert_eq!(K::Membership.ignored_groups_attr(), None);
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::diff::{Diff, TargetDiff};
 use super::inventory::{GroupFacts, GroupType, Inventory};
 use super::model::Limits;
-use crate::config::{Common, Declaration, provider_name};
+use crate::config::{Common, provider_name};
 use crate::diag::Diagnostic;
 use crate::ids::{SecurityGroupId, Target};
 
@@ -91,13 +91,12 @@ fn show_group(diff: &Diff<'_>, t: &TargetDiff<'_>, g: &SecurityGroupId) -> Strin
             .copied()
             .chain(t.unwanted.get(g).into_iter().flatten())
             .filter_map(|a| diff.declarations.get(a))
-            .any(|d| match d {
-                Declaration::Membership(m) => m.common.is_sensitive("security_group_id"),
-                Declaration::MembershipSet(s) => {
-                    s.common.is_sensitive("security_group_ids")
-                        || s.common.is_sensitive("ignore_security_group_ids")
-                }
-                Declaration::GroupMembers(gm) => gm.common.is_sensitive("security_group_id"),
+            .any(|d| {
+                let (kind, c) = (d.kind(), d.common());
+                c.is_sensitive(kind.group_attr())
+                    || kind
+                        .ignored_groups_attr()
+                        .is_some_and(|a| c.is_sensitive(a))
             });
         if sensitive {
             "(sensitive value)".to_owned()
@@ -111,15 +110,13 @@ fn show_group(diff: &Diff<'_>, t: &TargetDiff<'_>, g: &SecurityGroupId) -> Strin
 /// sensitive attribute.
 fn show_target(_diff: &Diff<'_>, t: &TargetDiff<'_>, target: &Target) -> String {
     {
-        let attr = |c: &Common, kind: &str| match (kind, target) {
-            ("group_members", Target::Instance(_)) => c.is_sensitive("instance_ids"),
-            ("group_members", Target::NetworkInterface(_)) => {
-                c.is_sensitive("network_interface_ids")
-            }
-            (_, Target::Instance(_)) => c.is_sensitive("instance_id"),
-            (_, Target::NetworkInterface(_)) => c.is_sensitive("network_interface_id"),
+        // A declaration's address always has a declaration kind.
+        let attr = |c: &Common| {
+            c.address
+                .declaration()
+                .is_some_and(|k| c.is_sensitive(k.target_attr(target)))
         };
-        if !t.declarations.is_empty() && t.declarations.iter().all(|c| attr(c, &c.address.kind)) {
+        if !t.declarations.is_empty() && t.declarations.iter().all(|c| attr(c)) {
             "(sensitive value)".to_owned()
         } else {
             format!("`{target}`")

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 use super::inventory::{GroupType, Inventory};
 use super::model::{Action, Dependency, Reason};
-use crate::ids::{Address, SecurityGroupId, Target};
+use crate::ids::{Address, BlockKind, SecurityGroupId, Target};
 
 /// How the calls on one target are ordered when both orders are legal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,10 +262,10 @@ pub(super) fn edges(
     }
     // depends_on.
     if !depends_on.is_empty() {
-        let mut by_block: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+        let mut by_block: BTreeMap<(BlockKind, &str), Vec<usize>> = BTreeMap::new();
         for (i, n) in nodes.iter().enumerate() {
             for a in &n.addresses {
-                by_block.entry((&*a.kind, &*a.name)).or_default().push(i);
+                by_block.entry((a.kind, &*a.name)).or_default().push(i);
             }
         }
         for (i, n) in nodes.iter().enumerate() {
@@ -273,11 +273,7 @@ pub(super) fn edges(
             for a in &n.addresses {
                 let block = a.block();
                 for dep in depends_on.get(&block).into_iter().flatten() {
-                    for &j in by_block
-                        .get(&(&*dep.kind, &*dep.name))
-                        .into_iter()
-                        .flatten()
-                    {
+                    for &j in by_block.get(&(dep.kind, &*dep.name)).into_iter().flatten() {
                         if j != i {
                             waits.insert(j);
                         }

@@ -29,14 +29,10 @@ struct Document {
     memberships: Vec<ManagedMembership>,
 }
 
-/// The block kinds that declare memberships: the only ones a state entry may name.
-const DECLARATION_KINDS: [&str; 3] = ["membership", "membership_set", "group_members"];
-
-/// Whether `address` names a declaration (not a data source, not an unknown kind). Compares
-/// the kind's text, so it holds whether `Address::kind` is text or a typed kind.
+/// Whether `address` names a declaration, the only kind of block a state entry may name (not a
+/// data source; an unknown kind does not parse).
 fn is_declaration(address: &Address) -> bool {
-    let kind = address.kind.to_string();
-    DECLARATION_KINDS.contains(&kind.as_str())
+    address.declaration().is_some()
 }
 
 pub(super) fn parse(location: &str, text: &str) -> Result<State, Error> {

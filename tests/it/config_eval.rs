@@ -675,6 +675,49 @@ mod no_panic {
         "\u{0}",
     ];
 
+    fn expression() -> impl Strategy<Value = String> {
+        let leaf = prop::sample::select(vec![
+            "0",
+            "1",
+            "-1",
+            "2",
+            "0.5",
+            "-0.0",
+            "x",
+            "var.n",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "18446744073709551615",
+            "4611686018427387904",
+            "1e308",
+            "-1e308",
+            "\"s\"",
+            "null",
+            "true",
+            "[0]",
+        ])
+        .prop_map(str::to_owned);
+        leaf.prop_recursive(6, 64, 4, |inner| {
+            let op = prop::sample::select(vec!["+", "-", "*", "/", "%", "==", "<", "&&"]);
+            prop_oneof![
+                (inner.clone(), op, inner.clone()).prop_map(|(a, o, b)| format!("({a} {o} {b})")),
+                inner.clone().prop_map(|a| format!("-{a}")),
+                inner
+                    .clone()
+                    .prop_map(|a| format!("[for x in [0, 1, -1] : {a}]")),
+                inner.clone().prop_map(|a| format!("\"<${{{a}}}>\"")),
+                inner
+                    .clone()
+                    .prop_map(|a| format!("\"%{{ for x in [0, 2] }}${{{a}}}%{{ endfor }}\"")),
+                inner.clone().prop_map(|a| format!("length([{a}])")),
+                inner.clone().prop_map(|a| format!("[1, 2][{a}]")),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("(x == 0 ? {a} : {b})")),
+                (inner.clone(), inner).prop_map(|(a, b)| format!("{{ k = {a}, ({b}) = 1 }}")),
+            ]
+        })
+    }
+
     fn soup() -> impl Strategy<Value = String> {
         prop::collection::vec(prop::sample::select(TOKENS), 0..80).prop_map(|t| t.join(" "))
     }
@@ -704,6 +747,17 @@ mod no_panic {
                 let _ = sgform::cli::printer::render_diagnostics(&more, config.sources(), true);
                 let _ = sgform::config::format::format_source(&a);
             }
+        }
+
+        /// Well-formed expressions around the edges of arithmetic: every operator over zero,
+        /// the 64-bit limits and huge floats, nested in `for`, conditionals, templates, function
+        /// calls and indexes; as a local and as a `--var` value.
+        #[test]
+        fn expressions_never_panic(e in expression(), v in expression()) {
+            let text = format!("variable \"n\" {{\n  type = number\n}}\nlocals {{\n  e = {e}\n  f = [for x in [0, 1, -1] : {e}]\n}}\n");
+            let inputs = Inputs { sources: vec![var("n", &v)], ..Inputs::default() };
+            let (config, diags) = load(&text, &inputs);
+            let _ = sgform::cli::printer::render_diagnostics(&diags, config.sources(), false);
         }
     }
 }
@@ -991,5 +1045,118 @@ membership "web" {
             .map(ToString::to_string)
             .as_deref(),
         Some("membership.web")
+    );
+}
+
+/// The one diagnostic of `text`: its summary, its label, and the source text its span covers.
+#[track_caller]
+fn one_error(text: &str, inputs: &Inputs) -> (String, String, String) {
+    let (_, diags) = load(text, inputs);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = &diags[0];
+    let span = d.primary.expect("a span");
+    (
+        d.summary.clone(),
+        d.primary_label.clone().unwrap_or_default(),
+        text[span.start..span.end].to_owned(),
+    )
+}
+
+#[test]
+fn issue_14_arithmetic_errors_are_diagnostics_with_the_attribute_span() {
+    let none = Inputs::default();
+    assert_eq!(
+        one_error("locals {\n  a = 5 % 0\n}\n", &none),
+        (
+            "cannot evaluate `local.a`".to_owned(),
+            "division by zero in `5 % 0`".to_owned(),
+            "5 % 0".to_owned()
+        )
+    );
+    for (expr, shown) in [
+        ("9223372036854775807 + 1", "`9223372036854775807 + 1`"),
+        ("-9223372036854775808 / -1", "`-9223372036854775808 / -1`"),
+        ("4611686018427387904 * 2", "`4611686018427387904 * 2`"),
+        ("-9223372036854775807 - 2", "`-9223372036854775807 - 2`"),
+    ] {
+        let (summary, label, span) = one_error(&format!("locals {{\n  a = {expr}\n}}\n"), &none);
+        assert_eq!(summary, "cannot evaluate `local.a`");
+        assert_eq!(
+            label,
+            format!("integer overflow in {shown}: the result does not fit in a 64-bit integer")
+        );
+        assert_eq!(span, expr);
+    }
+    // Inside a block, a function call, a `for` and a template, through a local.
+    let text = r#"
+locals {
+  zero = 0
+}
+membership "web" {
+  security_group_id = "sg-${length([for x in [1] : x % local.zero])}"
+  instance_id       = "i-bp1gtjxuuvwj17zr8s5f"
+}
+"#;
+    let (summary, label, span) = one_error(text, &none);
+    assert_eq!(summary, "cannot evaluate `security_group_id`");
+    assert_eq!(label, "division by zero in `1 % 0`");
+    assert_eq!(span, r#""sg-${length([for x in [1] : x % local.zero])}""#);
+    // A value computed in range is what it always was.
+    let text = "locals {\n  a = 9223372036854775806 + 1\n  b = -7 % 2\n  c = 7 / 2\n}\n";
+    assert!(load(text, &none).1.is_empty());
+}
+
+#[test]
+fn issue_14_arithmetic_in_a_var_is_a_diagnostic() {
+    let text = r#"
+variable "n" {
+  type = number
+}
+locals {
+  m = var.n
+}
+"#;
+    let inputs = Inputs {
+        sources: vec![var("n", "5 % 0")],
+        ..Inputs::default()
+    };
+    let (_, diags) = load(text, &inputs);
+    let shown = format!("{diags:#?}");
+    assert!(shown.contains("division by zero in `5 % 0`"), "{shown}");
+}
+
+#[test]
+fn issue_14_validate_reports_division_by_zero_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.hcl"), "locals {\n  a = 5 % 0\n}\n").unwrap();
+    let out = sgform().arg("validate").arg(dir.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot evaluate `local.a`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("division by zero in `5 % 0`"), "{stderr}");
+    assert!(stderr.contains("main.hcl:2:7"), "{stderr}");
+
+    // The same through `--var` on the command line.
+    std::fs::write(
+        dir.path().join("main.hcl"),
+        "variable \"n\" {\n  type = number\n}\n",
+    )
+    .unwrap();
+    let out = sgform()
+        .arg("validate")
+        .arg(dir.path())
+        .args(["--var", "n=-9223372036854775808 / -1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("integer overflow in `-9223372036854775808 / -1`"),
+        "{stderr}"
     );
 }

@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use serde_json::json;
 use sgform::config::{Common, Declaration, Membership, MembershipSet};
 use sgform::emulator::World;
-use sgform::ids::{Address, RegionId, SecurityGroupId, Target};
+use sgform::ids::{Address, DeclarationKind, RegionId, SecurityGroupId, Target};
 use sgform::plan::{Limits, Plan, PlanOptions, Reason, plan};
 use sgform::state::{ManagedMembership, State};
 
@@ -159,7 +159,10 @@ impl Case {
             let target = self.target(i);
             if t.authoritative {
                 out.push(Declaration::MembershipSet(MembershipSet {
-                    common: common(Address::new("membership_set", format!("t{i}"))),
+                    common: common(Address::new(
+                        DeclarationKind::MembershipSet,
+                        format!("t{i}"),
+                    )),
                     target,
                     security_group_ids: t.desired.iter().map(|g| sg(*g)).collect(),
                     ignore_security_group_ids: BTreeSet::new(),
@@ -167,7 +170,10 @@ impl Case {
             } else {
                 for g in &t.desired {
                     out.push(Declaration::Membership(Membership {
-                        common: common(Address::new("membership", format!("t{i}_g{g}"))),
+                        common: common(Address::new(
+                            DeclarationKind::Membership,
+                            format!("t{i}_g{g}"),
+                        )),
                         security_group_id: sg(*g),
                         target: target.clone(),
                     }));
@@ -189,7 +195,7 @@ impl Case {
             }
             for g in t.current.iter().filter(|g| !t.desired.contains(g)) {
                 state.memberships.insert(ManagedMembership {
-                    address: Address::new("membership", format!("gone_t{i}_g{g}")),
+                    address: Address::new(DeclarationKind::Membership, format!("gone_t{i}_g{g}")),
                     provider: None,
                     region: RegionId::parse("cn-hangzhou").unwrap(),
                     security_group_id: sg(*g),

@@ -65,7 +65,7 @@ fn instance_facts_name_the_primary_eni_and_the_security_lock() {
 
 fn request(ids: Option<Vec<String>>) -> DataRequest {
     DataRequest {
-        address: crate::ids::Address::new("data.instances", "web"),
+        address: crate::ids::Address::new(DataKind::Instances, "web"),
         kind: DataKind::Instances,
         name: "web".to_owned(),
         vpc_id: None,

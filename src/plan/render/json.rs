@@ -28,7 +28,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::mask::Mask;
-use crate::ids::{Address, Target};
+use crate::ids::{Address, DeclarationKind, Target};
 use crate::plan::model::{Drift, Pair, Plan, Reason, ResourceChange};
 
 /// The Terraform plan JSON version this shape follows.
@@ -201,7 +201,11 @@ fn target_attr(target: &Target) -> &'static str {
 
 /// `before`/`after` of one change from its pair set, in the shape of its type.
 fn object(change: &ResourceChange, pairs: &[Pair], mask: &Mask) -> Value {
-    if pairs.is_empty() && &*change.address.kind == "membership" {
+    let Some(kind) = change.address.declaration() else {
+        // Only declarations change; a data source's address is never a resource change.
+        return Value::Null;
+    };
+    if pairs.is_empty() && kind == DeclarationKind::Membership {
         return Value::Null;
     }
     // Pairs are sorted by group, then target, and each list below has one target or one
@@ -215,20 +219,23 @@ fn object(change: &ResourceChange, pairs: &[Pair], mask: &Mask) -> Value {
             .chain(&change.join)
             .chain(&change.leave)
     };
-    match &*change.address.kind {
-        "membership" => {
+    match kind {
+        DeclarationKind::Membership => {
             let Some(p) = pairs.iter().next() else {
                 return Value::Null;
             };
             let mut o = Map::new();
             o.insert(
-                "security_group_id".into(),
+                kind.group_attr().into(),
                 json!(mask.group(&p.security_group_id)),
             );
-            o.insert(target_attr(&p.target).into(), json!(mask.target(&p.target)));
+            o.insert(
+                kind.target_attr(&p.target).into(),
+                json!(mask.target(&p.target)),
+            );
             Value::Object(o)
         }
-        "group_members" => {
+        DeclarationKind::GroupMembers => {
             // The group, from any of the change's pairs (`before` is empty on creation).
             let group = all_pairs().next().map(|p| mask.group(&p.security_group_id));
             let members = |instance: bool| -> Vec<&str> {
@@ -238,24 +245,24 @@ fn object(change: &ResourceChange, pairs: &[Pair], mask: &Mask) -> Value {
                     .map(|p| mask.target(&p.target))
                     .collect()
             };
-            json!({
-                "security_group_id": group,
-                "instance_ids": members(true),
-                "network_interface_ids": members(false),
-            })
+            let mut o = Map::new();
+            o.insert(kind.group_attr().into(), json!(group));
+            o.insert(kind.instance_attr().into(), json!(members(true)));
+            o.insert(kind.network_interface_attr().into(), json!(members(false)));
+            Value::Object(o)
         }
-        _ => {
-            // membership_set: one target; name it from any of the change's pairs.
+        DeclarationKind::MembershipSet => {
+            // One target; name it from any of the change's pairs.
             let target = all_pairs().map(|p| &p.target).chain(&change.replace).next();
             let mut o = Map::new();
             if let Some(t) = target {
-                o.insert(target_attr(t).into(), json!(mask.target(t)));
+                o.insert(kind.target_attr(t).into(), json!(mask.target(t)));
             }
             let groups: Vec<&str> = pairs
                 .iter()
                 .map(|p| mask.group(&p.security_group_id))
                 .collect();
-            o.insert("security_group_ids".into(), json!(groups));
+            o.insert(kind.group_attr().into(), json!(groups));
             Value::Object(o)
         }
     }

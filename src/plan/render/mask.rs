@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ids::{Address, SecurityGroupId, Target};
+use crate::ids::{Address, DeclarationKind, SecurityGroupId, Target};
 use crate::plan::model::{Operation, Pair, Plan, ResourceChange};
 use crate::state::ManagedMembership;
 
@@ -37,12 +37,21 @@ struct Marks {
 
 impl Marks {
     fn of(change: &ResourceChange) -> Self {
-        let s = |a: &str| change.is_sensitive(a);
+        // By role, under any kind's name for it: a mark the change's own kind would not use
+        // still hides (hiding too much is the safe side).
+        let s = |attr: fn(DeclarationKind) -> &'static str| {
+            DeclarationKind::ALL
+                .into_iter()
+                .any(|k| change.is_sensitive(attr(k)))
+        };
         Self {
-            groups: s("security_group_id") || s("security_group_ids"),
-            ignored_groups: s("ignore_security_group_ids"),
-            instances: s("instance_id") || s("instance_ids"),
-            network_interfaces: s("network_interface_id") || s("network_interface_ids"),
+            groups: s(DeclarationKind::group_attr),
+            ignored_groups: DeclarationKind::ALL
+                .into_iter()
+                .filter_map(DeclarationKind::ignored_groups_attr)
+                .any(|a| change.is_sensitive(a)),
+            instances: s(DeclarationKind::instance_attr),
+            network_interfaces: s(DeclarationKind::network_interface_attr),
         }
     }
 

@@ -4,7 +4,7 @@ use crate::state::ManagedMembership;
 
 fn membership(key: &str, sg: &str) -> ManagedMembership {
     ManagedMembership {
-        address: Address::new("membership", "web").with_key(key),
+        address: Address::new(crate::ids::DeclarationKind::Membership, "web").with_key(key),
         provider: None,
         region: RegionId::parse("cn-hangzhou").unwrap(),
         security_group_id: SecurityGroupId::parse(sg).unwrap(),

@@ -256,7 +256,7 @@ const HOSTILE: &str = "\"]\n</details>\n\n| a | b |\n|---|---|\n```\n~~~\n<img s
 
 /// A plan whose address keys and diagnostics carry [`HOSTILE`].
 fn hostile_plan() -> (Plan, Vec<Diagnostic>) {
-    let address = Address::new("membership", "web").with_key(HOSTILE);
+    let address = Address::new(crate::ids::DeclarationKind::Membership, "web").with_key(HOSTILE);
     let mut plan = fixtures::swap_plan();
     plan.resource_changes[0].address = address.clone();
     for op in &mut plan.operations {
