@@ -20,16 +20,15 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::plan::{self as plan_cmd, SourceArgs};
-use super::validate::VarArgs;
+use super::plan as plan_cmd;
 use crate::apply::{self, ApplyOptions, Cancel, Event, Outcome, Report};
-use crate::cli::lock::{self, LockArgs};
+use crate::cli::args::ChangeArgs;
+use crate::cli::lock;
 use crate::cli::printer;
 use crate::cli::progress::Progress;
 use crate::cli::sandbox;
@@ -38,8 +37,7 @@ use crate::plan::planfile::{self, PlanFile};
 use crate::plan::refresh::{self, Clients};
 use crate::plan::render::{Mask, SENSITIVE};
 use crate::plan::{Action, Operation, Plan, PlanOptions};
-use crate::state::LocalFile;
-use crate::state::State;
+use crate::state::{self, Backend, State};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,24 +45,8 @@ pub struct Args {
     /// against the configuration in the current directory, without a prompt).
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// Apply without asking for confirmation.
-    #[arg(long)]
-    pub auto_approve: bool,
-    /// Cap every client at N API requests per second (over any provider `rate_limit`).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_limit: Option<u32>,
-    /// Apply only changes of this address (repeatable); not with a plan file.
-    #[arg(long = "target", value_name = "ADDR")]
-    pub targets: Vec<String>,
     #[command(flatten)]
-    pub vars: VarArgs,
-    #[command(flatten)]
-    pub source: SourceArgs,
-    #[command(flatten)]
-    pub lock: LockArgs,
-    /// How long to wait for a target in a transitional status or being created (`90s`, `10m`).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = lock::parse_duration)]
-    pub wait_timeout: Duration,
+    pub change: ChangeArgs,
     /// No joins or leaves: bring the state in line with the cloud (forget pairs that are gone).
     #[arg(long)]
     pub refresh_only: bool,
@@ -77,54 +59,63 @@ pub struct Args {
 /// What will be applied, and against which state.
 struct Ready {
     state: State,
-    state_path: PathBuf,
     plan: Plan,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    run_with(args, false)
+    let run = Run {
+        path: &args.path,
+        refresh_only: args.refresh_only,
+        json: args.json,
+        change: &args.change,
+    };
+    run_with(&run, false)
+}
+
+/// One run of `apply` or `destroy`: the positional path and the flags that are not in a group.
+pub(crate) struct Run<'a> {
+    pub path: &'a Path,
+    pub refresh_only: bool,
+    pub json: bool,
+    pub change: &'a ChangeArgs,
 }
 
 /// [`run`]; with `destroy`, the plan it makes is a destroy plan (`sgform destroy`). The
 /// wording of the prompt and the summary follows the plan applied, so a saved destroy plan
 /// reads the same.
-pub(crate) fn run_with(args: Args, destroy: bool) -> anyhow::Result<ExitCode> {
+pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode> {
+    let change = args.change;
     let from_file = args.path.is_file();
-    if from_file && (!args.targets.is_empty() || args.refresh_only) {
+    if from_file && (!change.targets.is_empty() || args.refresh_only) {
         anyhow::bail!(
             "`--target` and `--refresh-only` shape a new plan; they cannot be combined with a saved plan file"
         );
     }
-    if !from_file && !args.auto_approve && args.json {
+    if !from_file && !change.apply.auto_approve && args.json {
         anyhow::bail!(
             "`--json` has no prompt; pass `--auto-approve` too, or apply a saved plan file (as Terraform's `-json`)"
         );
     }
-    if !from_file && !args.auto_approve && !std::io::stdin().is_terminal() {
+    if !from_file && !change.apply.auto_approve && !std::io::stdin().is_terminal() {
         anyhow::bail!(
             "stdin is not a terminal, so sgform cannot ask for confirmation; pass `--auto-approve` to apply without asking, or apply a saved plan file"
         );
     }
-    let targets = plan_cmd::parse_targets(&args.targets)?;
+    let targets = change.targets.addresses()?;
     // The configuration: of DIR, or for a plan file, of the current directory (as Terraform).
-    let dir = if from_file {
-        Path::new(".")
-    } else {
-        args.path.as_path()
-    };
-    let state_path = args.source.state_path(dir);
-    // Held until the command ends: nothing else writes this state between our read and our last
-    // write.
-    let store = LocalFile::new(state_path.clone());
+    let dir = if from_file { Path::new(".") } else { args.path };
+    // One backend: it holds the lock until the command ends (nothing else writes this state
+    // between our read and our last write), and it does every write.
+    let backend = state::open(&change.state.location(dir));
     let operation = if destroy { "destroy" } else { "apply" };
-    let _lock = lock::acquire(&store, operation, &args.lock)?;
-    let Some(loaded) = plan_cmd::load(dir, &args.vars, &args.source)? else {
+    let _lock = lock::acquire(&backend, operation, &change.lock)?;
+    let Some(loaded) = plan_cmd::load(dir, &change.vars, &backend)? else {
         return Ok(ExitCode::FAILURE);
     };
     let file = if from_file {
-        let bytes = std::fs::read(&args.path)
+        let bytes = std::fs::read(args.path)
             .with_context(|| format!("failed to read plan file `{}`", args.path.display()))?;
-        let file = PlanFile::from_bytes(&args.path, &bytes)?;
+        let file = PlanFile::from_bytes(args.path, &bytes)?;
         let digest = plan_cmd::config_digest(&loaded.config);
         if let Err(stale) = planfile::check_fresh(&file, &digest, &loaded.state) {
             anyhow::bail!("stale plan: run sgform plan again ({stale})");
@@ -139,8 +130,8 @@ pub(crate) fn run_with(args: Args, destroy: bool) -> anyhow::Result<ExitCode> {
     let config = loaded.config.clone();
     let connection = runtime.block_on(sandbox::connect_with(
         &config,
-        args.source.sandbox.as_deref(),
-        args.rate_limit,
+        change.connection.sandbox.as_deref(),
+        change.connection.rate_limit,
     ))?;
     let ready = runtime.block_on(async {
         match file {
@@ -149,7 +140,7 @@ pub(crate) fn run_with(args: Args, destroy: bool) -> anyhow::Result<ExitCode> {
                     &connection.clients,
                     &loaded.config,
                     &loaded.state,
-                    args.source.parallelism as usize,
+                    change.connection.parallelism as usize,
                 )
                 .await?;
                 if let Err(stale) = planfile::check_remote(&file, &refreshed.inventory) {
@@ -157,7 +148,6 @@ pub(crate) fn run_with(args: Args, destroy: bool) -> anyhow::Result<ExitCode> {
                 }
                 anyhow::Ok(Some(Ready {
                     state: loaded.state,
-                    state_path,
                     plan: file.plan,
                 }))
             }
@@ -170,13 +160,12 @@ pub(crate) fn run_with(args: Args, destroy: bool) -> anyhow::Result<ExitCode> {
                 let planned = plan_cmd::plan_with(
                     &connection.clients,
                     loaded,
-                    args.source.parallelism,
+                    change.connection.parallelism,
                     &options,
                 )
                 .await?;
                 Ok(planned.map(|p| Ready {
                     state: p.state,
-                    state_path,
                     plan: p.plan,
                 }))
             }
@@ -203,14 +192,14 @@ pub(crate) fn run_with(args: Args, destroy: bool) -> anyhow::Result<ExitCode> {
         if !args.json {
             printer::data(&plan_cmd::rendered(&ready.plan, false, false))?;
         }
-        if !args.auto_approve && !confirm(ready.plan.destroy)? {
+        if !change.apply.auto_approve && !confirm(ready.plan.destroy)? {
             runtime.block_on(connection.shutdown())?;
             printer::status(&format!("{} cancelled.", verb(&ready.plan)));
             return Ok(ExitCode::FAILURE);
         }
     }
     let mask = Mask::of(&ready.plan);
-    let report = runtime.block_on(execute(&args, &ready, &mask, &connection.clients))?;
+    let report = runtime.block_on(execute(args, &backend, &ready, &mask, &connection.clients))?;
     runtime.block_on(connection.shutdown())?;
     summary(&ready.plan, &mask, &report, args.json)
 }
@@ -240,21 +229,19 @@ pub(crate) fn is_yes(answer: &str) -> bool {
 }
 
 async fn execute(
-    args: &Args,
+    args: &Run<'_>,
+    backend: &dyn Backend,
     ready: &Ready,
     mask: &Mask,
     clients: &Clients,
 ) -> anyhow::Result<Report> {
     let options = ApplyOptions {
-        parallelism: args.source.parallelism as usize,
-        wait_timeout: args.wait_timeout,
+        parallelism: args.change.connection.parallelism as usize,
+        wait_timeout: args.change.apply.wait_timeout.0,
         ..ApplyOptions::default()
     };
     let plan = &ready.plan;
-    let mut sink = StoreSink::new(
-        LocalFile::new(ready.state_path.clone()),
-        ready.state.clone(),
-    );
+    let mut sink = StoreSink::new(backend, ready.state.clone());
     let json_out = args.json;
     let progress = Progress::for_apply(plan.operations.len(), json_out);
     let (cancel_tx, cancel) = Cancel::new();

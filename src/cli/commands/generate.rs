@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::validate::VarArgs;
+use crate::cli::args::{ConfigArgs, ConnectionArgs};
 use crate::cli::{printer, sandbox};
 use crate::cloud::api::Tag;
 use crate::config::generate::{
@@ -72,14 +72,10 @@ pub struct Args {
     /// then say `provider = alicloud.ALIAS`.
     #[arg(long, value_name = "ALIAS")]
     pub provider: Option<String>,
-    /// Run against a local emulator seeded from this world file instead of the cloud.
-    #[arg(long, value_name = "FILE")]
-    pub sandbox: Option<PathBuf>,
-    /// Read calls in flight at most.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
-    pub parallelism: u32,
     #[command(flatten)]
-    pub vars: VarArgs,
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub vars: ConfigArgs,
 }
 
 /// `--style`, spelled as the block types.
@@ -204,9 +200,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let parallelism = args.parallelism as usize;
+    let parallelism = args.connection.parallelism as usize;
     let read = crate::cli::runtime()?.block_on(async {
-        let connection = sandbox::connect(&config, args.sandbox.as_deref()).await?;
+        let connection = sandbox::connect_with(
+            &config,
+            args.connection.sandbox.as_deref(),
+            args.connection.rate_limit,
+        )
+        .await?;
         let read = read(
             &connection.clients,
             &config,

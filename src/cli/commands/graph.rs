@@ -5,11 +5,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::plan::{SourceArgs, make_plan};
-use super::validate::VarArgs;
-use crate::cli::printer;
+use super::plan::make_plan;
+use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs};
+use crate::cli::{lock, printer};
 use crate::plan::PlanOptions;
 use crate::plan::render::dot;
+use crate::state;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,13 +18,26 @@ pub struct Args {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     #[command(flatten)]
-    pub vars: VarArgs,
+    pub vars: ConfigArgs,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Some(planned) = make_plan(&args.dir, &args.vars, &args.source, &PlanOptions::default())?
+    // As `plan`: the lock keeps an apply from changing the state while we read it.
+    let backend = state::open(&args.state.location(&args.dir));
+    let _lock = lock::acquire(&backend, "graph", &args.lock)?;
+    let Some(planned) = make_plan(
+        &args.dir,
+        &args.vars,
+        &backend,
+        &args.connection,
+        &PlanOptions::default(),
+    )?
     else {
         return Ok(ExitCode::FAILURE);
     };

@@ -16,9 +16,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::plan::{self as plan_cmd, SourceArgs};
-use super::validate::VarArgs;
-use crate::cli::lock::{self, LockArgs};
+use super::plan as plan_cmd;
+use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs};
+use crate::cli::lock;
 use crate::cli::{printer, sandbox};
 use crate::cloud::Client;
 use crate::config::{Common, Config, Declaration, provider_name};
@@ -26,7 +26,7 @@ use crate::diag::{self, Diagnostic};
 use crate::ids::{Address, SecurityGroupId, Target};
 use crate::plan::refresh::{self, Clients};
 use crate::plan::render::SENSITIVE;
-use crate::state::{Backend as _, LocalFile, ManagedMembership, State};
+use crate::state::{self, Backend as _, ManagedMembership, State};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -41,11 +41,13 @@ pub struct Args {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     #[command(flatten)]
-    pub vars: VarArgs,
+    pub vars: ConfigArgs,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub state: StateArgs,
     #[command(flatten)]
     pub lock: LockArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 /// Parses `sg-…/i-…` or `sg-…/eni-…`.
@@ -78,9 +80,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let address = Address::parse(&args.address)
         .with_context(|| format!("invalid address `{}`", args.address))?;
     let (group, target) = parse_id(&args.id)?;
-    let store = LocalFile::new(args.source.state_path(&args.dir));
+    let store = state::open(&args.state.location(&args.dir));
     let guard = lock::acquire(&store, "import", &args.lock)?;
-    let Some(loaded) = plan_cmd::load(&args.dir, &args.vars, &args.source)? else {
+    let Some(loaded) = plan_cmd::load(&args.dir, &args.vars, &store)? else {
         return Ok(ExitCode::FAILURE);
     };
     if !loaded.diags.is_empty() {
@@ -109,14 +111,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let runtime = crate::cli::runtime()?;
     let checked = runtime.block_on(async {
-        let connection = sandbox::connect(&config, args.source.sandbox.as_deref()).await?;
+        let connection = sandbox::connect_with(
+            &config,
+            args.connection.sandbox.as_deref(),
+            args.connection.rate_limit,
+        )
+        .await?;
         let checked = check(
             &connection.clients,
             &config,
             &address,
             &group,
             &target,
-            args.source.parallelism as usize,
+            args.connection.parallelism as usize,
         )
         .await;
         connection.shutdown().await?;

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::validate::VarArgs;
+use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, TargetArgs};
 use crate::cli::printer;
 use crate::cli::sandbox;
 use crate::config::{self, Config};
@@ -24,7 +24,7 @@ use crate::plan::planfile::{ConfigDigest, PlanFile};
 use crate::plan::refresh::{self, RefreshStats};
 use crate::plan::render::{self, TextOptions};
 use crate::plan::{Limits, Plan, PlanOptions};
-use crate::state::{self, State};
+use crate::state::{self, Backend, State};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,15 +39,16 @@ pub struct Args {
     /// Exit 2 when the plan changes something (0: no changes, 1: error).
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Plan only this address (repeatable); an address without key matches all its instances.
-    #[arg(long = "target", value_name = "ADDR")]
-    pub targets: Vec<String>,
     #[command(flatten)]
-    pub vars: VarArgs,
+    pub targets: TargetArgs,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub vars: ConfigArgs,
     #[command(flatten)]
-    pub lock: crate::cli::lock::LockArgs,
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
     /// No joins or leaves: only bring the state in line with the cloud.
     #[arg(long)]
     pub refresh_only: bool,
@@ -59,29 +60,6 @@ pub struct Args {
     /// Add the API calls in execution order, with their parameters and what each waits for.
     #[arg(long)]
     pub verbose: bool,
-}
-
-/// Where the inputs of a plan come from besides the configuration: for every command that
-/// plans (`plan`, `graph`).
-#[derive(Debug, Clone, clap::Args)]
-pub struct SourceArgs {
-    /// Refresh calls in flight at most.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
-    pub parallelism: u32,
-    /// The state file (default: `sgform.state.json` in the configuration directory).
-    #[arg(long = "state", value_name = "PATH")]
-    pub state: Option<PathBuf>,
-    /// Run against a local emulator seeded from this world file instead of the cloud.
-    #[arg(long, value_name = "FILE")]
-    pub sandbox: Option<PathBuf>,
-}
-
-impl SourceArgs {
-    pub(crate) fn state_path(&self, dir: &Path) -> PathBuf {
-        self.state
-            .clone()
-            .unwrap_or_else(|| dir.join(state::DEFAULT_FILE))
-    }
 }
 
 /// A plan and what it was made from.
@@ -149,19 +127,21 @@ impl Attempt {
 /// command exits 1, and nothing is planned or saved).
 pub(crate) fn make_plan(
     dir: &Path,
-    vars: &VarArgs,
-    source: &SourceArgs,
+    vars: &ConfigArgs,
+    backend: &dyn Backend,
+    connection: &ConnectionArgs,
     options: &PlanOptions,
 ) -> anyhow::Result<Option<Planned>> {
-    Ok(attempt(dir, vars, source, options)?.checked())
+    Ok(attempt(dir, vars, backend, connection, options)?.checked())
 }
 
 /// Load, refresh and plan, printing nothing but the refresh report: the diagnostics stay in
 /// the [`Attempt`]. Stops after loading when the configuration has errors.
 pub(crate) fn attempt(
     dir: &Path,
-    vars: &VarArgs,
-    source: &SourceArgs,
+    vars: &ConfigArgs,
+    backend: &dyn Backend,
+    connection: &ConnectionArgs,
     options: &PlanOptions,
 ) -> anyhow::Result<Attempt> {
     let (config, diags) = load_config(dir, vars)?;
@@ -172,16 +152,22 @@ pub(crate) fn attempt(
             planned: None,
         });
     }
-    let state = state::read(&source.state_path(dir))?;
+    let state = backend.load()?;
     let loaded = Loaded {
         config,
         diags,
         state,
     };
     crate::cli::runtime()?.block_on(async {
-        let connection = sandbox::connect(&loaded.config, source.sandbox.as_deref()).await?;
-        let attempt = attempt_with(&connection.clients, loaded, source.parallelism, options).await;
-        connection.shutdown().await?;
+        let connected = sandbox::connect_with(
+            &loaded.config,
+            connection.sandbox.as_deref(),
+            connection.rate_limit,
+        )
+        .await?;
+        let attempt =
+            attempt_with(&connected.clients, loaded, connection.parallelism, options).await;
+        connected.shutdown().await?;
         attempt
     })
 }
@@ -196,15 +182,15 @@ pub(crate) struct Loaded {
 /// Loads the configuration and the state; `None` (diagnostics printed) on configuration errors.
 pub(crate) fn load(
     dir: &Path,
-    vars: &VarArgs,
-    source: &SourceArgs,
+    vars: &ConfigArgs,
+    backend: &dyn Backend,
 ) -> anyhow::Result<Option<Loaded>> {
     let (config, diags) = load_config(dir, vars)?;
     if diag::has_errors(&diags) {
         printer::diagnostics(&diags, config.sources());
         return Ok(None);
     }
-    let state = state::read(&source.state_path(dir))?;
+    let state = backend.load()?;
     Ok(Some(Loaded {
         config,
         diags,
@@ -213,7 +199,7 @@ pub(crate) fn load(
 }
 
 /// The configuration in `dir` with `vars`, and the loader's diagnostics.
-fn load_config(dir: &Path, vars: &VarArgs) -> anyhow::Result<(Config, Vec<diag::Diagnostic>)> {
+fn load_config(dir: &Path, vars: &ConfigArgs) -> anyhow::Result<(Config, Vec<diag::Diagnostic>)> {
     let inputs = vars.inputs()?;
     Ok(config::load(dir, &inputs)?)
 }
@@ -410,26 +396,20 @@ pub(crate) fn usage_error(subcommand: &str, message: &str) -> ExitCode {
     ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
 }
 
-pub(crate) fn parse_targets(raw: &[String]) -> anyhow::Result<Vec<Address>> {
-    raw.iter()
-        .map(|t| Address::parse(t).with_context(|| format!("invalid `--target {t}`")))
-        .collect()
-}
-
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let format = match args.output.format() {
         Ok(format) => format,
         Err(message) => return Ok(usage_error("plan", &message)),
     };
     let options = PlanOptions {
-        targets: parse_targets(&args.targets)?,
+        targets: args.targets.addresses()?,
         refresh_only: args.refresh_only,
         destroy: args.destroy,
     };
     // As Terraform's plan: the lock keeps an apply from changing the state while we read it.
-    let store = crate::state::LocalFile::new(args.source.state_path(&args.dir));
-    let _lock = crate::cli::lock::acquire(&store, "plan", &args.lock)?;
-    let attempt = attempt(&args.dir, &args.vars, &args.source, &options)?;
+    let backend = state::open(&args.state.location(&args.dir));
+    let _lock = crate::cli::lock::acquire(&backend, "plan", &args.lock)?;
+    let attempt = attempt(&args.dir, &args.vars, &backend, &args.connection, &options)?;
     attempt.print_diagnostics();
     if format == Format::Markdown && diag::has_errors(&attempt.diags) {
         // The comment says why the plan failed; nothing is saved.

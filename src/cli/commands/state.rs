@@ -8,15 +8,15 @@
 //! Read-only commands take no lock: the store's atomic writes mean they always read a whole
 //! document.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::cli::lock::{self, LockArgs};
-use crate::cli::printer;
+use crate::cli::args::{LockArgs, StateArgs};
+use crate::cli::{lock, printer};
 use crate::ids::Address;
-use crate::state::{self, Backend, LocalFile, ManagedMembership, State};
+use crate::state::{self, Backend, ManagedMembership, State};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -29,24 +29,6 @@ pub enum Command {
     /// Take the state lock and hold it until stdin closes (for tests and maintenance scripts).
     #[command(hide = true)]
     HoldLock(HoldArgs),
-}
-
-/// Where the state is: `--state PATH`, else `sgform.state.json` in DIR.
-#[derive(Debug, Clone, clap::Args)]
-pub struct StateArgs {
-    /// The state file (default: `sgform.state.json` in DIR).
-    #[arg(long = "state", value_name = "PATH")]
-    pub state: Option<PathBuf>,
-}
-
-impl StateArgs {
-    pub fn store(&self, dir: &Path) -> LocalFile {
-        LocalFile::new(
-            self.state
-                .clone()
-                .unwrap_or_else(|| dir.join(state::DEFAULT_FILE)),
-        )
-    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,8 +75,8 @@ pub struct HoldArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub state: StateArgs,
-    #[arg(long, value_name = "DURATION", value_parser = lock::parse_duration)]
-    pub lock_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
@@ -107,7 +89,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let state = args.state.store(&args.dir).load()?;
+    let state = state::open(&args.state.location(&args.dir)).load()?;
     let text: String = state
         .memberships
         .iter()
@@ -122,7 +104,7 @@ fn line(m: &ManagedMembership) -> String {
 }
 
 fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let store = args.state.store(&args.dir);
+    let store = state::open(&args.state.location(&args.dir));
     let state = store.load()?;
     let query = parse_address(&args.address)?;
     let entries = matching(&state, &query);
@@ -169,7 +151,7 @@ impl RmArgs {
 
 fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
     let (queries, dir) = args.split()?;
-    let store = args.state.store(&dir);
+    let store = state::open(&args.state.location(&dir));
     let guard = if args.dry_run {
         None
     } else {
@@ -220,13 +202,9 @@ fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn hold_lock(args: &HoldArgs) -> anyhow::Result<ExitCode> {
-    let store = args.state.store(&args.dir);
-    let lock_args = LockArgs {
-        lock: true,
-        lock_timeout: args.lock_timeout,
-    };
+    let store = state::open(&args.state.location(&args.dir));
     let guard =
-        lock::acquire(&store, "state hold-lock", &lock_args)?.context("the lock was not taken")?;
+        lock::acquire(&store, "state hold-lock", &args.lock)?.context("the lock was not taken")?;
     let info = serde_json::to_string(guard.info()).context("failed to print the lock info")?;
     printer::data(&format!("{info}\n"))?;
     // Hold until stdin reaches its end (the parent closes it, or the process is killed).

@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::cli::args::TargetArgs;
 use crate::config::{Inputs, VarSource};
 
 #[test]
@@ -50,14 +51,6 @@ fn detailed_exit_code_is_two_only_for_changes() {
 }
 
 #[test]
-fn targets_are_parsed_as_addresses() {
-    let parsed = parse_targets(&["membership.web[\"k\"]".to_owned()]).unwrap();
-    assert_eq!(parsed[0].key.as_deref(), Some("k"));
-    let err = parse_targets(&["web".to_owned()]).unwrap_err();
-    assert!(format!("{err:#}").contains("--target web"), "{err:#}");
-}
-
-#[test]
 fn plan_file_leaves_sensitive_variables_out() {
     let config_dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -95,12 +88,15 @@ fn a_target_that_selects_nothing_is_a_warning() {
         removed_from_config: false,
         sensitive: Default::default(),
     });
-    let targets = parse_targets(&[
-        "membership.web".to_owned(),
-        r#"membership.web["i-bp1web0000000001"]"#.to_owned(),
-        r#"membership.web["i-bp1web0000000002"]"#.to_owned(),
-        "membership.wbe".to_owned(),
-    ])
+    let targets = TargetArgs {
+        targets: vec![
+            "membership.web".to_owned(),
+            r#"membership.web["i-bp1web0000000001"]"#.to_owned(),
+            r#"membership.web["i-bp1web0000000002"]"#.to_owned(),
+            "membership.wbe".to_owned(),
+        ],
+    }
+    .addresses()
     .unwrap();
     let warnings = unmatched_targets(&targets, &plan);
     let summaries: Vec<&str> = warnings.iter().map(|d| d.summary.as_str()).collect();
