@@ -20,9 +20,12 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::cli::env;
-use crate::config::{Inputs, VarSource};
+use crate::config::Inputs;
 use crate::ids::Address;
 use crate::ops;
+use crate::ops::connect::Connect;
+use crate::ops::lock::Locking;
+use crate::ops::plan::{Given, Variables};
 use crate::state;
 
 /// `--var` and `--var-file`, for every command that loads a configuration.
@@ -56,27 +59,29 @@ fn ordered(value: &str) -> Result<Ordered, String> {
 }
 
 impl ConfigArgs {
-    /// The variable inputs: the environment (`SGFORM_VAR_*`), then `--var-file` and `--var` in
-    /// command-line order.
-    pub fn inputs(&self) -> anyhow::Result<Inputs> {
-        let mut inputs = Inputs {
+    /// The variables as given: the environment's `SGFORM_VAR_*`, then `--var-file` and `--var`
+    /// in command-line order.
+    pub fn variables(&self) -> Variables {
+        let mut given: Vec<(usize, Given)> = self
+            .var_files
+            .iter()
+            .map(|f| (f.position, Given::File(PathBuf::from(&f.value))))
+            .chain(
+                self.vars
+                    .iter()
+                    .map(|v| (v.position, Given::Var(v.value.clone()))),
+            )
+            .collect();
+        given.sort_by_key(|(position, _)| *position);
+        Variables {
             env: env::with_prefix(env::SGFORM_VAR_PREFIX),
-            ..Inputs::default()
-        };
-        let mut sources: Vec<(usize, VarSource)> = Vec::new();
-        for file in &self.var_files {
-            let path = PathBuf::from(&file.value);
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("failed to read variable file `{}`", path.display()))?;
-            sources.push((file.position, VarSource::File { path, text }));
+            given: given.into_iter().map(|(_, g)| g).collect(),
         }
-        for var in &self.vars {
-            let source = Inputs::parse_var(&var.value).map_err(anyhow::Error::msg)?;
-            sources.push((var.position, source));
-        }
-        sources.sort_by_key(|(position, _)| *position);
-        inputs.sources = sources.into_iter().map(|(_, s)| s).collect();
-        Ok(inputs)
+    }
+
+    /// The loader's inputs: [`ConfigArgs::variables`] with the files read.
+    pub fn inputs(&self) -> anyhow::Result<Inputs> {
+        Ok(self.variables().inputs()?)
     }
 }
 
@@ -107,6 +112,15 @@ pub struct LockArgs {
     pub lock_timeout: Option<Duration>,
 }
 
+impl LockArgs {
+    pub fn locking(&self) -> Locking {
+        Locking {
+            lock: self.lock,
+            timeout: self.lock_timeout,
+        }
+    }
+}
+
 impl Default for LockArgs {
     fn default() -> Self {
         Self {
@@ -128,6 +142,15 @@ pub struct ConnectionArgs {
     /// Cap every client at N API requests per second (over any provider `rate_limit`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
+}
+
+impl ConnectionArgs {
+    pub fn connect(&self) -> Connect {
+        Connect {
+            sandbox: self.sandbox.clone(),
+            rate_limit: self.rate_limit,
+        }
+    }
 }
 
 impl Default for ConnectionArgs {

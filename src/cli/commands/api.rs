@@ -110,8 +110,9 @@ async fn send(
     settings: &ProviderSettings,
     params: &[(String, String)],
 ) -> Result<Response, crate::cloud::Error> {
+    let env = crate::cli::env::environment();
     let mut config =
-        crate::cli::sandbox::real_cloud_config(settings, args.endpoint.as_deref(), "sgform api")?;
+        ops::connect::real_cloud_config(settings, args.endpoint.as_deref(), "sgform api", &env)?;
     config.timeout = args.timeout.0.max(Duration::from_secs(1));
     Client::new(config)?.call(&args.action, params).await
 }

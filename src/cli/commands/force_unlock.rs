@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use crate::cli::args::StateArgs;
 use crate::cli::printer;
-use crate::state;
+use crate::ops;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,11 +24,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let backend = state::open(&args.state.location(&args.dir));
-    let removed = backend.force_unlock(&args.id)?;
+    let (removed, location) = ops::state::force_unlock(&args.state.location(&args.dir), &args.id)?;
     printer::data(&format!(
-        "Removed the lock on `{}` held by {removed}.\n",
-        backend.location()
+        "Removed the lock on `{location}` held by {removed}.\n"
     ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,16 +1,16 @@
 //! `sgform graph [DIR]`: plan as `sgform plan` does and print the operation DAG in Graphviz
 //! DOT on stdout (`sgform graph | dot -Tsvg > plan.svg`): a node per API call, an edge per
-//! dependency labelled with its reason.
+//! dependency labelled with its reason. It takes the state lock as `plan` does.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::plan::make_plan;
+use super::plan::checked;
 use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs};
-use crate::cli::{lock, printer};
+use crate::cli::{notice, printer};
+use crate::ops;
 use crate::plan::PlanOptions;
 use crate::plan::render::dot;
-use crate::state;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,17 +28,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    // As `plan`: the lock keeps an apply from changing the state while we read it.
-    let backend = state::open(&args.state.location(&args.dir));
-    let _lock = lock::acquire(&backend, "graph", &args.lock)?;
-    let Some(planned) = make_plan(
-        &args.dir,
-        &args.vars,
-        &backend,
-        &args.connection,
-        &PlanOptions::default(),
-    )?
-    else {
+    let request = ops::plan::Request {
+        dir: args.dir.clone(),
+        variables: args.vars.variables(),
+        state: args.state.location(&args.dir),
+        locking: args.lock.locking(),
+        connect: args.connection.connect(),
+        parallelism: args.connection.parallelism,
+        options: PlanOptions::default(),
+    };
+    let env = crate::cli::env::environment();
+    let attempt =
+        crate::cli::runtime()?.block_on(ops::plan::plan(&request, &env, &mut notice::show))?;
+    let Some(planned) = checked(attempt) else {
         return Ok(ExitCode::FAILURE);
     };
     printer::data(&dot::render(&planned.plan))?;
