@@ -67,3 +67,6 @@ pub fn acquire(
         Err(err) => Err(err.into()),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -29,7 +29,7 @@ pub mod state;
 
 /// API calls in flight at most, unless `--parallelism` says otherwise (refresh, apply, import,
 /// generate).
-pub const DEFAULT_PARALLELISM: u32 = 10;
+pub const DEFAULT_PARALLELISM: u32 = crate::plan::refresh::DEFAULT_PARALLELISM as u32;
 
 /// How long apply waits for a target in a transitional status or being created, unless
 /// `--wait-timeout` says otherwise.

@@ -118,3 +118,6 @@ fn no_match(query: &Address, backend: &dyn Backend) -> Error {
         backend.location()
     ))
 }
+
+#[cfg(test)]
+mod tests;
