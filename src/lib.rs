@@ -3,6 +3,8 @@
 //! Code map (see `ARCHITECTURE.md` for the whole picture):
 //! - [`ids`]: typed IDs and addresses, validated once (leaf).
 //! - [`diag`]: diagnostics as plain data (leaf; rendering lives in `cli`).
+//! - [`fsutil`]: atomic file writes (through symlinks, keeping mode and owner) and capped reads
+//!   (leaf).
 //! - [`config`]: HCL loading, evaluation and static checks.
 //! - [`cloud`]: the signed ECS OpenAPI client (RPC signature v1), retries, credentials.
 //! - [`state`]: the state model and its reader.
@@ -17,6 +19,7 @@ pub mod cloud;
 pub mod config;
 pub mod diag;
 pub mod emulator;
+pub mod fsutil;
 pub mod ids;
 pub mod ops;
 pub mod plan;

@@ -3,19 +3,24 @@
 //! dependants (transitively) and nothing else.
 
 use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use super::events::{Event, Failure, Outcome};
 use super::{ApplyOptions, OperationReport, Report, StateSink};
-use crate::cloud::api::{DescribeInstances, DescribeNetworkInterfaces};
+use crate::cloud::api::{
+    JoinSecurityGroup, LeaveSecurityGroup, ModifyInstanceSecurityGroups,
+    ModifyNetworkInterfaceSecurityGroups, Mutation, TargetsById,
+};
 use crate::cloud::{Client, Error, ErrorClass, Stats};
 use crate::ids::{SecurityGroupId, Target};
 use crate::plan::refresh::Clients;
 use crate::plan::{Action, Operation, Plan};
+use crate::state::ManagedMembership;
 
 /// A cancellation signal: raised once the first Ctrl-C arrived (`None`: never raised).
 #[derive(Debug, Clone)]
@@ -57,28 +62,50 @@ enum Status {
     Finished,
 }
 
+/// An operation that finished: its index, how it ended and how long it took.
+type Finished = (usize, Outcome, Duration);
+
+/// What the walk waits for next.
+enum Next {
+    /// Operations finished (the first one joined, and any others already done).
+    Joined(Vec<Result<Finished, tokio::task::JoinError>>),
+    /// The state write in progress ended (`Err`: why it did not persist).
+    Written(Result<(), String>),
+    /// Cancellation was just requested.
+    Cancelled,
+}
+
 /// Runs `plan`'s operations; see the module docs. Events go to `events` (a closed receiver is
-/// fine); the sink records the adoptions and forgets first, then each completed operation.
-pub async fn execute(
+/// fine); the sink records the adoptions and forgets first, then each completed operation, and
+/// is handed back at the end.
+///
+/// Every write runs on a blocking thread (`spawn_blocking`), never on the async loop: while
+/// one is in progress, operations keep being joined and independent ones keep starting. The
+/// operations that finish during a write are recorded together by the next one (a group
+/// commit); none is reported, and nothing that depends on it (or runs on its target) starts,
+/// before the write that records it succeeded.
+pub async fn execute<S: StateSink + 'static>(
     plan: &Plan,
     clients: &Clients,
-    sink: &mut dyn StateSink,
+    sink: S,
     options: &ApplyOptions,
     events: mpsc::UnboundedSender<Event>,
     cancel: Cancel,
-) -> Report {
+) -> (Report, S) {
     let started = Instant::now();
     let before = total_stats(clients);
     let n = plan.operations.len();
     let mut report = Report::default();
     let mut outcomes: Vec<Option<(Outcome, Duration)>> = vec![None; n];
+    let sink = Arc::new(Mutex::new(sink));
 
-    if (!plan.adopt.is_empty() || !plan.forget.is_empty())
-        && let Err(e) = sink.record(&plan.adopt, &plan.forget)
-    {
-        report.persist_error = Some(e.to_string());
-    } else if !plan.adopt.is_empty() || !plan.forget.is_empty() {
-        let _ = events.send(Event::Persisted { index: None });
+    if !plan.adopt.is_empty() || !plan.forget.is_empty() {
+        match write(&sink, plan.adopt.clone(), plan.forget.clone()).await {
+            Ok(()) => {
+                let _ = events.send(Event::Persisted { index: None });
+            }
+            Err(e) => report.persist_error = Some(e),
+        }
     }
 
     let mut waiting: Vec<usize> = plan.operations.iter().map(|o| o.depends_on.len()).collect();
@@ -92,11 +119,16 @@ pub async fn execute(
     }
     let mut status = vec![Status::Pending; n];
     let mut ready: BTreeSet<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    // Targets with an operation running or finished but not yet persisted.
     let mut busy: HashSet<Target> = HashSet::new();
-    let mut tasks: JoinSet<(usize, Outcome, Duration)> = JoinSet::new();
+    let mut tasks: JoinSet<Finished> = JoinSet::new();
     let parallelism = options.parallelism.max(1);
     let mut cancel_watch = cancel.clone();
     let mut announced_cancel = false;
+    // Succeeded, waiting for the next write; and being recorded by the write in progress.
+    let mut unpersisted: Vec<Finished> = Vec::new();
+    let mut in_write: Vec<Finished> = Vec::new();
+    let mut writing: Option<JoinHandle<Result<(), String>>> = None;
 
     loop {
         let stop = cancel.is_cancelled() || report.persist_error.is_some();
@@ -150,90 +182,96 @@ pub async fn execute(
                 });
             }
         }
-        if tasks.is_empty() {
+        // Group commit: everything that succeeded since the last write started goes into one
+        // write. Without it, one synchronous write per operation (four fsyncs) caps an apply
+        // at a few dozen operations a second whatever the API allows.
+        if writing.is_none() && !unpersisted.is_empty() {
+            in_write = std::mem::take(&mut unpersisted);
+            // Operations of one batch are on distinct targets (never two in flight on one), so
+            // their state entries are disjoint and one add/remove pair records them all.
+            let mut add = Vec::new();
+            let mut remove = Vec::new();
+            for (i, ..) in &in_write {
+                add.extend(plan.operations[*i].state_add.iter().cloned());
+                remove.extend(plan.operations[*i].state_remove.iter().cloned());
+            }
+            let sink = Arc::clone(&sink);
+            writing = Some(tokio::task::spawn_blocking(move || {
+                record(&sink, &add, &remove)
+            }));
+        }
+        if tasks.is_empty() && writing.is_none() {
             break;
         }
-        let joined = tokio::select! {
-            joined = tasks.join_next() => joined,
-            () = cancel_watch.cancelled(), if !announced_cancel => continue,
-        };
-        let Some(joined) = joined else { break };
-        // Group commit: the operations that finished while the last state write ran are
-        // recorded by one write. Each is still persisted before it is reported and before
-        // anything that depends on it starts; without this, one synchronous write per
-        // operation (four fsyncs) caps an apply at a few dozen operations a second whatever
-        // the API allows.
-        let mut batch = vec![joined];
-        while let Some(more) = tasks.try_join_next() {
-            batch.push(more);
-        }
-        let mut succeeded = Vec::with_capacity(batch.len());
-        for joined in batch {
-            let (index, outcome, elapsed) = match joined {
-                Ok(done) => done,
-                Err(e) => {
-                    // A panicking operation task is a bug; its target stays busy and its
-                    // dependants never start.
-                    tracing::error!("an operation task failed: {e}");
-                    continue;
+        let next = tokio::select! {
+            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                let mut batch = vec![joined];
+                while let Some(more) = tasks.try_join_next() {
+                    batch.push(more);
                 }
-            };
-            busy.remove(&plan.operations[index].target);
-            status[index] = Status::Finished;
-            if outcome.is_success() {
-                succeeded.push((index, outcome, elapsed));
-            } else {
-                finish_failed(
-                    index,
-                    outcome,
-                    elapsed,
-                    &dependants,
-                    &mut status,
-                    &mut outcomes,
-                    &events,
-                );
+                Next::Joined(batch)
             }
-        }
-        if succeeded.is_empty() {
-            continue;
-        }
-        // Operations of one batch are on distinct targets (never two in flight on one), so
-        // their state entries are disjoint and one add/remove pair records them all.
-        let (add, remove): (Vec<_>, Vec<_>) = succeeded
-            .iter()
-            .map(|(i, ..)| &plan.operations[*i])
-            .map(|op| {
-                (
-                    op.state_add.iter().cloned(),
-                    op.state_remove.iter().cloned(),
-                )
-            })
-            .fold((Vec::new(), Vec::new()), |(mut add, mut remove), (a, r)| {
-                add.extend(a);
-                remove.extend(r);
-                (add, remove)
-            });
-        let persisted = match sink.record(&add, &remove) {
-            Ok(()) => true,
-            Err(e) => {
-                report.persist_error = Some(e.to_string());
-                false
-            }
+            written = write_done(&mut writing), if writing.is_some() => Next::Written(written),
+            () = cancel_watch.cancelled(), if !announced_cancel => Next::Cancelled,
+            // Not reached (a task or a write is always awaited here); look again rather than panic.
+            else => Next::Cancelled,
         };
-        for (index, outcome, elapsed) in succeeded {
-            if persisted {
-                let _ = events.send(Event::Persisted { index: Some(index) });
+        match next {
+            Next::Cancelled => {}
+            Next::Joined(batch) => {
+                for joined in batch {
+                    let (index, outcome, elapsed) = match joined {
+                        Ok(done) => done,
+                        Err(e) => {
+                            // A panicking operation task is a bug; its target stays busy and
+                            // its dependants never start.
+                            tracing::error!("an operation task failed: {e}");
+                            continue;
+                        }
+                    };
+                    status[index] = Status::Finished;
+                    if outcome.is_success() {
+                        unpersisted.push((index, outcome, elapsed));
+                    } else {
+                        busy.remove(&plan.operations[index].target);
+                        finish_failed(
+                            index,
+                            outcome,
+                            elapsed,
+                            &dependants,
+                            &mut status,
+                            &mut outcomes,
+                            &events,
+                        );
+                    }
+                }
             }
-            let _ = events.send(Event::Finished {
-                index,
-                outcome: outcome.clone(),
-                elapsed,
-            });
-            outcomes[index] = Some((outcome, elapsed));
-            for &d in &dependants[index] {
-                waiting[d] -= 1;
-                if waiting[d] == 0 && status[d] == Status::Pending {
-                    ready.insert(d);
+            Next::Written(result) => {
+                writing = None;
+                let persisted = match result {
+                    Ok(()) => true,
+                    Err(e) => {
+                        report.persist_error = Some(e);
+                        false
+                    }
+                };
+                for (index, outcome, elapsed) in in_write.drain(..) {
+                    busy.remove(&plan.operations[index].target);
+                    if persisted {
+                        let _ = events.send(Event::Persisted { index: Some(index) });
+                    }
+                    let _ = events.send(Event::Finished {
+                        index,
+                        outcome: outcome.clone(),
+                        elapsed,
+                    });
+                    outcomes[index] = Some((outcome, elapsed));
+                    for &d in &dependants[index] {
+                        waiting[d] -= 1;
+                        if waiting[d] == 0 && status[d] == Status::Pending {
+                            ready.insert(d);
+                        }
+                    }
                 }
             }
         }
@@ -263,7 +301,58 @@ pub async fn execute(
     report.retries = after.retries - before.retries;
     report.throttled = after.throttled - before.throttled;
     report.elapsed = started.elapsed();
-    report
+    (report, into_inner(sink).await)
+}
+
+/// Records on a blocking thread and waits for it.
+async fn write<S: StateSink + 'static>(
+    sink: &Arc<Mutex<S>>,
+    add: Vec<ManagedMembership>,
+    remove: Vec<ManagedMembership>,
+) -> Result<(), String> {
+    let sink = Arc::clone(sink);
+    let handle = tokio::task::spawn_blocking(move || record(&sink, &add, &remove));
+    joined_write(handle.await)
+}
+
+/// One write, on the blocking thread that runs it.
+fn record<S: StateSink>(
+    sink: &Mutex<S>,
+    add: &[ManagedMembership],
+    remove: &[ManagedMembership],
+) -> Result<(), String> {
+    // A poisoned lock only means an earlier write panicked; the sink decides what it holds.
+    let mut sink = sink.lock().unwrap_or_else(PoisonError::into_inner);
+    sink.record(add, remove).map_err(|e| e.to_string())
+}
+
+/// Resolves when the write in progress ends; never when there is none.
+async fn write_done(writing: &mut Option<JoinHandle<Result<(), String>>>) -> Result<(), String> {
+    match writing {
+        Some(handle) => joined_write(handle.await),
+        None => std::future::pending().await,
+    }
+}
+
+fn joined_write(joined: Result<Result<(), String>, tokio::task::JoinError>) -> Result<(), String> {
+    joined.unwrap_or_else(|e| {
+        Err(format!(
+            "the state write did not finish ({e}); this is a bug in sgform, please report it"
+        ))
+    })
+}
+
+/// The sink back once no write holds it (every write has ended when the walk does).
+async fn into_inner<S>(mut sink: Arc<Mutex<S>>) -> S {
+    loop {
+        match Arc::try_unwrap(sink) {
+            Ok(mutex) => return mutex.into_inner().unwrap_or_else(PoisonError::into_inner),
+            Err(shared) => {
+                sink = shared;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    }
 }
 
 /// Records a failure and skips everything that depends on it, transitively.
@@ -315,48 +404,45 @@ struct Seen {
     groups: Vec<SecurityGroupId>,
 }
 
-/// Reads one target by ID (`None`: it no longer exists). Describe calls retry by themselves.
+/// Reads one target by ID in the operation's region (`None`: it no longer exists). Describe
+/// calls retry by themselves.
 async fn read_target(client: &Client, op: &Operation) -> Result<Option<Seen>, Error> {
-    let mut params = match &op.target {
-        Target::Instance(id) => crate::cloud::api::Action::params(&DescribeInstances {
-            instance_ids: Some(vec![id.clone()]),
-            ..DescribeInstances::default()
+    let found = client
+        .read_targets(&TargetsById::new(op.region.clone(), [&op.target]))
+        .await?;
+    Ok(found.status_of(&op.target).map(|status| Seen {
+        status: status.to_owned(),
+        groups: found.groups_of(&op.target).unwrap_or_default().to_vec(),
+    }))
+}
+
+/// The typed request an operation sends. Its parameters in the operation's region are what the
+/// plan shows (`Operation::api_params`, checked by a test for every kind); `None` for a
+/// pairwise operation without a group, which the planner never makes.
+pub(super) fn mutation(op: &Operation) -> Option<Mutation> {
+    let target = op.target.clone();
+    Some(match (op.action, &op.target) {
+        (Action::Join, _) => Mutation::Join(JoinSecurityGroup {
+            security_group_id: op.security_group_id.clone()?,
+            target,
         }),
-        Target::NetworkInterface(id) => {
-            crate::cloud::api::Action::params(&DescribeNetworkInterfaces {
-                network_interface_ids: vec![id.clone()],
-                ..DescribeNetworkInterfaces::default()
+        (Action::Leave, _) => Mutation::Leave(LeaveSecurityGroup {
+            security_group_id: op.security_group_id.clone()?,
+            target,
+        }),
+        (Action::Replace, Target::Instance(id)) => {
+            Mutation::ModifyInstance(ModifyInstanceSecurityGroups {
+                instance_id: id.clone(),
+                security_group_ids: op.after.clone(),
             })
         }
-    };
-    params.retain(|(k, _)| k != "RegionId");
-    params.push(("RegionId".to_owned(), op.region.to_string()));
-    match &op.target {
-        Target::Instance(id) => {
-            let response = client.call("DescribeInstances", &params).await?;
-            let page = <DescribeInstances as crate::cloud::api::Action>::output(&response)?;
-            Ok(page
-                .items
-                .into_iter()
-                .find(|i| &i.instance_id == id)
-                .map(|i| Seen {
-                    status: i.status,
-                    groups: i.security_group_ids,
-                }))
+        (Action::Replace, Target::NetworkInterface(id)) => {
+            Mutation::ModifyNetworkInterface(ModifyNetworkInterfaceSecurityGroups {
+                network_interface_id: id.clone(),
+                security_group_ids: op.after.clone(),
+            })
         }
-        Target::NetworkInterface(id) => {
-            let response = client.call("DescribeNetworkInterfaces", &params).await?;
-            let page = <DescribeNetworkInterfaces as crate::cloud::api::Action>::output(&response)?;
-            Ok(page
-                .items
-                .into_iter()
-                .find(|e| &e.network_interface_id == id)
-                .map(|e| Seen {
-                    status: e.status,
-                    groups: e.security_group_ids,
-                }))
-        }
-    }
+    })
 }
 
 fn same_set(a: &[SecurityGroupId], b: &[SecurityGroupId]) -> bool {
@@ -416,8 +502,16 @@ async fn run(
     events: &mpsc::UnboundedSender<Event>,
     cancel: &Cancel,
 ) -> Outcome {
-    let params = op.api_params();
-    let action = op.api_action();
+    let Some(mutation) = mutation(op) else {
+        return Outcome::Failed(plain_failure(
+            format!(
+                "`{}`: a {} without a security group",
+                op.target,
+                op.action.verb()
+            ),
+            "this is a bug in sgform, please report it",
+        ));
+    };
     let started = Instant::now();
     let mut unknown = 0u32;
 
@@ -449,14 +543,14 @@ async fn run(
     }
 
     loop {
-        match client.call_mutation(action, &params).await {
-            Ok(response) => {
+        match mutation.send(client, &op.region).await {
+            Ok(applied) => {
                 if op.action == Action::Replace
                     && let Err(f) = wait_visible(index, op, client, options, events, cancel).await
                 {
                     return Outcome::Failed(f);
                 }
-                return match response.already_done {
+                return match applied.already_done {
                     Some(e) => Outcome::AlreadyDone {
                         code: Some(e.code.to_string()),
                     },

@@ -2,9 +2,12 @@
 //! records every completed operation through a [`StateSink`] at once.
 //!
 //! The engine never prints: it emits [`Event`]s on a channel and returns a [`Report`]; the CLI
-//! renders both. It reads the `Plan` value only (never the configuration), talks to the cloud
-//! through `cloud::Client::call_mutation` (which hands unknown outcomes and wait-and-retry
-//! answers back here) and persists through the sink, so the state store can change beneath it.
+//! renders both. It reads the `Plan` value only (never the configuration), sends each operation
+//! as a typed `cloud::api::Mutation` in the operation's region with `cloud::Client::mutate`
+//! (which hands unknown outcomes and wait-and-retry answers back here), re-reads targets with
+//! `cloud::Client::read_targets`, and persists through the sink, so the state store can change
+//! beneath it. The plan's `Operation::api_params` are for display; a test checks that they are
+//! what is sent.
 //!
 //! **Architecture Invariant:** an operation whose effect was confirmed (an answer, an
 //! already-done answer, or a re-read after an unknown outcome) is never sent again.
@@ -21,7 +24,9 @@ use crate::state::ManagedMembership;
 
 /// What the engine persists through, after every completed operation (and once at the start
 /// for the plan's adoptions and forgotten entries). The CLI's implementation writes the state
-/// file; tests keep a `State` in memory.
+/// file; tests keep a `State` in memory. `execute` owns the sink while it runs and calls
+/// `record` on a blocking thread, so an implementation may block (file writes, fsync, a remote
+/// store) without stalling the operations in flight; it hands the sink back at the end.
 pub trait StateSink: Send {
     fn record(
         &mut self,

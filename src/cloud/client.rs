@@ -7,8 +7,9 @@
 //! first waits for the shared rate limiter.
 //!
 //! Debug logs (`SGFORM_LOG=debug`) show each request with `Signature`, `SecurityToken` and
-//! `AccessKeyId` masked; server text is passed through a [`Redactor`] before it is logged or
-//! put into an error.
+//! `AccessKeyId` masked; server text is passed through a [`Redactor`] and
+//! [`terminal_safe`] before it is logged or put into an error. Redirects are never followed
+//! (an error), and no answer is read past [`MAX_RESPONSE_BYTES`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use serde::de::DeserializeOwned;
 
 use super::credentials::Credentials;
 use super::error::{ApiError, Error, ErrorClass, ErrorCode};
+use super::escape::{percent_encode, terminal_safe};
 use super::retry::{Counters, RateLimiter, RetryPolicy, Stats};
 use super::secret::Redactor;
 use super::sign::{self, Method};
@@ -47,6 +49,12 @@ pub const COMMON_PARAMS: &[&str] = &[
 /// gradually), so an apply that was not told the budget still has no failed operation.
 /// (It was 10/s: safe, but 2,000 joins took 200 s against a budget of 100/s.)
 pub const DEFAULT_RATE_LIMIT: f64 = 1000.0;
+
+/// The largest answer the client reads, in bytes: a longer one is an error
+/// ([`Error::ResponseTooLarge`]), found while reading, so no more than this is ever held in
+/// memory. The largest real answers (a page of 100 instances with their ENIs and tags) are
+/// well under 1 MiB.
+pub const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// How to build a [`Client`].
 #[derive(Debug, Clone)]
@@ -110,6 +118,19 @@ impl Response {
     }
 }
 
+/// One API action: its name, its parameters and how to read its answer. The typed requests
+/// of [`super::api`] implement it; [`Client::send`] sends one.
+pub trait Action {
+    const NAME: &'static str;
+    type Output;
+
+    /// The action's own parameters (the client adds the common ones and `RegionId`).
+    fn params(&self) -> Vec<(String, String)>;
+
+    /// Reads the answer.
+    fn output(response: &Response) -> Result<Self::Output, Error>;
+}
+
 /// The signed client. Cheap to clone; clones share the connection pool, the rate limiter and
 /// the counters.
 #[derive(Debug, Clone)]
@@ -143,6 +164,9 @@ impl Client {
         let endpoint = parse_endpoint(&config.endpoint)?;
         let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
+            // A redirect is an error, never followed: following it would send the signed
+            // request (STS token included) to wherever it points, with the URL in `Referer`.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("sgform/", env!("CARGO_PKG_VERSION")));
         // A local emulator is never reached through a proxy configured for the internet.
         if is_loopback(&endpoint) {
@@ -304,7 +328,9 @@ impl Client {
                         Error::InvalidResponse { http_status, .. } => *http_status,
                         _ => 0,
                     };
-                    if status == 504 && unknown.is_none() {
+                    // An answer too large to read may be the success of a mutation.
+                    let unread = matches!(error, Error::ResponseTooLarge { .. });
+                    if (status == 504 || unread) && unknown.is_none() {
                         unknown = Some(format!("attempt {attempt}: {error}"));
                     }
                     let retry = status >= 500;
@@ -360,8 +386,14 @@ impl Client {
     }
 
     /// Sends a typed request and parses its typed response.
-    pub async fn send<A: super::api::Action>(&self, request: &A) -> Result<A::Output, Error> {
+    pub async fn send<A: Action>(&self, request: &A) -> Result<A::Output, Error> {
         let response = self.call(A::NAME, &request.params()).await?;
+        A::output(&response)
+    }
+
+    /// Sends a typed mutation as [`Client::call_mutation`] does and parses its typed response.
+    pub async fn mutate<A: Action>(&self, request: &A) -> Result<A::Output, Error> {
+        let response = self.call_mutation(A::NAME, &request.params()).await?;
         A::output(&response)
     }
 
@@ -427,7 +459,7 @@ impl Client {
 
         let encode = |pairs: &mut dyn Iterator<Item = (&str, &str)>| {
             pairs
-                .map(|(k, v)| format!("{}={}", sign::percent_encode(k), sign::percent_encode(v)))
+                .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
                 .collect::<Vec<_>>()
                 .join("&")
         };
@@ -450,7 +482,7 @@ impl Client {
                 action,
                 attempt,
                 endpoint = %self.inner.endpoint,
-                params = %self.inner.redactor.redact(&masked.join(" ")),
+                params = %terminal_safe(&self.inner.redactor.redact(&masked.join(" "))),
                 "POST Signature=***"
             );
         }
@@ -473,20 +505,91 @@ impl Client {
             Err(e) => return self.transport(action, attempt, e),
         };
         let status = response.status().as_u16();
-        let text = match response.text().await {
+        if (300..400).contains(&status) {
+            return Attempt::Invalid(self.redirected(action, status, &response));
+        }
+        let text = match self.read_body(action, attempt, response).await {
             Ok(t) => t,
-            Err(e) => return self.transport(action, attempt, e),
+            Err(failed) => return failed,
         };
         // A success is returned as sent (redacting a short test secret could mangle real data);
         // anything that may echo the request (errors, unexpected bodies) is redacted first.
         let redacted = self.inner.redactor.redact(&text);
-        tracing::debug!(action, attempt, status, body = %truncate(&redacted, 2000), "response");
+        tracing::debug!(action, attempt, status, body = %terminal_safe(&truncate(&redacted, 2000)), "response");
         let text = if (200..300).contains(&status) {
             text
         } else {
             redacted
         };
         self.interpret(action, status, &text, attempt)
+    }
+
+    /// The whole body, read chunk by chunk and refused once it passes [`MAX_RESPONSE_BYTES`].
+    async fn read_body(
+        &self,
+        action: &str,
+        attempt: u32,
+        mut response: reqwest::Response,
+    ) -> Result<String, Attempt> {
+        let too_large = || {
+            tracing::debug!(
+                action,
+                attempt,
+                limit = MAX_RESPONSE_BYTES,
+                "answer too large"
+            );
+            Attempt::Invalid(Error::ResponseTooLarge {
+                action: action.to_owned(),
+                endpoint: self.inner.endpoint.to_string(),
+                limit: MAX_RESPONSE_BYTES,
+            })
+        };
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(String::from_utf8_lossy(&body).into_owned()),
+                Err(e) => return Err(self.transport(action, attempt, e)),
+            }
+        }
+    }
+
+    /// The error for a redirect answer: the endpoint, the status and where it pointed (without
+    /// any query, which may echo the signed request).
+    fn redirected(&self, action: &str, status: u16, response: &reqwest::Response) -> Error {
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|l| self.inner.endpoint.join(l).ok())
+            .map(|mut url| {
+                url.set_query(None);
+                url.set_fragment(None);
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+                truncate(
+                    &terminal_safe(&self.inner.redactor.redact(url.as_str())),
+                    200,
+                )
+            });
+        tracing::debug!(action, status, ?location, "redirect not followed");
+        Error::Redirected {
+            action: action.to_owned(),
+            endpoint: self.inner.endpoint.to_string(),
+            http_status: status,
+            location,
+        }
     }
 
     fn transport(&self, action: &str, attempt: u32, e: reqwest::Error) -> Attempt {
@@ -505,7 +608,7 @@ impl Client {
         if timeout {
             detail.push_str(" (timed out)");
         }
-        let detail = self.inner.redactor.redact(&detail);
+        let detail = terminal_safe(&self.inner.redactor.redact(&detail));
         tracing::debug!(action, attempt, connect, timeout, error = %detail, "transport error");
         Attempt::Transport { connect, detail }
     }
@@ -517,7 +620,7 @@ impl Client {
             .ok()
             .and_then(|v| v.get("RequestId"))
             .and_then(|v| v.as_str())
-            .map(str::to_owned);
+            .map(terminal_safe);
         let body = match parsed {
             Ok(body @ serde_json::Value::Object(_)) => body,
             _ => {
@@ -527,7 +630,7 @@ impl Client {
                     request_id,
                     detail: format!(
                         "expected a JSON object, got: {}",
-                        truncate(&self.inner.redactor.redact(text), 200)
+                        truncate(&terminal_safe(&self.inner.redactor.redact(text)), 200)
                     ),
                 });
             }
@@ -542,13 +645,17 @@ impl Client {
                 already_done: None,
             });
         }
-        let field = |name: &str| body.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        // Everything of an error answer can reach a terminal: no escape sequence gets there.
+        let field = |name: &str| body.get(name).and_then(|v| v.as_str()).map(terminal_safe);
         let Some(code) = field("Code") else {
             return Attempt::Invalid(Error::InvalidResponse {
                 action: action.to_owned(),
                 http_status: status,
                 request_id,
-                detail: format!("an error status without a `Code`: {}", truncate(text, 200)),
+                detail: format!(
+                    "an error status without a `Code`: {}",
+                    truncate(&terminal_safe(text), 200)
+                ),
             });
         };
         let error = ApiError {

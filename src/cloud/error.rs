@@ -9,6 +9,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use super::escape::terminal_safe;
+
 /// An API error code such as `InvalidOperation.Conflict`, compared as the API spells it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ErrorCode(String);
@@ -217,15 +219,21 @@ impl ApiError {
     }
 }
 
+/// One line, whatever the server sent: every field from the answer goes through
+/// [`terminal_safe`] (the client already cleans them when it reads them; this holds for an
+/// `ApiError` made any other way too).
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{} failed: {} (HTTP {}): {}",
-            self.action, self.code, self.http_status, self.message
+            terminal_safe(&self.action),
+            terminal_safe(self.code.as_str()),
+            self.http_status,
+            terminal_safe(&self.message)
         )?;
         if let Some(id) = &self.request_id {
-            write!(f, " [request id {id}]")?;
+            write!(f, " [request id {}]", terminal_safe(id))?;
         }
         Ok(())
     }
@@ -290,6 +298,31 @@ pub enum Error {
         http_status: u16,
         request_id: Option<String>,
         detail: String,
+    },
+
+    /// The endpoint answered with a redirect. sgform never follows one: that would send the
+    /// signed request, and any STS token, to wherever it points.
+    #[error(
+        "{action}: {endpoint} answered with a redirect (HTTP {http_status}{}), which sgform does not follow",
+        location.as_deref().map(|l| format!(" to {l}")).unwrap_or_default()
+    )]
+    Redirected {
+        action: String,
+        endpoint: String,
+        http_status: u16,
+        /// Where it pointed, without query or user info.
+        location: Option<String>,
+    },
+
+    /// The answer was longer than the client reads (`client::MAX_RESPONSE_BYTES`).
+    #[error(
+        "{action}: the answer from {endpoint} is larger than {} MiB, the most sgform reads",
+        limit / (1024 * 1024)
+    )]
+    ResponseTooLarge {
+        action: String,
+        endpoint: String,
+        limit: usize,
     },
 
     /// A paged listing did not end (the server repeated a `NextToken`).
@@ -364,6 +397,12 @@ impl Error {
             ),
             Error::Unreachable { .. } => Some(
                 "check the endpoint (`--endpoint`, ALIBABA_CLOUD_ENDPOINT_ECS), the network and any proxy",
+            ),
+            Error::Redirected { .. } => Some(
+                "set the endpoint to the URL the ECS API answers on itself (e.g. `https://ecs.cn-hangzhou.aliyuncs.com`), not one that redirects",
+            ),
+            Error::ResponseTooLarge { .. } => Some(
+                "the endpoint does not answer as the ECS API does; check the endpoint (`--endpoint`, ALIBABA_CLOUD_ENDPOINT_ECS)",
             ),
             Error::InvalidEndpoint { .. } => Some(
                 "use a URL like `https://ecs.cn-hangzhou.aliyuncs.com` or `http://127.0.0.1:PORT`",

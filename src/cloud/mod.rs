@@ -1,7 +1,8 @@
 //! The signed ECS OpenAPI client.
 //!
 //! Owns request signing ([`sign`], RPC signature v1, HMAC-SHA1), the credentials and region
-//! chain ([`credentials`]), secrets that never print ([`secret`]), the API error and its
+//! chain ([`credentials`]), secrets that never print ([`secret`]), text made safe for the wire
+//! ([`escape`], a leaf both the signer and the redactor use), the API error and its
 //! classification ([`error`]), retry pacing ([`retry`]), the reqwest client ([`client`]) and
 //! typed requests and responses for the nine actions sgform uses ([`api`]).
 //!
@@ -12,6 +13,7 @@ pub mod api;
 pub mod client;
 pub mod credentials;
 pub mod error;
+pub mod escape;
 pub mod retry;
 pub mod secret;
 pub mod sign;

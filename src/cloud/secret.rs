@@ -69,8 +69,8 @@ impl Redactor {
                 continue;
             }
             let raw = secret.expose().to_owned();
-            let once = super::sign::percent_encode(&raw);
-            let twice = super::sign::percent_encode(&once);
+            let once = super::escape::percent_encode(&raw);
+            let twice = super::escape::percent_encode(&once);
             for n in [raw, once, twice] {
                 if !needles.contains(&n) {
                     needles.push(n);

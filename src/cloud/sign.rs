@@ -13,6 +13,7 @@ use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
+use super::escape::percent_encode;
 use super::secret::Secret;
 
 /// The HTTP method, which is part of the string to sign.
@@ -31,24 +32,6 @@ impl Method {
         }
     }
 }
-
-/// Percent-encodes per RFC 3986 as the signature needs it: `A-Z a-z 0-9 - _ . ~` unchanged,
-/// every other UTF-8 byte as upper-case `%XX` (so space is `%20`, never `+`, and `*` is `%2A`).
-pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        }
-    }
-    out
-}
-
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// The canonicalized query string: every parameter but `Signature`, sorted by the raw name
 /// (byte order, so `SecurityGroupIds.10` sorts before `SecurityGroupIds.2`), encoded and joined.

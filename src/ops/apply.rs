@@ -10,6 +10,7 @@
 //! ends, and does every write.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -58,7 +59,7 @@ pub enum Prepared {
 
 /// A plan ready to carry out, with the lock, the state it was made against and the clients.
 pub struct Session {
-    backend: Box<dyn Backend>,
+    backend: Arc<dyn Backend>,
     lock: Option<LockGuard>,
     connection: Connection,
     options: ApplyOptions,
@@ -138,7 +139,7 @@ pub async fn prepare(
         });
     };
     Ok(Prepared::Ready(Box::new(Session {
-        backend,
+        backend: Arc::from(backend),
         lock,
         connection,
         options: ApplyOptions {
@@ -186,16 +187,17 @@ impl Session {
     /// Carries the plan out: events on `events`, stopping early when `cancel` says so; the
     /// state is written through the session's backend after every completed operation.
     pub async fn execute(&self, events: UnboundedSender<Event>, cancel: Cancel) -> Report {
-        let mut sink = StoreSink::new(&*self.backend, self.state.clone());
-        apply::execute(
+        let sink = StoreSink::new(Arc::clone(&self.backend), self.state.clone());
+        let (report, _sink) = apply::execute(
             &self.plan,
             &self.connection.clients,
-            &mut sink,
+            sink,
             &self.options,
             events,
             cancel,
         )
-        .await
+        .await;
+        report
     }
 
     /// Stops the sandbox, if any (every change is already on disk); returns the lock, still

@@ -27,6 +27,7 @@ use crate::cloud::credentials::{self, ProviderSettings};
 use crate::cloud::{Client, ClientConfig, Credentials, Secret};
 use crate::config::{Config, Provider};
 use crate::emulator::{self, EmulatorError, Options, World};
+use crate::fsutil;
 use crate::ids::RegionId;
 use crate::plan::refresh::Clients;
 
@@ -279,17 +280,10 @@ fn make_copy(config_dir: &Path, world: &SandboxWorld) -> Result<()> {
             .with_context(|| format!("failed to write `{}`", ignore.display()))?;
     }
     let copy = copy_path(config_dir);
-    // Write beside and rename, so a crash never leaves half a world for the next run.
-    let tmp = dir.join(format!(".{COPY_FILE}.tmp-{}", std::process::id()));
-    std::fs::copy(&world.path, &tmp).with_context(|| {
-        format!(
-            "failed to copy `{}` to `{}`",
-            world.path.display(),
-            tmp.display()
-        )
-    })?;
-    std::fs::rename(&tmp, &copy)
-        .with_context(|| format!("failed to write `{}`", copy.display()))?;
+    // Written whole (a crash never leaves half a world for the next run), owner-only.
+    let bytes = std::fs::read(&world.path)
+        .with_context(|| format!("failed to read `{}`", world.path.display()))?;
+    fsutil::write_atomic(&copy, &bytes, fsutil::Mode::Exactly(fsutil::OWNER_ONLY))?;
     let source = dir.join(SOURCE_FILE);
     std::fs::write(&source, format!("{}\n", source_key(&world.path)))
         .with_context(|| format!("failed to write `{}`", source.display()))?;

@@ -114,6 +114,8 @@ pub enum Error {
     PlanFile(#[from] crate::plan::planfile::Error),
     #[error(transparent)]
     Emulator(#[from] crate::emulator::EmulatorError),
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
     /// A step failed: what was being done, and (as the source) why.
     #[error("{context}")]
     Failed {

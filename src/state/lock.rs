@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::Error;
-use super::store::{owner_only, write_atomic};
+use crate::fsutil::{self, Mode, OWNER_ONLY};
 
 /// Who holds a lock, and since when: enough for a waiting run to name the holder, and for
 /// `force-unlock` to remove exactly one lock.
@@ -140,39 +140,41 @@ impl Default for Backoff {
     }
 }
 
+/// The largest holder info read (a real one is a few hundred bytes; anything else is ignored).
+const MAX_INFO_BYTES: u64 = 64 * 1024;
+
 /// The local backend's lock files: `<state>.lock` (the OS lock) and `<state>.lock.info`.
 #[derive(Debug, Clone)]
 pub(crate) struct FileLock {
     lock_path: PathBuf,
     info_path: PathBuf,
-    state_path: PathBuf,
+    /// The state's location, for messages.
+    location: String,
 }
 
 impl FileLock {
-    pub(crate) fn beside(state_path: &Path) -> Self {
-        let with_suffix = |suffix: &str| {
-            let mut name = state_path.as_os_str().to_owned();
-            name.push(suffix);
-            PathBuf::from(name)
-        };
+    /// The lock files of the state file `target` (the file itself, not a link to it), reported
+    /// in messages as the state at `location`.
+    pub(crate) fn beside(target: &Path, location: String) -> Self {
         Self {
-            lock_path: with_suffix(".lock"),
-            info_path: with_suffix(".lock.info"),
-            state_path: state_path.to_path_buf(),
+            lock_path: fsutil::with_suffix(target, ".lock"),
+            info_path: fsutil::with_suffix(target, ".lock.info"),
+            location,
         }
     }
 
     fn open(&self) -> Result<File, Error> {
-        owner_only(
+        fsutil::create_with_mode(
             OpenOptions::new()
                 .read(true)
                 .write(true)
                 .create(true)
                 .truncate(false),
+            OWNER_ONLY,
         )
         .open(&self.lock_path)
         .map_err(|source| Error::Lock {
-            path: self.lock_path.clone(),
+            location: self.lock_path.display().to_string(),
             source,
         })
     }
@@ -183,7 +185,7 @@ impl FileLock {
             Ok(()) => Ok(true),
             Err(TryLockError::WouldBlock) => Ok(false),
             Err(TryLockError::Error(source)) => Err(Error::Lock {
-                path: self.lock_path.clone(),
+                location: self.lock_path.display().to_string(),
                 source,
             }),
         }
@@ -191,13 +193,13 @@ impl FileLock {
 
     /// The holder info on disk: `None` when absent or unreadable (it is only information).
     pub(crate) fn holder(&self) -> Option<LockInfo> {
-        let text = std::fs::read_to_string(&self.info_path).ok()?;
+        let text = fsutil::read_to_string_capped(&self.info_path, MAX_INFO_BYTES).ok()?;
         serde_json::from_str(&text).ok()
     }
 
     fn locked(&self, waited: Option<Duration>) -> Error {
         Error::Locked {
-            path: self.state_path.clone(),
+            location: self.location.clone(),
             holder: self.holder().map(Box::new),
             waited,
         }
@@ -228,7 +230,7 @@ impl FileLock {
         // From here the lock is ours; if writing the info fails, dropping `file` releases it.
         let text = serde_json::to_string_pretty(&info)
             .unwrap_or_else(|e| unreachable!("lock info serialisation failed: {e}"));
-        write_atomic(&self.info_path, text.as_bytes())?;
+        fsutil::write_atomic(&self.info_path, text.as_bytes(), Mode::Exactly(OWNER_ONLY))?;
         Ok(LockGuard::new(
             info.clone(),
             Box::new(HeldFileLock {
@@ -247,7 +249,7 @@ impl FileLock {
         let Some(holder) = holder else {
             return Err(if free {
                 Error::NotLocked {
-                    path: self.state_path.clone(),
+                    location: self.location.clone(),
                 }
             } else {
                 self.locked(None)
@@ -255,14 +257,14 @@ impl FileLock {
         };
         if holder.id != id {
             return Err(Error::LockIdMismatch {
-                path: self.state_path.clone(),
+                location: self.location.clone(),
                 given: id.to_owned(),
                 holder: Box::new(holder),
             });
         }
         if !free {
             return Err(Error::LockStillHeld {
-                path: self.state_path.clone(),
+                location: self.location.clone(),
                 holder: Box::new(holder),
             });
         }
@@ -274,7 +276,7 @@ impl FileLock {
 
 /// Removes the info file if it still names lock `id`.
 fn remove_info(info_path: &Path, id: &str) -> Result<(), Error> {
-    let ours = std::fs::read_to_string(info_path)
+    let ours = fsutil::read_to_string_capped(info_path, MAX_INFO_BYTES)
         .ok()
         .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok())
         .is_some_and(|i| i.id == id);
@@ -285,7 +287,7 @@ fn remove_info(info_path: &Path, id: &str) -> Result<(), Error> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(source) => Err(Error::Lock {
-            path: info_path.to_path_buf(),
+            location: info_path.display().to_string(),
             source,
         }),
     }

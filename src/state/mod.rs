@@ -11,11 +11,13 @@
 //!                      "target": "i-…" } ] }
 //! ```
 //!
-//! An absent file is the empty state. A file that does not parse, or that was written by a newer
-//! sgform (`version` above [`VERSION`]), is refused with an error naming the file: guessing
-//! would risk forgetting memberships sgform manages.
+//! An absent file is the empty state. A file that does not parse, that was written by a newer
+//! sgform (`version` above [`VERSION`]), or that no sgform wrote (another version, a lineage
+//! that is not a UUID, an entry that names no declaration or appears twice) is refused with an
+//! error naming the file and the entry: guessing would risk forgetting memberships sgform
+//! manages.
 //!
-//! **Architecture Invariant:** imports only `ids`.
+//! **Architecture Invariant:** imports only `ids` and the `fsutil` leaf (tidy test).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{Address, RegionId, SecurityGroupId, Target};
 
+mod document;
 pub mod lock;
 pub mod store;
 
@@ -63,6 +66,11 @@ pub fn open(location: &Location) -> Box<dyn Backend> {
 
 /// The state format this sgform writes and the newest it reads.
 pub const VERSION: u32 = 1;
+
+/// The largest state file sgform reads: 256 MiB, about a million memberships. A larger file
+/// is refused before it is read ([`Error::TooLarge`]), so a wrong `--state` (a disk image,
+/// `/dev/zero`) cannot exhaust memory.
+pub const MAX_STATE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The default state file name, beside the configuration.
 pub const DEFAULT_FILE: &str = "sgform.state.json";
@@ -115,33 +123,10 @@ impl State {
         self.lineage.is_empty()
     }
 
-    /// Parses a state document; `path` names it in errors.
-    pub fn from_json(path: &Path, text: &str) -> Result<State, Error> {
-        // Read the version first, so a newer format is reported as such and not as a parse error.
-        #[derive(Deserialize)]
-        struct Version {
-            version: Option<u32>,
-        }
-        let corrupt = |reason: String| Error::Corrupt {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let version: Version = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
-        match version.version {
-            None => return Err(corrupt("it has no `version` field".to_owned())),
-            Some(v) if v > VERSION => {
-                return Err(Error::NewerVersion {
-                    path: path.to_path_buf(),
-                    found: v,
-                });
-            }
-            Some(_) => {}
-        }
-        let state: State = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
-        if state.lineage.is_empty() {
-            return Err(corrupt("its `lineage` is empty".to_owned()));
-        }
-        Ok(state)
+    /// Parses a state document and checks what its types cannot say (see `document`);
+    /// `location` names it in errors (a path, or what [`Backend::location`] says).
+    pub fn from_json(location: &str, text: &str) -> Result<State, Error> {
+        document::parse(location, text)
     }
 
     /// The state as its file holds it (pretty JSON, trailing newline).
@@ -155,97 +140,113 @@ impl State {
     }
 }
 
-/// Reads the state at `path`; an absent file is the empty state.
+/// Reads the state at `path` (through a symbolic link to its target); an absent file is the
+/// empty state.
 pub fn read(path: &Path) -> Result<State, Error> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => State::from_json(path, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::empty()),
-        Err(source) => Err(Error::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+    LocalFile::new(path).load()
 }
 
-/// What can go wrong reading, writing or locking the state.
+/// What can go wrong reading, writing or locking the state. Each variant names where the state
+/// (or the file that failed) lives by a location string: a path for the local file, whatever
+/// names the place for another backend ([`Backend::location`]).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to read state file `{}`", path.display())]
+    #[error("failed to read state file `{location}`")]
     Read {
-        path: PathBuf,
+        location: String,
         source: std::io::Error,
     },
     #[error(
-        "state file `{}` is corrupt: {reason}; sgform will not guess what it manages (restore it from `{}.backup` or version control)",
-        path.display(),
-        path.display()
+        "state file `{location}` is corrupt: {reason}; sgform will not guess what it manages (restore it from `{location}.backup` or version control)"
     )]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt { location: String, reason: String },
     #[error(
-        "state file `{}` has format version {found}, newer than this sgform understands ({VERSION}); upgrade sgform",
-        path.display()
+        "state file `{location}` is {} the {} MiB sgform reads (`MAX_STATE_BYTES`): it is not a state sgform wrote; check the path",
+        size.map_or_else(|| "over".to_owned(), |s| format!("{s} bytes, over")),
+        MAX_STATE_BYTES / (1024 * 1024)
     )]
-    NewerVersion { path: PathBuf, found: u32 },
-    #[error("failed to write `{}`", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
+    TooLarge {
+        location: String,
+        /// The file's size, when the file system says it (not for a pipe or a device).
+        size: Option<u64>,
     },
     #[error(
-        "state file `{}` changed since it was read (expected {expected}, found {found}); another run wrote it, so sgform will not overwrite it: run the command again",
-        path.display()
+        "state file `{location}` has format version {found}, newer than this sgform understands ({VERSION}); upgrade sgform"
+    )]
+    NewerVersion { location: String, found: u32 },
+    /// A local file could not be written (the message names it).
+    #[error(transparent)]
+    Write(#[from] crate::fsutil::WriteError),
+    #[error(
+        "state file `{location}` changed since it was read (expected {expected}, found {found}); another run wrote it, so sgform will not overwrite it: run the command again"
     )]
     ChangedUnderneath {
-        path: PathBuf,
+        location: String,
         expected: String,
         found: String,
     },
     #[error(
-        "state file `{}` belongs to another lineage ({found}, not {expected}): it is a different state, so sgform will not overwrite it",
-        path.display()
+        "state file `{location}` belongs to another lineage ({found}, not {expected}): it is a different state, so sgform will not overwrite it"
     )]
     OtherLineage {
-        path: PathBuf,
+        location: String,
         expected: String,
         found: String,
     },
-    #[error("failed to lock `{}`", path.display())]
+    #[error(
+        "state file `{location}` has serial {serial}, the largest there is: its next write would wrap it to 0, so sgform will not write it (a serial grows by one per write, so the file was edited; restore it from `{location}.backup` or version control)"
+    )]
+    SerialExhausted { location: String, serial: u64 },
+    #[error("failed to lock `{location}`{}", lock_hint(source, location))]
     Lock {
-        path: PathBuf,
+        location: String,
         source: std::io::Error,
     },
     #[error(
-        "state `{}` is locked by {}{}",
-        path.display(),
+        "state `{location}` is locked by {}{}",
         holder.as_ref().map_or_else(|| "another process (its lock info is missing)".to_owned(), |h| h.to_string()),
         waited.map_or_else(String::new, |w| format!("; gave up after waiting {w:?}"))
     )]
     Locked {
-        path: PathBuf,
+        location: String,
         holder: Option<Box<LockInfo>>,
         waited: Option<std::time::Duration>,
     },
-    #[error("state `{}` is not locked", path.display())]
-    NotLocked { path: PathBuf },
+    #[error("state `{location}` is not locked")]
+    NotLocked { location: String },
     #[error(
-        "lock id `{given}` does not match the lock on state `{}`, held by {holder}; sgform removes a lock only by its id",
-        path.display()
+        "lock id `{given}` does not match the lock on state `{location}`, held by {holder}; sgform removes a lock only by its id"
     )]
     LockIdMismatch {
-        path: PathBuf,
+        location: String,
         given: String,
         holder: Box<LockInfo>,
     },
     #[error(
-        "the lock on state `{}` is still held by a running process: {holder}; force-unlock removes only a lock whose holder is gone, so stop that process (pid {} on {}) instead",
-        path.display(),
+        "the lock on state `{location}` is still held by a running process: {holder}; force-unlock removes only a lock whose holder is gone, so stop that process (pid {} on {}) instead",
         holder.pid,
         holder.host
     )]
     LockStillHeld {
-        path: PathBuf,
+        location: String,
         holder: Box<LockInfo>,
     },
+}
+
+/// What to do when the lock file cannot be created: its directory is read-only.
+fn lock_hint(source: &std::io::Error, lock_file: &str) -> String {
+    let why = match source.kind() {
+        std::io::ErrorKind::PermissionDenied => "is not writable by this user",
+        std::io::ErrorKind::ReadOnlyFilesystem => "is on a read-only file system",
+        _ => return String::new(),
+    };
+    let dir = match Path::new(lock_file).parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+        _ => ".".to_owned(),
+    };
+    format!(
+        ": the directory `{dir}` {why}\n  hint: sgform locks the state with a file beside it, so its directory must be writable: make `{dir}` writable, keep the state elsewhere (`--state PATH`), or, for a command that only reads the state, pass `--lock=false`"
+    )
 }
 
 #[cfg(test)]

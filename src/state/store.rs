@@ -4,18 +4,27 @@
 //! `apply` and the state commands talk to a `&dyn Backend`, so a remote backend (an OSS bucket
 //! with a table lock, say) can be added without touching them.
 //!
-//! Every local write is atomic: the new document goes to a temporary file in the same directory
-//! (mode 0600 from its creation), is flushed to disk, renamed over the state file, and the
-//! directory is flushed, so a crash at any point leaves either the old or the new state, never a
-//! torn one. The previous version is first kept as `<state>.backup`, written the same way.
+//! Every local write is atomic ([`fsutil::write_atomic`]): the new document goes to a temporary
+//! file in the same directory (0600 from its creation), is flushed to disk, renamed over the
+//! state file, and the directory is flushed, so a crash at any point leaves either the old or
+//! the new state, never a torn one. The state file is 0600 (a looser mode is narrowed: the
+//! state may hold sensitive values) and keeps its owner where the process may set it. The
+//! previous version is first kept as `<state>.backup`.
+//!
+//! A state file that is a *symbolic link* stays one: the write goes to the file it points to,
+//! and the backup (`<target>.backup`) and the lock (`<target>.lock`, `<target>.lock.info`) live
+//! beside that target, not beside the link. So two configurations that link to one state file
+//! share one lock (two locks beside two links would let both write), and the backup's hard link
+//! stays on the target's file system. Messages name the state as given (the link); the reader's
+//! messages about the content (unreadable, corrupt, newer) name the file read, beside which its
+//! backup is.
 
-use std::fs::OpenOptions;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::lock::{Backoff, FileLock, LockGuard, LockInfo};
-use super::{Error, State, VERSION};
+use super::{Error, MAX_STATE_BYTES, State, VERSION};
+use crate::fsutil::{self, Mode, OWNER_ONLY, ReadError};
 
 /// A place that keeps one state document, with a lock.
 ///
@@ -27,7 +36,8 @@ use super::{Error, State, VERSION};
 ///   write succeeds only if the stored document still has them. It stores `state` with
 ///   `serial + 1` (and a new lineage if `state` is new) and returns what it stored, which is the
 ///   value to pass to the next `write`. A document that changed underneath, belongs to another
-///   lineage, is corrupt or is newer is refused and left as it is.
+///   lineage, is corrupt or is newer is refused and left as it is, and so is a `state` whose
+///   serial is `u64::MAX` ([`Error::SerialExhausted`]: the next serial would wrap to 0).
 /// - [`lock`](Backend::lock) grants one exclusive lock at a time. Without `timeout` it fails at
 ///   once with [`Error::Locked`] naming the holder; with one, it retries with backoff (1 s
 ///   doubling to 16 s) until the timeout, then fails the same way. The lock is released when
@@ -78,11 +88,11 @@ macro_rules! forward_backend {
 // A boxed or shared backend (what `state::open` returns) is a backend.
 forward_backend!(Box<B>, std::sync::Arc<B>, &B);
 
-/// The state in a local file, locked through `<file>.lock`, backed up to `<file>.backup`.
+/// The state in a local file, locked through `<file>.lock`, backed up to `<file>.backup`
+/// (`<file>` being a symbolic link's target when the state is a link: see the module docs).
 #[derive(Debug, Clone)]
 pub struct LocalFile {
     path: PathBuf,
-    lock: FileLock,
     backoff: Backoff,
     last_written: LastWritten,
 }
@@ -127,7 +137,6 @@ impl LocalFile {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
         Self {
-            lock: FileLock::beside(&path),
             path,
             backoff: Backoff::default(),
             last_written: LastWritten::default(),
@@ -140,31 +149,47 @@ impl LocalFile {
         self
     }
 
-    /// The state file.
+    /// The state file, as given (a symbolic link stays a link: see [`LocalFile::target`]).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The backup of the previous version, `<file>.backup`.
+    /// The file that holds the state: [`LocalFile::path`], or the file at the end of its
+    /// symbolic links. Read again at every use, so a link changed meanwhile is followed.
+    pub fn target(&self) -> PathBuf {
+        // A link loop is reported by the read or write that follows.
+        fsutil::resolve_symlinks(&self.path).unwrap_or_else(|_| self.path.clone())
+    }
+
+    /// The backup of the previous version, `<target>.backup`.
     pub fn backup_path(&self) -> PathBuf {
-        let mut name = self.path.as_os_str().to_owned();
-        name.push(".backup");
-        PathBuf::from(name)
+        fsutil::with_suffix(&self.target(), ".backup")
     }
 
     /// The holder info of the current (or last, if its holder died) lock, if any.
     pub fn lock_holder(&self) -> Option<LockInfo> {
-        self.lock.holder()
+        self.file_lock().holder()
     }
 
-    /// The file's bytes, `None` when it does not exist.
-    fn read_bytes(&self) -> Result<Option<String>, Error> {
-        match std::fs::read_to_string(&self.path) {
+    /// The lock files, beside the target.
+    fn file_lock(&self) -> FileLock {
+        FileLock::beside(&self.target(), self.location())
+    }
+
+    /// The bytes of `target`, `None` when it does not exist; never more than
+    /// [`MAX_STATE_BYTES`] of them.
+    fn read_bytes(target: &Path) -> Result<Option<String>, Error> {
+        let location = || target.display().to_string();
+        match fsutil::read_to_string_capped(target, MAX_STATE_BYTES) {
             Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Read {
-                path: self.path.clone(),
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(ReadError::Io(source)) => Err(Error::Read {
+                location: location(),
                 source,
+            }),
+            Err(ReadError::TooLarge { size, .. }) => Err(Error::TooLarge {
+                location: location(),
+                size,
             }),
         }
     }
@@ -176,11 +201,22 @@ impl Backend for LocalFile {
     }
 
     fn load(&self) -> Result<State, Error> {
-        super::read(&self.path)
+        let target = self.target();
+        match Self::read_bytes(&target)? {
+            Some(text) => State::from_json(&target.display().to_string(), &text),
+            None => Ok(State::empty()),
+        }
     }
 
     fn write(&self, state: &State) -> Result<State, Error> {
-        let current = self.read_bytes()?;
+        let Some(serial) = state.serial.checked_add(1) else {
+            return Err(Error::SerialExhausted {
+                location: self.location(),
+                serial: state.serial,
+            });
+        };
+        let target = self.target();
+        let current = Self::read_bytes(&target)?;
         let unchanged_since_our_write = current
             .as_deref()
             .and_then(|text| self.last_written.facts_of(text))
@@ -189,39 +225,39 @@ impl Backend for LocalFile {
             });
         if !unchanged_since_our_write {
             let on_disk = match &current {
-                Some(text) => Some(State::from_json(&self.path, text)?),
+                Some(text) => Some(State::from_json(&target.display().to_string(), text)?),
                 None => None,
             };
-            check_unchanged(&self.path, state, on_disk.as_ref())?;
+            check_unchanged(&self.location(), state, on_disk.as_ref())?;
         }
         if let Some(text) = &current {
-            keep_as_backup(&self.path, &self.backup_path(), text)?;
+            keep_as_backup(&target, &fsutil::with_suffix(&target, ".backup"), text)?;
         }
         let mut next = state.clone();
         next.version = VERSION;
         if next.is_new() {
             next.lineage = uuid::Uuid::new_v4().to_string();
         }
-        next.serial = state.serial + 1;
+        next.serial = serial;
         let bytes = next.to_json();
-        write_atomic(&self.path, bytes.as_bytes())?;
+        fsutil::write_atomic(&target, bytes.as_bytes(), Mode::Exactly(OWNER_ONLY))?;
         self.last_written.remember(&next, bytes);
         Ok(next)
     }
 
     fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error> {
-        self.lock.acquire(info, timeout, self.backoff)
+        self.file_lock().acquire(info, timeout, self.backoff)
     }
 
     fn force_unlock(&self, id: &str) -> Result<LockInfo, Error> {
-        self.lock.force_unlock(id)
+        self.file_lock().force_unlock(id)
     }
 }
 
 /// The compare-and-swap check: the stored document is the one `state` was loaded from.
-fn check_unchanged(path: &Path, state: &State, on_disk: Option<&State>) -> Result<(), Error> {
+fn check_unchanged(location: &str, state: &State, on_disk: Option<&State>) -> Result<(), Error> {
     let changed = |found: String| Error::ChangedUnderneath {
-        path: path.to_path_buf(),
+        location: location.to_owned(),
         expected: describe(state),
         found,
     };
@@ -230,7 +266,7 @@ fn check_unchanged(path: &Path, state: &State, on_disk: Option<&State>) -> Resul
         None => Err(changed("no state file (it was removed)".to_owned())),
         Some(disk) if state.is_new() => Err(changed(describe(disk))),
         Some(disk) if disk.lineage != state.lineage => Err(Error::OtherLineage {
-            path: path.to_path_buf(),
+            location: location.to_owned(),
             expected: state.lineage.clone(),
             found: disk.lineage.clone(),
         }),
@@ -247,9 +283,6 @@ fn describe(state: &State) -> String {
     }
 }
 
-/// Replaces `path` with `bytes` so that a crash leaves the old or the new content: a temporary
-/// file in the same directory, created with mode 0600, written and flushed, renamed over
-/// `path`, then the directory flushed so the rename itself survives a power loss.
 /// Makes the current state file (whose bytes are `text`) the backup. The state is always
 /// replaced by renaming a new file over it, so the current file's inode *is* the previous
 /// version: a hard link to it, renamed over the backup, keeps it with no copy and no extra
@@ -257,75 +290,14 @@ fn describe(state: &State) -> String {
 /// write that follows). That halves the syncs of every write of an apply. Where hard links are
 /// not supported, the bytes are written as a file of their own.
 fn keep_as_backup(state: &Path, backup: &Path, text: &str) -> Result<(), Error> {
-    let name = backup
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state.backup".to_owned());
-    let dir = match backup.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    let linked = std::fs::hard_link(state, &tmp).and_then(|()| std::fs::rename(&tmp, backup));
-    match linked {
-        Ok(()) => Ok(()),
-        Err(_) => {
-            let _ = std::fs::remove_file(&tmp);
-            write_atomic(backup, text.as_bytes())
-        }
+    if fsutil::hard_link_over(state, backup).is_ok() {
+        return Ok(());
     }
-}
-
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "state".to_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
-    let result = (|| {
-        let mut file = owner_only(OpenOptions::new().write(true).create_new(true))
-            .open(&tmp)
-            .map_err(write_err(&tmp))?;
-        file.write_all(bytes).map_err(write_err(&tmp))?;
-        file.sync_all().map_err(write_err(&tmp))?;
-        drop(file);
-        std::fs::rename(&tmp, path).map_err(write_err(path))?;
-        sync_dir(dir).map_err(write_err(dir))
-    })();
-    if result.is_err() {
-        // Best effort: the temporary file may not exist, or the rename may have happened.
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Owner-only permissions (0600) from the moment of creation, so the content is never readable
-/// by others, not even briefly; elsewhere than Unix, the platform's default.
-pub(crate) fn owner_only(options: &mut OpenOptions) -> &mut OpenOptions {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options
-}
-
-/// Flushes a directory, so a rename in it survives a power loss. Unix only: other platforms
-/// cannot open a directory as a file.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(dir)?.sync_all()?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    Ok(fsutil::write_atomic(
+        backup,
+        text.as_bytes(),
+        Mode::Exactly(OWNER_ONLY),
+    )?)
 }
 
 #[cfg(test)]

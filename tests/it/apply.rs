@@ -140,10 +140,14 @@ async fn run_with_options(
         }
         events
     };
-    tokio::join!(
-        apply::execute(plan, clients, sink, options, tx, Cancel::never()),
+    // The executor owns the sink while it runs (its writes run on a blocking thread).
+    let owned = std::mem::replace(sink, MemorySink(State::empty()));
+    let ((report, owned), events) = tokio::join!(
+        apply::execute(plan, clients, owned, options, tx, Cancel::never()),
         drain
-    )
+    );
+    *sink = owned;
+    (report, events)
 }
 
 #[track_caller]
@@ -1339,4 +1343,88 @@ async fn a_second_apply_fails_naming_the_holder_then_proceeds_after_a_sigkill() 
     assert!(apply.status.success(), "{}", text(&apply));
     let plan = sgform_in(dir.path(), &["plan", ".", "--detailed-exitcode"]).await;
     assert_eq!(plan.status.code(), Some(0), "{}", text(&plan));
+}
+
+/// A state that takes its time to write its first record, and remembers how many operations'
+/// entries each write carried.
+struct SlowSink {
+    state: State,
+    writes: Vec<usize>,
+}
+
+impl StateSink for SlowSink {
+    fn record(
+        &mut self,
+        add: &[ManagedMembership],
+        remove: &[ManagedMembership],
+    ) -> Result<(), SinkError> {
+        if self.writes.is_empty() {
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        for m in remove {
+            self.state.memberships.remove(m);
+        }
+        self.state.memberships.extend(add.iter().cloned());
+        self.writes.push(add.len() + remove.len());
+        Ok(())
+    }
+}
+
+/// A state write runs beside the async loop: while it is in progress, independent operations
+/// start and finish; they are recorded together by the next write, and none is reported before
+/// it is persisted. (On this single-threaded runtime a write on the loop would stall them all.)
+#[tokio::test]
+async fn a_slow_state_write_does_not_hold_back_independent_operations() {
+    let emu = Emu::start(world(3, false), Options::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<String> = (0..3).map(instance).collect();
+    let config = load(
+        dir.path(),
+        &format!(
+            "{PROVIDER}membership \"a\" {{\n  for_each = toset({})\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_id = each.value\n}}\n",
+            hcl_list(&ids)
+        ),
+    );
+    let clients = clients(&emu.base, &config, &key());
+    let (planned, diags) =
+        make_plan(&clients, &config, &State::empty(), &PlanOptions::default()).await;
+    assert!(!diag::has_errors(&diags));
+    assert_eq!(planned.operations.len(), 3);
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let drain = async {
+        let mut events = Vec::new();
+        while let Some(e) = rx.recv().await {
+            events.push(e);
+        }
+        events
+    };
+    let options = ApplyOptions {
+        parallelism: 1,
+        ..quick_options()
+    };
+    let sink = SlowSink {
+        state: State::empty(),
+        writes: Vec::new(),
+    };
+    let ((report, sink), events) = tokio::join!(
+        apply::execute(&planned, &clients, sink, &options, tx, Cancel::never()),
+        drain
+    );
+    assert!(report.succeeded(), "{:#?}", report.operations);
+    assert_eq!(sink.state.memberships.len(), 3);
+    // The first operation's write; the two others finished during it and share the next.
+    assert_eq!(sink.writes, [1, 2]);
+    let at = |wanted: &Event| events.iter().position(|e| e == wanted).unwrap();
+    assert!(at(&Event::Started { index: 1 }) < at(&Event::Persisted { index: Some(0) }));
+    for i in 0..3 {
+        let finished = events
+            .iter()
+            .position(|e| matches!(e, Event::Finished { index, .. } if *index == i))
+            .unwrap();
+        assert!(
+            at(&Event::Persisted { index: Some(i) }) < finished,
+            "{events:#?}"
+        );
+    }
 }

@@ -709,3 +709,149 @@ async fn non_json_answers_are_retried_only_for_5xx() {
     assert!(err.to_string().contains("captive portal"), "{err}");
     assert_eq!(server.requests().len(), 3);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The network edge (issue 14): redirects, answer size, text from the server
+
+fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// A redirect to another origin is an error that names the endpoint and the status; nothing is
+/// sent to the other origin (which would get the signed URL, STS token included).
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let elsewhere = CloudServer::start(SECRET, |_, _| {
+        Reply::ok(serde_json::json!({"RequestId": "R"}))
+    })
+    .await;
+    let location = format!("{}/steal?SecurityToken={TOKEN}&x=1", elsewhere.endpoint);
+    let server = CloudServer::start(SECRET, move |_, _| Reply::Headers {
+        status: 307,
+        headers: vec![("location".to_owned(), location.clone())],
+        body: String::new(),
+    })
+    .await;
+    let client = sts_client(&server.endpoint);
+    for err in [
+        client.send(&join()).await.unwrap_err(),
+        client.mutate(&join()).await.unwrap_err(),
+        client
+            .send(&DescribeInstances::default())
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                err,
+                Error::Redirected {
+                    http_status: 307,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(&server.endpoint) && text.contains("307"),
+            "{text}"
+        );
+        assert!(text.contains("does not follow"), "{text}");
+        assert!(!text.contains(TOKEN) && !text.contains("x=1"), "{text}");
+        assert!(err.hint().is_some());
+    }
+    assert_eq!(server.requests().len(), 3, "a redirect is not retried");
+    assert!(elsewhere.requests().is_empty());
+}
+
+/// An answer that never ends is cut off at the cap (read chunk by chunk, so the test ends and
+/// memory stays bounded), with an error naming the endpoint and the cap.
+#[tokio::test]
+async fn an_endless_answer_stops_at_the_cap() {
+    let server = CloudServer::start(SECRET, |_, _| Reply::Endless { declared: None }).await;
+    let err = client(&server.endpoint)
+        .send(&DescribeInstances::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit, .. } if limit == sgform::cloud::client::MAX_RESPONSE_BYTES),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains(&server.endpoint) && text.contains("16 MiB"),
+        "{text}"
+    );
+    assert_eq!(server.requests().len(), 1, "too large is not retried");
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_cap_is_refused_before_reading() {
+    let over = sgform::cloud::client::MAX_RESPONSE_BYTES as u64 + 1;
+    let server = CloudServer::start(SECRET, move |_, _| Reply::Endless {
+        declared: Some(over),
+    })
+    .await;
+    let err = client(&server.endpoint)
+        .send(&DescribeInstances::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err}");
+}
+
+/// A mutation whose answer cannot be read may have been made: its outcome is unknown, so apply
+/// re-reads the target rather than taking it as failed (or sending it again blindly).
+#[tokio::test]
+async fn a_mutation_whose_answer_is_too_large_has_an_unknown_outcome() {
+    let server = CloudServer::start(SECRET, |_, _| Reply::Endless { declared: None }).await;
+    let err = client(&server.endpoint).mutate(&join()).await.unwrap_err();
+    assert!(err.is_outcome_unknown(), "{err}");
+    assert!(err.to_string().contains("16 MiB"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// Escape sequences, carriage returns and line breaks from the server never reach a terminal:
+/// not through the API error's fields, its Display, nor an unexpected body.
+#[tokio::test]
+async fn server_text_is_stripped_of_control_characters_and_escape_sequences() {
+    let server = CloudServer::start(SECRET, |n, _| match n {
+        0 => Reply::Json {
+            status: 403,
+            body: serde_json::json!({
+                "RequestId": "REQ\u{1b}[2J-1",
+                "Code": "Forbidden\u{1b}[31m.RAM",
+                "Message": "denied\r\n\u{1b}]0;pwned\u{07}\u{1b}[1;32mApply complete!\u{1b}[0m",
+                "HostId": "ecs\u{1b}[5m",
+                "Recommend": "https://x/\u{07}",
+            })
+            .to_string(),
+        },
+        _ => Reply::Json {
+            status: 200,
+            body: "\u{1b}[2J\u{1b}]52;c;cm0gLXJm\u{07}not json\r".into(),
+        },
+    })
+    .await;
+    let client = client(&server.endpoint);
+    let err = client.send(&join()).await.unwrap_err();
+    let api = err.api().unwrap();
+    assert_eq!(api.code.as_str(), "Forbidden.RAM");
+    assert_eq!(api.message, "denied Apply complete!");
+    assert_eq!(api.request_id.as_deref(), Some("REQ-1"));
+    assert_eq!(api.host_id.as_deref(), Some("ecs"));
+    assert_eq!(api.recommend.as_deref(), Some("https://x/"));
+    let text = err.to_string();
+    assert!(!has_control(&text), "{text:?}");
+    assert!(
+        text.contains("Forbidden.RAM") && text.contains("[request id REQ-1]"),
+        "{text}"
+    );
+    // A code sgform knows keeps its hint once cleaned.
+    assert!(api.hint().contains("RAM policy"), "{}", api.hint());
+
+    let err = client.send(&join()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::InvalidResponse { .. }), "{text}");
+    assert!(!has_control(&text) && text.contains("not json"), "{text:?}");
+    assert!(!text.contains("cm0gLXJm"), "{text}");
+}

@@ -28,4 +28,6 @@ mod readme;
 mod refresh;
 mod sandbox;
 mod state_cli;
+mod state_files;
+mod state_read;
 mod tidy;

@@ -129,7 +129,7 @@ pub(crate) fn load_config(dir: &Path) -> (sgform::config::Config, Vec<diag::Diag
 /// A case's state (empty without `state.json`).
 pub(crate) fn load_state(dir: &Path) -> State {
     match std::fs::read_to_string(dir.join("state.json")) {
-        Ok(text) => State::from_json(&dir.join("state.json"), &text).unwrap(),
+        Ok(text) => State::from_json(&dir.join("state.json").display().to_string(), &text).unwrap(),
         Err(_) => State::empty(),
     }
 }

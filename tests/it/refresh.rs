@@ -342,7 +342,7 @@ async fn targets_not_found_are_absent_and_the_quickstart_refreshes() {
     clients.insert(None, client(&emu.base, "cn-hangzhou", (&key.0, &key.1)));
     // A state entry whose target is gone.
     let state = State::from_json(
-        std::path::Path::new("sgform.state.json"),
+        "sgform.state.json",
         r#"{"version": 1, "lineage": "0b4c4a4e-1111-4222-8333-944445555666", "serial": 1,
             "memberships": [{"address": "membership.old", "provider": null, "region": "cn-hangzhou",
                              "security_group_id": "sg-bp1opsexample01", "target": "i-bp1gone00example1"}]}"#,

@@ -162,15 +162,17 @@ fn plan_is_pure_except_refresh() {
     );
 }
 
-/// `state` is a leaf beside `ids`: apply and the CLI use it, it uses neither.
+/// `state` is a leaf beside `ids`: apply and the CLI use it, it uses neither. It writes its
+/// files through `fsutil`, itself a leaf.
 #[test]
-fn state_imports_only_ids() {
+fn state_imports_only_ids_and_fsutil() {
     let mut bad = Vec::new();
     for file in rust_files(&root().join("src/state")) {
         let text = std::fs::read_to_string(&file).unwrap();
         for (n, line) in code_lines(&text) {
             if line.contains("crate::")
                 && !line.contains("crate::ids")
+                && !line.contains("crate::fsutil")
                 && !line.contains("crate::state")
             {
                 bad.push(format!("{}:{n}: {}", rel(&file), line.trim()));
@@ -179,7 +181,28 @@ fn state_imports_only_ids() {
     }
     assert!(
         bad.is_empty(),
-        "`state` may import only `ids`:\n{}",
+        "`state` may import only `ids` and `fsutil`:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// `fsutil` (atomic writes, capped reads) is a leaf: everything may use it, it uses nothing.
+#[test]
+fn fsutil_imports_nothing_from_the_crate() {
+    let mut files = rust_files(&root().join("src/fsutil"));
+    files.push(root().join("src/fsutil.rs"));
+    let mut bad = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            if line.contains("crate::") && !line.contains("crate::fsutil") {
+                bad.push(format!("{}:{n}: {}", rel(&file), line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "`fsutil` may import nothing from the crate:\n{}",
         bad.join("\n")
     );
 }

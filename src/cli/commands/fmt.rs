@@ -9,6 +9,11 @@ use anyhow::Context as _;
 
 use crate::cli::printer;
 use crate::config::format::format_source;
+use crate::fsutil;
+
+/// A rewrite keeps the file's mode; one that vanished between its read and its rewrite gets
+/// an editor's default.
+const MODE: fsutil::Mode = fsutil::Mode::KeepOr(0o644);
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -48,14 +53,6 @@ fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
-}
-
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".sgform-fmt.tmp");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text).with_context(|| format!("failed to write `{}`", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("failed to replace `{}`", path.display()))
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -99,7 +96,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             printer::data(&diff)?;
         }
         if !args.check {
-            write_atomically(&file, &formatted)?;
+            // Atomic, and keeps the file's mode, owner and symbolic link.
+            fsutil::write_atomic(&file, formatted.as_bytes(), MODE)?;
         }
     }
     Ok(if failed || (args.check && unformatted) {

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 
-use super::{Action, MAX_IDS_PER_CALL, PAGE_SIZE, Tag, check_batch, json_array, list};
+use super::{Action, MAX_IDS_PER_CALL, PAGE_SIZE, Tag, TargetsById, check_batch, json_array, list};
 use crate::cloud::client::{Client, Response};
 use crate::cloud::error::Error;
 use crate::ids::{InstanceId, NetworkInterfaceId, SecurityGroupId, VpcId};
@@ -504,42 +504,40 @@ impl Client {
         })
     }
 
-    /// Instances by ID, in batches of at most 100 (`InstanceIds`), every page of each.
+    /// Instances by ID in the client's region, batched by [`TargetsById`] (the ones found).
     pub async fn describe_instances_by_id(
         &self,
         ids: &[InstanceId],
     ) -> Result<Vec<Instance>, Error> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(MAX_IDS_PER_CALL) {
-            check_batch(DescribeInstances::NAME, "instance IDs", chunk.len())?;
-            let request = DescribeInstances {
-                instance_ids: Some(chunk.to_vec()),
-                ..Default::default()
-            };
-            out.extend(self.collect_pages(request).await?);
-        }
-        Ok(out)
+        let read = TargetsById {
+            region: self.region().clone(),
+            instance_ids: ids.to_vec(),
+            network_interface_ids: Vec::new(),
+        };
+        Ok(self
+            .read_targets(&read)
+            .await?
+            .instances
+            .into_values()
+            .collect())
     }
 
-    /// ENIs by ID, in batches of at most 100 (`NetworkInterfaceId.N`), every page of each.
+    /// ENIs by ID in the client's region, batched by [`TargetsById`] (the ones found).
     pub async fn describe_network_interfaces_by_id(
         &self,
         ids: &[NetworkInterfaceId],
     ) -> Result<Vec<NetworkInterface>, Error> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(MAX_IDS_PER_CALL) {
-            check_batch(
-                DescribeNetworkInterfaces::NAME,
-                "network interface IDs",
-                chunk.len(),
-            )?;
-            let request = DescribeNetworkInterfaces {
-                network_interface_ids: chunk.to_vec(),
-                ..Default::default()
-            };
-            out.extend(self.collect_pages(request).await?);
-        }
-        Ok(out)
+        let read = TargetsById {
+            region: self.region().clone(),
+            instance_ids: Vec::new(),
+            network_interface_ids: ids.to_vec(),
+        };
+        Ok(self
+            .read_targets(&read)
+            .await?
+            .network_interfaces
+            .into_values()
+            .collect())
     }
 
     /// Security groups by ID, in batches of at most 100 (`SecurityGroupIds`), every page of each.

@@ -2,10 +2,10 @@
 //! two set replacements, ModifyInstanceAttribute `SecurityGroupIds.N` and
 //! ModifyNetworkInterfaceAttribute `SecurityGroupId.N`.
 
-use super::{Action, RequestIdOnly};
-use crate::cloud::client::Response;
+use super::{Action, InRegion, RequestIdOnly};
+use crate::cloud::client::{Client, Response};
 use crate::cloud::error::{ApiError, Error};
-use crate::ids::{InstanceId, NetworkInterfaceId, SecurityGroupId, Target};
+use crate::ids::{InstanceId, NetworkInterfaceId, RegionId, SecurityGroupId, Target};
 
 /// What a mutation returns: the request id, and the error that said "already in effect" if the
 /// change was already made (a retry after a lost answer, or someone else).
@@ -123,5 +123,49 @@ impl Action for ModifyNetworkInterfaceSecurityGroups {
 
     fn output(response: &Response) -> Result<Applied, Error> {
         applied(response)
+    }
+}
+
+/// One of the four mutations: what `apply` sends for one operation of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mutation {
+    Join(JoinSecurityGroup),
+    Leave(LeaveSecurityGroup),
+    ModifyInstance(ModifyInstanceSecurityGroups),
+    ModifyNetworkInterface(ModifyNetworkInterfaceSecurityGroups),
+}
+
+impl Mutation {
+    /// The API action.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mutation::Join(_) => JoinSecurityGroup::NAME,
+            Mutation::Leave(_) => LeaveSecurityGroup::NAME,
+            Mutation::ModifyInstance(_) => ModifyInstanceSecurityGroups::NAME,
+            Mutation::ModifyNetworkInterface(_) => ModifyNetworkInterfaceSecurityGroups::NAME,
+        }
+    }
+
+    /// The action parameters sent in `region`, exactly as [`Mutation::send`] sends them.
+    pub fn params_in(&self, region: &RegionId) -> Vec<(String, String)> {
+        let region = region.clone();
+        match self {
+            Mutation::Join(r) => InRegion::new(region, r).params(),
+            Mutation::Leave(r) => InRegion::new(region, r).params(),
+            Mutation::ModifyInstance(r) => InRegion::new(region, r).params(),
+            Mutation::ModifyNetworkInterface(r) => InRegion::new(region, r).params(),
+        }
+    }
+
+    /// Sends it in `region` with [`Client::mutate`]: an unknown outcome or a wait-and-retry
+    /// answer comes back to the caller rather than being retried.
+    pub async fn send(&self, client: &Client, region: &RegionId) -> Result<Applied, Error> {
+        let region = region.clone();
+        match self {
+            Mutation::Join(r) => client.mutate(&InRegion::new(region, r)).await,
+            Mutation::Leave(r) => client.mutate(&InRegion::new(region, r)).await,
+            Mutation::ModifyInstance(r) => client.mutate(&InRegion::new(region, r)).await,
+            Mutation::ModifyNetworkInterface(r) => client.mutate(&InRegion::new(region, r)).await,
+        }
     }
 }

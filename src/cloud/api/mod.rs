@@ -7,15 +7,19 @@
 
 mod describe;
 mod membership;
+mod targets;
 
 pub use describe::*;
 pub use membership::*;
+pub use targets::*;
 
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 
+pub use super::client::Action;
 use super::client::Response;
 use super::error::Error;
+use crate::ids::RegionId;
 
 /// At most this many IDs per batched filter (`InstanceIds`, `SecurityGroupIds`,
 /// `NetworkInterfaceId.N`).
@@ -24,16 +28,56 @@ pub const MAX_IDS_PER_CALL: usize = 100;
 /// Page size sgform asks for with `MaxResults`.
 pub const PAGE_SIZE: u32 = 100;
 
-/// One API action: its name, its parameters and how to read its answer.
-pub trait Action {
-    const NAME: &'static str;
-    type Output;
+/// A request sent in `region` (its `RegionId`), whatever the client's default region: apply
+/// sends each operation in the region the plan read its target in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InRegion<A> {
+    pub region: RegionId,
+    pub request: A,
+}
 
-    /// The action's own parameters (the client adds the common ones and `RegionId`).
-    fn params(&self) -> Vec<(String, String)>;
+impl<A> InRegion<A> {
+    pub fn new(region: RegionId, request: A) -> Self {
+        Self { region, request }
+    }
+}
 
-    /// Reads the answer.
-    fn output(response: &Response) -> Result<Self::Output, Error>;
+impl<A: Action> Action for InRegion<A> {
+    const NAME: &'static str = A::NAME;
+    type Output = A::Output;
+
+    /// The request's parameters, then `RegionId`.
+    fn params(&self) -> Vec<(String, String)> {
+        let mut params = self.request.params();
+        params.retain(|(name, _)| name != "RegionId");
+        params.push(("RegionId".to_owned(), self.region.to_string()));
+        params
+    }
+
+    fn output(response: &Response) -> Result<A::Output, Error> {
+        A::output(response)
+    }
+}
+
+impl<A: Paged> Paged for InRegion<A> {
+    type Item = A::Item;
+    fn next_token_mut(&mut self) -> &mut Option<String> {
+        self.request.next_token_mut()
+    }
+}
+
+/// A borrowed request is sent as the request itself.
+impl<A: Action + ?Sized> Action for &A {
+    const NAME: &'static str = A::NAME;
+    type Output = A::Output;
+
+    fn params(&self) -> Vec<(String, String)> {
+        (**self).params()
+    }
+
+    fn output(response: &Response) -> Result<A::Output, Error> {
+        A::output(response)
+    }
 }
 
 /// Deserializes a list in any of the shapes the API uses; see the module docs.

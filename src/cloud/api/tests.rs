@@ -198,3 +198,49 @@ fn security_groups_read_ecs_count_and_instances_their_type() {
     let page = DescribeInstances::output(&response("DescribeInstances", body)).unwrap();
     assert_eq!(page.items[0].instance_type, "ecs.g7.large");
 }
+
+#[test]
+fn a_request_in_a_region_sends_that_region_once() {
+    let join = JoinSecurityGroup {
+        security_group_id: SecurityGroupId::parse("sg-bp1fg655nh68xyz9i4w1").unwrap(),
+        target: Target::parse("i-bp1gtjxuuvwj17zr8s5f").unwrap(),
+    };
+    let region = crate::ids::RegionId::parse("cn-shanghai").unwrap();
+    let params = InRegion::new(region, &join).params();
+    assert_eq!(
+        params,
+        [
+            ("SecurityGroupId", "sg-bp1fg655nh68xyz9i4w1"),
+            ("InstanceId", "i-bp1gtjxuuvwj17zr8s5f"),
+            ("RegionId", "cn-shanghai"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    assert_eq!(
+        <InRegion<&JoinSecurityGroup> as Action>::NAME,
+        "JoinSecurityGroup"
+    );
+}
+
+#[test]
+fn targets_by_id_read_each_target_once_in_batches_of_100() {
+    let region = crate::ids::RegionId::parse("cn-hangzhou").unwrap();
+    let mut targets: Vec<Target> = (0..150)
+        .map(|i| Target::parse(&format!("i-bp1test{i:012}")).unwrap())
+        .collect();
+    targets.push(targets[0].clone());
+    targets.push(Target::parse("eni-bp1test000000001").unwrap());
+    let read = TargetsById::new(region, &targets);
+    assert_eq!(
+        (read.instance_ids.len(), read.network_interface_ids.len()),
+        (150, 1)
+    );
+    let instances = read.instance_requests();
+    let sizes: Vec<usize> = instances
+        .iter()
+        .map(|r| r.request.instance_ids.as_ref().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [100, 50]);
+    assert!(instances.iter().all(|r| r.region.as_str() == "cn-hangzhou"));
+    assert_eq!(read.network_interface_requests().len(), 1);
+}

@@ -1,4 +1,9 @@
+use super::data::id_batches;
 use super::*;
+use crate::cloud::api::{Instance, SecurityGroup};
+use crate::config::{DataKind, DataRequest};
+use crate::ids::{InstanceId, RegionId};
+use crate::plan::inventory::GroupType;
 
 fn region() -> RegionId {
     RegionId::parse("cn-hangzhou").unwrap()

@@ -16,6 +16,18 @@ fn store() -> (tempfile::TempDir, LocalFile) {
     (dir, store)
 }
 
+/// Writes `info` as the holder info, as a holder killed with SIGKILL leaves it.
+fn write_info(store: &LocalFile, info: &LockInfo) {
+    let lock = FileLock::beside(store.path(), store.location());
+    let text = serde_json::to_string(info).unwrap();
+    crate::fsutil::write_atomic(
+        &lock.info_path,
+        text.as_bytes(),
+        crate::fsutil::Mode::Exactly(0o600),
+    )
+    .unwrap();
+}
+
 fn info(operation: &str) -> LockInfo {
     LockInfo::new(operation, "alice", "build-1")
 }
@@ -122,12 +134,7 @@ fn a_stale_info_file_does_not_block_the_next_locker() {
     let (_dir, store) = store();
     // As after a SIGKILL: the OS lock is gone, the info file stays.
     let stale = info("apply");
-    let lock = FileLock::beside(store.path());
-    write_atomic(
-        &lock.info_path,
-        serde_json::to_string(&stale).unwrap().as_bytes(),
-    )
-    .unwrap();
+    write_info(&store, &stale);
     let guard = store.lock(info("plan"), None).unwrap();
     assert_eq!(store.lock_holder().as_ref(), Some(guard.info()));
 }
@@ -136,12 +143,7 @@ fn a_stale_info_file_does_not_block_the_next_locker() {
 fn force_unlock_removes_a_stale_lock_by_its_id() {
     let (_dir, store) = store();
     let stale = info("apply");
-    let lock = FileLock::beside(store.path());
-    write_atomic(
-        &lock.info_path,
-        serde_json::to_string(&stale).unwrap().as_bytes(),
-    )
-    .unwrap();
+    write_info(&store, &stale);
     assert_eq!(store.force_unlock(&stale.id).unwrap(), stale);
     assert_eq!(store.lock_holder(), None);
 }
@@ -150,12 +152,7 @@ fn force_unlock_removes_a_stale_lock_by_its_id() {
 fn force_unlock_with_a_wrong_id_refuses_and_names_the_holder() {
     let (_dir, store) = store();
     let stale = info("apply");
-    let lock = FileLock::beside(store.path());
-    write_atomic(
-        &lock.info_path,
-        serde_json::to_string(&stale).unwrap().as_bytes(),
-    )
-    .unwrap();
+    write_info(&store, &stale);
     let err = store.force_unlock("not-the-id").unwrap_err();
     assert!(matches!(err, Error::LockIdMismatch { .. }), "{err}");
     assert!(err.to_string().contains(&stale.id), "{err}");
@@ -185,7 +182,7 @@ fn lock_files_are_mode_0600() {
     use std::os::unix::fs::PermissionsExt as _;
     let (_dir, store) = store();
     let _held = store.lock(info("apply"), None).unwrap();
-    let lock = FileLock::beside(store.path());
+    let lock = FileLock::beside(store.path(), store.location());
     for path in [&lock.lock_path, &lock.info_path] {
         let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", path.display());

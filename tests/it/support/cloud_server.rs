@@ -27,6 +27,15 @@ pub enum Reply {
     Drop,
     /// Read the request and never answer (the client's timeout fires).
     Hang,
+    /// Answer with this status and extra headers (e.g. a redirect's `location`).
+    Headers {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    /// Answer 200 with a body that never ends (`content-length` as declared, or none: the body
+    /// ends with the connection), written until the client stops reading.
+    Endless { declared: Option<u64> },
 }
 
 impl Reply {
@@ -151,6 +160,36 @@ async fn serve_one(
             );
             let _ = stream.write_all(response.as_bytes()).await;
             let _ = stream.shutdown().await;
+        }
+        Reply::Headers {
+            status,
+            headers,
+            body,
+        } => {
+            let mut response = format!(
+                "HTTP/1.1 {status} Status\r\ncontent-length: {}\r\nconnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                response.push_str(&format!("{name}: {value}\r\n"));
+            }
+            response.push_str("\r\n");
+            response.push_str(&body);
+            let _ = stream.write_all(response.as_bytes()).await;
+            let _ = stream.shutdown().await;
+        }
+        Reply::Endless { declared } => {
+            let length = declared
+                .map(|n| format!("content-length: {n}\r\n"))
+                .unwrap_or_default();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n{{\"RequestId\": \""
+            );
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let chunk = vec![b'x'; 64 * 1024];
+            while stream.write_all(&chunk).await.is_ok() {}
         }
         Reply::Drop => drop(stream),
         Reply::Hang => {
