@@ -10,17 +10,16 @@
 //! loaded together, with the data sources' results, and any error diagnostic stops the op: the
 //! file always validates beside the directory.
 //!
-//! The file is written once, whole: a temporary file beside it, flushed, then linked into
-//! place only if the name is still free, so an existing file is never replaced and a failure
-//! leaves no partial file.
+//! The file is written once, whole, through `fsutil::write_new`: a temporary file beside it,
+//! flushed, then linked into place only if the name is still free, so an existing file is
+//! never replaced and a failure leaves no partial file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::connect::{self, Connect};
 use super::plan::Variables;
-use super::{Context as _, Environment, Error, Notice, Notify, Result};
+use super::{Environment, Error, Notice, Notify, Result};
 use crate::cloud::api::Tag;
 use crate::config::generate::{
     self, Existing, Observed, ObservedGroup, ObservedTarget, Request as GenerateRequest, Stats,
@@ -28,8 +27,13 @@ use crate::config::generate::{
 };
 use crate::config::{self, Config};
 use crate::diag::{self, Diagnostic};
+use crate::fsutil;
 use crate::ids::{SecurityGroupId, Target, VpcId};
 use crate::plan::refresh::{self, Listing, Selection};
+
+/// The mode of a generated file: a configuration file like any other (read by others, written
+/// by its owner).
+const CONFIG_MODE: u32 = 0o644;
 
 /// A `generate`: what to read, and where to write its declarations.
 #[derive(Debug, Clone)]
@@ -388,50 +392,17 @@ fn own_files(config: &Config) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// Writes `text` to `path`, which must not exist: to a temporary file beside it, flushed to
-/// disk, then hard-linked to `path` (which fails if something took the name meanwhile) and the
-/// temporary name removed. On a file system without hard links, renamed after a last check.
-/// Either way `path` appears whole or not at all.
+/// Writes `text` to `path`, which must not exist: whole or not at all, never replacing a file
+/// that took the name meanwhile (`fsutil::write_new`).
 fn write_new(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::refused(format!("`--out {}` names no file", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.sgform-generate-{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| {
-            format!(
-                "failed to write `{}` (through the temporary file `{}`)",
-                path.display(),
-                tmp.display()
-            )
-        });
+    if path.file_name().is_none() {
+        return Err(Error::refused(format!(
+            "`--out {}` names no file",
+            path.display()
+        )));
     }
-    let placed = match std::fs::hard_link(&tmp, path) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists_error(path)),
-        Err(_) if path.symlink_metadata().is_ok() => Err(exists_error(path)),
-        Err(_) => std::fs::rename(&tmp, path)
-            .with_context(|| format!("failed to write `{}`", path.display())),
-        Ok(()) => Ok(()),
-    };
-    let _ = std::fs::remove_file(&tmp);
-    placed?;
-    // Make the new name durable too; a failure here loses nothing already written.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
+    match fsutil::write_new(path, text.as_bytes(), CONFIG_MODE) {
+        Err(e) if e.already_exists() => Err(exists_error(path)),
+        result => Ok(result?),
     }
-    Ok(())
 }

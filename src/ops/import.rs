@@ -18,6 +18,7 @@ use super::lock::{self, Locking};
 use super::plan::{self as plan_op, Variables};
 use super::{Context as _, Environment, Error, Notice, Notify, Result};
 use crate::cloud::Client;
+use crate::cloud::api::TargetsById;
 use crate::config::{Common, Config, Declaration, provider_name};
 use crate::diag::{self, Diagnostic};
 use crate::ids::{Address, SecurityGroupId, Target};
@@ -329,24 +330,19 @@ impl std::fmt::Display for ShownId<'_> {
     }
 }
 
-/// The target's groups, by one Describe call; `None` when it does not exist.
+/// The target's groups, by one Describe call in the client's region (`cloud`'s by-ID read);
+/// `None` when it does not exist.
 async fn groups_of(client: &Client, target: &Target) -> Result<Option<Vec<SecurityGroupId>>> {
-    Ok(match target {
-        Target::Instance(id) => client
-            .describe_instances_by_id(std::slice::from_ref(id))
-            .await
-            .context("DescribeInstances failed")?
-            .into_iter()
-            .find(|i| i.instance_id == *id)
-            .map(|i| i.security_group_ids),
-        Target::NetworkInterface(id) => client
-            .describe_network_interfaces_by_id(std::slice::from_ref(id))
-            .await
-            .context("DescribeNetworkInterfaces failed")?
-            .into_iter()
-            .find(|e| e.network_interface_id == *id)
-            .map(|e| e.security_group_ids),
-    })
+    let read = TargetsById::new(client.region().clone(), std::slice::from_ref(target));
+    let action = match target {
+        Target::Instance(_) => "DescribeInstances",
+        Target::NetworkInterface(_) => "DescribeNetworkInterfaces",
+    };
+    let found = client
+        .read_targets(&read)
+        .await
+        .with_context(|| format!("{action} failed"))?;
+    Ok(found.groups_of(target).map(<[SecurityGroupId]>::to_vec))
 }
 
 /// Why `address` is not declared, with the addresses of its block when it has some.

@@ -10,6 +10,7 @@ use super::lock::{self, Locking};
 use super::{Context as _, Environment, Error, Notice, Notify, Result};
 use crate::config::{self, Config, Declaration, Inputs, VarSource};
 use crate::diag::{self, Diagnostic};
+use crate::fsutil::{self, Mode, OWNER_ONLY};
 use crate::plan::planfile::{ConfigDigest, PlanFile};
 use crate::plan::refresh::{self, Clients, RefreshStats};
 use crate::plan::{Inventory, Limits, Plan, PlanOptions};
@@ -287,9 +288,11 @@ pub fn plan_file(planned: &Planned) -> PlanFile {
     )
 }
 
-/// Saves `planned` to `out` (`sgform plan --out`).
+/// Saves `planned` to `out` (`sgform plan --out`): written whole or not at all, owner-only
+/// (`fsutil::write_atomic`), through a symbolic link to its target.
 pub fn save(planned: &Planned, out: &Path) -> Result<()> {
-    std::fs::write(out, plan_file(planned).to_bytes())
+    let bytes = plan_file(planned).to_bytes();
+    fsutil::write_atomic(out, &bytes, Mode::Exactly(OWNER_ONLY))
         .with_context(|| format!("failed to write plan file `{}`", out.display()))
 }
 

@@ -96,3 +96,31 @@ fn a_target_that_selects_nothing_is_a_warning() {
     );
     assert!(warnings.iter().all(|d| !d.is_error()), "{warnings:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_saved_plan_is_written_whole_and_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.hcl"), "").unwrap();
+    let (config, _) = config::load(dir.path(), &Inputs::default()).unwrap();
+    let planned = Planned {
+        config,
+        state: State::empty(),
+        plan: Plan::default(),
+        diagnostics: Vec::new(),
+    };
+    let out = dir.path().join("plan.out");
+    std::fs::write(&out, "an older plan, readable by all").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    save(&planned, &out).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), plan_file(&planned).to_bytes());
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
