@@ -197,6 +197,25 @@ pub struct ApplyArgs {
     pub wait_timeout: HumanDuration,
 }
 
+/// What an op starts from (`ops::Source`), for the configuration in `dir`, from the groups of a
+/// command that plans or writes the state.
+pub fn source(
+    dir: &Path,
+    vars: &ConfigArgs,
+    state: &StateArgs,
+    lock: &LockArgs,
+    connection: &ConnectionArgs,
+) -> ops::Source {
+    ops::Source {
+        dir: dir.to_path_buf(),
+        variables: vars.variables(),
+        state: state.location(dir),
+        locking: lock.locking(),
+        connect: connection.connect(),
+        parallelism: connection.parallelism,
+    }
+}
+
 /// The flags `apply` and `destroy` share: every group a command that changes the cloud takes.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ChangeArgs {

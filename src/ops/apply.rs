@@ -15,31 +15,25 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::connect::{self, Connect, Connection};
-use super::lock::{self, Locking};
-use super::plan::{self as plan_op, Variables};
-use super::{Environment, Error, Notify, Result};
+use super::connect::{self, Connection};
+use super::plan as plan_op;
+use super::{Environment, Error, Notify, Result, Source};
 use crate::apply::{self, ApplyOptions, Cancel, Event, Report, SinkError, StateSink};
 use crate::config::Config;
 use crate::diag::{self, Diagnostic};
 use crate::plan::planfile;
 use crate::plan::refresh;
 use crate::plan::{Plan, PlanOptions};
-use crate::state::{self, Backend, LockGuard, ManagedMembership, State};
+use crate::state::{Backend, LockGuard, ManagedMembership, State};
 
 /// An apply (or a destroy: `options.destroy`).
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The configuration directory (for a plan file: the one it was made in).
-    pub dir: PathBuf,
+    /// Its `dir` is the configuration directory (for a plan file: the one it is applied in);
+    /// its `parallelism` is the refresh's and the executor's.
+    pub source: Source,
     /// A plan saved by `plan --out`, applied instead of a new plan.
     pub plan_file: Option<PathBuf>,
-    pub variables: Variables,
-    pub state: state::Location,
-    pub locking: Locking,
-    pub connect: Connect,
-    /// API calls in flight at most (the refresh's and the executor's).
-    pub parallelism: u32,
     /// How to make the plan (not with a plan file).
     pub options: PlanOptions,
     /// How long to wait for a target in a transitional status or being created.
@@ -77,14 +71,14 @@ pub async fn prepare(
     env: &Environment,
     notify: &mut Notify<'_>,
 ) -> Result<Prepared> {
-    let backend = state::open(&request.state);
+    let source = &request.source;
     let operation = if request.options.destroy {
         "destroy"
     } else {
         "apply"
     };
-    let lock = lock::acquire(&backend, operation, request.locking, env, notify)?;
-    let loaded = match plan_op::load(&request.dir, &request.variables, &backend)? {
+    let (backend, lock) = source.lock(operation, env, notify)?;
+    let loaded = match plan_op::load(&source.dir, &source.variables, &backend)? {
         Ok(loaded) => loaded,
         Err((config, diagnostics)) => {
             return Ok(Prepared::Refused {
@@ -106,14 +100,14 @@ pub async fn prepare(
     };
 
     // One connection (one sandbox) for the refresh and the calls.
-    let connection = connect::connect(&loaded.config, &request.connect, env, notify).await?;
+    let connection = connect::connect(&loaded.config, &source.connect, env, notify).await?;
     let made = match saved {
-        Some(saved) => check_remote(&connection, loaded, saved, request.parallelism).await,
+        Some(saved) => check_remote(&connection, loaded, saved, source.parallelism).await,
         None => {
             plan_op::attempt_with(
                 &connection.clients,
                 loaded,
-                request.parallelism,
+                source.parallelism,
                 &request.options,
                 notify,
             )
@@ -143,7 +137,7 @@ pub async fn prepare(
         lock,
         connection,
         options: ApplyOptions {
-            parallelism: request.parallelism as usize,
+            parallelism: source.parallelism as usize,
             wait_timeout: request.wait_timeout,
             ..ApplyOptions::default()
         },

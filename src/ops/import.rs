@@ -11,12 +11,9 @@
 //! missing membership. Then the entry is written through the state backend (under the lock,
 //! in one compare-and-swap write). The checks return what they found; nothing here prints.
 
-use std::path::PathBuf;
-
-use super::connect::{self, Connect};
-use super::lock::{self, Locking};
-use super::plan::{self as plan_op, Variables};
-use super::{Context as _, Environment, Error, Notice, Notify, Result};
+use super::connect;
+use super::plan as plan_op;
+use super::{Context as _, Environment, Error, Notice, Notify, Result, Source};
 use crate::cloud::Client;
 use crate::cloud::api::TargetsById;
 use crate::config::{Common, Config, Declaration, provider_name};
@@ -24,19 +21,12 @@ use crate::diag::{self, Diagnostic};
 use crate::ids::{Address, SecurityGroupId, Target};
 use crate::plan::refresh::{self, Clients};
 use crate::plan::render::SENSITIVE;
-use crate::state::{self, LockGuard, ManagedMembership};
+use crate::state::{LockGuard, ManagedMembership};
 
 /// An import: the pair to adopt and the address to adopt it under.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The configuration directory.
-    pub dir: PathBuf,
-    pub variables: Variables,
-    pub state: state::Location,
-    pub locking: Locking,
-    pub connect: Connect,
-    /// API calls in flight at most (reading data sources).
-    pub parallelism: u32,
+    pub source: Source,
     /// The address to import into, with its `for_each` key.
     pub address: Address,
     pub group: SecurityGroupId,
@@ -73,9 +63,9 @@ pub async fn import(
     env: &Environment,
     notify: &mut Notify<'_>,
 ) -> Result<Outcome> {
-    let backend = state::open(&request.state);
-    let lock = lock::acquire(&backend, "import", request.locking, env, notify)?;
-    let loaded = match plan_op::load(&request.dir, &request.variables, &backend)? {
+    let source = &request.source;
+    let (backend, lock) = source.lock("import", env, notify)?;
+    let loaded = match plan_op::load(&source.dir, &source.variables, &backend)? {
         Ok(loaded) => loaded,
         Err((config, diagnostics)) => {
             return Ok(Outcome::Refused {
@@ -112,12 +102,12 @@ pub async fn import(
     }
     let config = loaded.config;
 
-    let connection = connect::connect(&config, &request.connect, env, notify).await?;
+    let connection = connect::connect(&config, &source.connect, env, notify).await?;
     let checked = check(
         &connection.clients,
         &config,
         request,
-        request.parallelism as usize,
+        source.parallelism as usize,
         notify,
     )
     .await;

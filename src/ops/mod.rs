@@ -38,6 +38,39 @@ pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(600);
 /// How long `sgform api` waits for each attempt's answer, unless `--timeout` says otherwise.
 pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// What an op that reads the configuration, the state and the cloud starts from (`plan`,
+/// `apply`, `destroy`, `import`): the flag groups of those commands, as values.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The configuration directory.
+    pub dir: PathBuf,
+    pub variables: plan::Variables,
+    /// Where the state lives.
+    pub state: crate::state::Location,
+    pub locking: lock::Locking,
+    pub connect: connect::Connect,
+    /// API calls in flight at most.
+    pub parallelism: u32,
+}
+
+impl Source {
+    /// Opens the state's backend (the one that will also do every write) and takes its lock
+    /// for `operation`.
+    pub fn lock(
+        &self,
+        operation: &str,
+        env: &Environment,
+        notify: &mut Notify<'_>,
+    ) -> Result<(
+        Box<dyn crate::state::Backend>,
+        Option<crate::state::LockGuard>,
+    )> {
+        let backend = crate::state::open(&self.state);
+        let lock = lock::acquire(&backend, operation, self.locking, env, notify)?;
+        Ok((backend, lock))
+    }
+}
+
 /// What an op needs from the process environment, read by the caller.
 #[derive(Debug, Clone)]
 pub struct Environment {

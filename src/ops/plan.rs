@@ -5,16 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
-use super::connect::{self, Connect};
-use super::lock::{self, Locking};
-use super::{Context as _, Environment, Error, Notice, Notify, Result};
+use super::connect;
+use super::{Context as _, Environment, Error, Notice, Notify, Result, Source};
 use crate::config::{self, Config, Declaration, Inputs, VarSource};
 use crate::diag::{self, Diagnostic};
 use crate::fsutil::{self, Mode, OWNER_ONLY};
 use crate::plan::planfile::{ConfigDigest, PlanFile};
 use crate::plan::refresh::{self, Clients, RefreshStats};
 use crate::plan::{Inventory, Limits, Plan, PlanOptions};
-use crate::state::{self, Backend, LockGuard, State};
+use crate::state::{Backend, LockGuard, State};
 
 /// The variable inputs as given: the environment's `SGFORM_VAR_*` (read by the caller), then
 /// `--var` and `--var-file` in command-line order (the files are read by the op).
@@ -64,14 +63,7 @@ impl Variables {
 /// A plan to make: `sgform plan`, `sgform graph`.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The configuration directory.
-    pub dir: PathBuf,
-    pub variables: Variables,
-    pub state: state::Location,
-    pub locking: Locking,
-    pub connect: Connect,
-    /// API calls in flight at most.
-    pub parallelism: u32,
+    pub source: Source,
     pub options: PlanOptions,
 }
 
@@ -125,9 +117,9 @@ pub async fn plan(
     env: &Environment,
     notify: &mut Notify<'_>,
 ) -> Result<Attempt> {
-    let backend = state::open(&request.state);
-    let lock = lock::acquire(&backend, "plan", request.locking, env, notify)?;
-    let (config, diagnostics) = load_config(&request.dir, &request.variables)?;
+    let source = &request.source;
+    let (backend, lock) = source.lock("plan", env, notify)?;
+    let (config, diagnostics) = load_config(&source.dir, &source.variables)?;
     if diag::has_errors(&diagnostics) {
         return Ok(Attempt {
             config,
@@ -142,11 +134,11 @@ pub async fn plan(
         diagnostics,
         state,
     };
-    let connection = connect::connect(&loaded.config, &request.connect, env, notify).await?;
+    let connection = connect::connect(&loaded.config, &source.connect, env, notify).await?;
     let attempt = attempt_with(
         &connection.clients,
         loaded,
-        request.parallelism,
+        source.parallelism,
         &request.options,
         notify,
     )

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::plan::checked;
-use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs};
+use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, source};
 use crate::cli::{notice, printer};
 use crate::ops;
 use crate::plan::PlanOptions;
@@ -29,12 +29,13 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let request = ops::plan::Request {
-        dir: args.dir.clone(),
-        variables: args.vars.variables(),
-        state: args.state.location(&args.dir),
-        locking: args.lock.locking(),
-        connect: args.connection.connect(),
-        parallelism: args.connection.parallelism,
+        source: source(
+            &args.dir,
+            &args.vars,
+            &args.state,
+            &args.lock,
+            &args.connection,
+        ),
         options: PlanOptions::default(),
     };
     let env = crate::cli::env::environment();

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs};
+use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, source};
 use crate::cli::{env, notice, printer};
 use crate::ids::{Address, SecurityGroupId, Target};
 use crate::ops;
@@ -54,12 +54,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("invalid address `{}`", args.address))?;
     let (group, target) = parse_id(&args.id)?;
     let request = ops::import::Request {
-        dir: args.dir.clone(),
-        variables: args.vars.variables(),
-        state: args.state.location(&args.dir),
-        locking: args.lock.locking(),
-        connect: args.connection.connect(),
-        parallelism: args.connection.parallelism,
+        source: source(
+            &args.dir,
+            &args.vars,
+            &args.state,
+            &args.lock,
+            &args.connection,
+        ),
         address,
         group,
         target,

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, TargetArgs};
+use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, TargetArgs, source};
 use crate::cli::{notice, printer};
 use crate::ops;
 use crate::ops::plan::Planned;
@@ -77,12 +77,13 @@ impl Args {
     /// The op's request.
     fn request(&self) -> anyhow::Result<ops::plan::Request> {
         Ok(ops::plan::Request {
-            dir: self.dir.clone(),
-            variables: self.vars.variables(),
-            state: self.state.location(&self.dir),
-            locking: self.lock.locking(),
-            connect: self.connection.connect(),
-            parallelism: self.connection.parallelism,
+            source: source(
+                &self.dir,
+                &self.vars,
+                &self.state,
+                &self.lock,
+                &self.connection,
+            ),
             options: PlanOptions {
                 targets: self.targets.addresses()?,
                 refresh_only: self.refresh_only,
