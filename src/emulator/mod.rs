@@ -1,10 +1,12 @@
 //! A local ECS API emulator: the stand-in for Alibaba Cloud that sgform's tests, sandbox and
 //! demos run against, close enough to the real API that the official SDKs talk to it unchanged.
 //!
-//! It owns the world model and its file format ([`world`]), the business rules and answers of
-//! the nine actions ([`rules`], callable without HTTP through [`World::apply`]), the error
-//! catalog ([`catalog`]), signature verification ([`verify`]), injected faults ([`faults`]),
-//! the HTTP server ([`server`]) and world generation ([`mod@generate`]).
+//! It owns the world model, its file format and its validation ([`world`]), the business rules
+//! and answers of the nine actions ([`rules`], one file per family of actions, callable without
+//! HTTP through [`World::apply`]), the error catalog ([`catalog`]), signature verification
+//! ([`verify`]), injected faults ([`faults`]), the HTTP server ([`server`]) and world
+//! generation ([`mod@generate`]). The shape of resource IDs (`id_format`) is the one thing both
+//! the world's validation and the rules check; it sits below both so neither imports the other.
 //!
 //! **Architecture Invariant:** this module imports nothing from the rest of the crate, not even
 //! `ids`. It is an independent implementation that the client and the planner are checked
@@ -15,6 +17,7 @@ use std::path::PathBuf;
 pub mod catalog;
 pub mod faults;
 pub mod generate;
+mod id_format;
 pub mod rules;
 pub mod server;
 pub mod verify;
@@ -24,8 +27,8 @@ pub use catalog::{ApiError, Code};
 pub use faults::{Fault, Faults};
 pub use generate::{GenerateOptions, generate};
 pub use rules::{Action, Body, Request};
-pub use server::{Options, serve};
-pub use world::{World, WorldFile, WorldProblem};
+pub use server::{BODY_READ_TIMEOUT, HEADER_READ_TIMEOUT, Options, UNKNOWN_ACTION, serve};
+pub use world::{MAX_WORLD_FILE_BYTES, World, WorldFile, WorldProblem};
 
 /// Everything that can stop the emulator from starting or running.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,12 @@ pub enum EmulatorError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "world file `{}` is larger than {} MiB, the most the emulator reads",
+        path.display(),
+        MAX_WORLD_FILE_BYTES >> 20
+    )]
+    WorldTooLarge { path: PathBuf },
     #[error("world file{} is not valid JSON for a world: {message}", display_path(.path))]
     ParseWorld {
         path: Option<PathBuf>,

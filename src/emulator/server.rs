@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper::{Method, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
@@ -35,8 +35,16 @@ use super::rules::{Action, Body, Request};
 use super::verify::{Caller, Verifier, parse_form};
 use super::world::World;
 
+/// How long a connection may take to send a complete request header before it is closed
+/// without an answer: [`Options::header_read_timeout`]'s default.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a request's body may take to arrive once its header has before the connection is
+/// closed without an answer: [`Options::body_read_timeout`]'s default.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the server behaves beyond the world's rules. `Default` is a plain, fault-free server.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Write the world back to this file after every change (temp file + rename).
     pub persist: Option<PathBuf>,
@@ -54,6 +62,29 @@ pub struct Options {
     pub seed: Option<u64>,
     /// One JSON line per request (no secrets).
     pub log: Option<PathBuf>,
+    /// A connection that has not sent a complete request header this long after it opened (or,
+    /// kept alive, after its last answer) is closed, so clients that send a header slowly or
+    /// never cannot hold connections open for ever.
+    pub header_read_timeout: Duration,
+    /// The same for a request's body (at most 1 MiB), counted from the end of its header.
+    pub body_read_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            persist: None,
+            latency_ms: 0,
+            jitter_ms: 0,
+            faults: Faults::default(),
+            rate_limit: None,
+            op_ms: 0,
+            seed: None,
+            log: None,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            body_read_timeout: BODY_READ_TIMEOUT,
+        }
+    }
 }
 
 /// The world plus what is busy, under one lock so a check and its change are atomic.
@@ -62,12 +93,15 @@ struct Live {
     busy_until: HashMap<String, Instant>,
 }
 
+/// The name `/_emulator/stats` counts calls of every action the emulator does not serve under.
+pub const UNKNOWN_ACTION: &str = "(unknown)";
+
 #[derive(Default)]
 struct Stats {
     total: u64,
-    by_action: BTreeMap<String, u64>,
+    by_action: BTreeMap<&'static str, u64>,
     by_code: BTreeMap<String, u64>,
-    by_action_code: BTreeMap<String, BTreeMap<String, u64>>,
+    by_action_code: BTreeMap<&'static str, BTreeMap<String, u64>>,
 }
 
 struct Shared {
@@ -186,12 +220,15 @@ async fn connection(
     stream: tokio::net::TcpStream,
     mut stop: watch::Receiver<bool>,
 ) {
+    let header_read_timeout = shared.options.header_read_timeout;
     let service = hyper::service::service_fn(move |req| {
         let shared = shared.clone();
         async move { handle(shared, req).await }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let mut stopping = *stop.borrow();
@@ -284,13 +321,16 @@ impl Shared {
         let mut params: BTreeMap<String, String> = parse_form(req.uri().query().unwrap_or(""))
             .into_iter()
             .collect();
-        // The API's requests are small; a body over 1 MiB is not a client of ours.
-        let body = match http_body_util::Limited::new(req.into_body(), 1 << 20)
-            .collect()
-            .await
+        // The API's requests are small; a body over 1 MiB, or one still arriving after the
+        // body timeout, is not a client of ours.
+        let body = match tokio::time::timeout(
+            self.options.body_read_timeout,
+            http_body_util::Limited::new(req.into_body(), 1 << 20).collect(),
+        )
+        .await
         {
-            Ok(b) => b.to_bytes(),
-            Err(_) => return Err(Dropped),
+            Ok(Ok(b)) => b.to_bytes(),
+            Ok(Err(_)) | Err(_) => return Err(Dropped),
         };
         if !body.is_empty() {
             // Form body parameters win over query parameters of the same name.
@@ -473,7 +513,7 @@ impl Shared {
                 live.busy_until.retain(|_, until| *until > now);
             }
             if let Some(path) = &self.options.persist
-                && let Err(e) = persist(path, &live.world)
+                && let Err(e) = live.world.save(path)
             {
                 tracing::error!("{e}");
                 return Err(ApiError::detail(
@@ -485,14 +525,18 @@ impl Shared {
         Ok(body)
     }
 
+    /// Counts one call. A served action is counted under its name; any other `Action=` (absent,
+    /// misspelt, made up) under [`UNKNOWN_ACTION`], so a client cannot grow the stats without
+    /// bound by inventing names. Codes come from the catalog and the fault kinds: a fixed set.
     fn record(&self, action: &str, code: &str) {
+        let action = Action::parse(action).map_or(UNKNOWN_ACTION, Action::as_str);
         let mut stats = lock(&self.stats);
         stats.total += 1;
-        *stats.by_action.entry(action.to_owned()).or_insert(0) += 1;
+        *stats.by_action.entry(action).or_insert(0) += 1;
         *stats.by_code.entry(code.to_owned()).or_insert(0) += 1;
         *stats
             .by_action_code
-            .entry(action.to_owned())
+            .entry(action)
             .or_default()
             .entry(code.to_owned())
             .or_insert(0) += 1;
@@ -549,23 +593,6 @@ fn splitmix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^ (x >> 31)
-}
-
-/// Writes the world next to `path` and renames it over, so a reader never sees half a file.
-fn persist(path: &Path, world: &World) -> Result<(), EmulatorError> {
-    let write_err = |source| EmulatorError::WriteWorld {
-        path: path.to_path_buf(),
-        source,
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "world.json".to_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let mut text = world.to_json();
-    text.push('\n');
-    std::fs::write(&tmp, text).map_err(write_err)?;
-    std::fs::rename(&tmp, path).map_err(write_err)
 }
 
 fn render(status: StatusCode, root: &str, body: Body, xml: bool) -> HttpResponse {

@@ -4,12 +4,13 @@
 //! This is the emulator's own implementation, written from the reference (§1), and checked
 //! against the published vectors in the unit tests; it shares nothing with the client's signer.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{KeyInit, Mac};
+use sha1::Digest as _;
 
 use super::catalog::{ApiError, Code};
 use super::world::{AccessKey, Account};
@@ -102,30 +103,61 @@ impl Caller {
     }
 }
 
-/// Nonces seen within the timestamp window, forgotten once they are older than it.
-#[derive(Default)]
+/// The most nonces remembered at once (about 80 MB). A caller that sends more than this within
+/// the window makes the oldest be forgotten first, so memory stays bounded; the replay check
+/// then covers the last million requests rather than the whole window.
+pub const MAX_NONCES: usize = 1_000_000;
+
+/// A nonce as remembered: SHA-1 of the key ID and the nonce, so a caller sending long nonces
+/// costs the same 20 bytes as one sending UUIDs.
+type NonceDigest = [u8; 20];
+
+/// Nonces seen within the timestamp window, forgotten once they are older than it or when
+/// more than `cap` are held.
 struct Nonces {
-    seen: HashMap<String, i64>,
-    order: VecDeque<(i64, String)>,
+    seen: HashSet<NonceDigest>,
+    order: VecDeque<(i64, NonceDigest)>,
+    cap: usize,
 }
 
 impl Nonces {
-    /// Records a nonce; `false` if it was already used.
-    fn record(&mut self, nonce: String, now: i64) -> bool {
+    fn new(cap: usize) -> Nonces {
+        Nonces {
+            seen: HashSet::new(),
+            order: VecDeque::new(),
+            cap,
+        }
+    }
+
+    /// Records `key_id`'s nonce at `now` (seconds); `false` if it was already used.
+    fn record(&mut self, key_id: &str, nonce: &str, now: i64) -> bool {
+        let mut hasher = sha1::Sha1::new();
+        hasher.update(key_id.as_bytes());
+        hasher.update(b"\n");
+        hasher.update(nonce.as_bytes());
+        let mut digest: NonceDigest = [0; 20];
+        digest.copy_from_slice(&hasher.finalize());
         while let Some((at, _)) = self.order.front() {
             if now - *at <= 2 * MAX_SKEW_SECS {
                 break;
             }
-            if let Some((_, old)) = self.order.pop_front() {
-                self.seen.remove(&old);
-            }
+            self.forget_oldest();
         }
-        if self.seen.contains_key(&nonce) {
+        if self.seen.contains(&digest) {
             return false;
         }
-        self.seen.insert(nonce.clone(), now);
-        self.order.push_back((now, nonce));
+        while self.order.len() >= self.cap && !self.order.is_empty() {
+            self.forget_oldest();
+        }
+        self.seen.insert(digest);
+        self.order.push_back((now, digest));
         true
+    }
+
+    fn forget_oldest(&mut self) {
+        if let Some((_, old)) = self.order.pop_front() {
+            self.seen.remove(&old);
+        }
     }
 }
 
@@ -161,7 +193,7 @@ impl Verifier {
             .collect();
         Verifier {
             keys,
-            nonces: Mutex::new(Nonces::default()),
+            nonces: Mutex::new(Nonces::new(MAX_NONCES)),
         }
     }
 
@@ -231,11 +263,10 @@ impl Verifier {
                 Some(_) => {}
             }
         }
-        let nonce = format!("{}\n{}", caller.key.id, get("SignatureNonce"));
         let fresh = self
             .nonces
             .lock()
-            .map(|mut n| n.record(nonce, now.timestamp()))
+            .map(|mut n| n.record(&caller.key.id, get("SignatureNonce"), now.timestamp()))
             .unwrap_or(false);
         if !fresh {
             return Err(ApiError::new(Code::SignatureNonceUsed));

@@ -15,6 +15,8 @@ mod cloud_client;
 mod config_eval;
 mod destroy;
 mod diag_golden;
+mod emulator_files;
+mod emulator_limits;
 mod emulator_sdk;
 mod emulator_wire;
 mod examples;

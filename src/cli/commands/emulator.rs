@@ -95,6 +95,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         op_ms: args.op_ms,
         seed: args.seed,
         log: args.log.clone(),
+        ..Options::default()
     };
     let runtime = super::super::runtime()?;
     runtime.block_on(async move {

@@ -188,3 +188,31 @@ fn verify_refuses_skew_and_bad_signature() {
     assert_eq!(err.code, Code::SignatureDoesNotMatch);
     assert!(err.message.ends_with("server string to sign is:POST&%2F&AccessKeyId%3Dtestid%26Action%3DJoinSecurityGroup%26Format%3DJSON%26InstanceId%3Di-bp1gtjxuuvwj17zr8s5f%26RegionId%3Dcn-hangzhou%26SecurityGroupId%3Dsg-bp1fg655nh68xyz9i4w1%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D15215528-e1d4-4b1e-9a3c-0e2f9d1e5c7a%26SignatureVersion%3D1.0%26Timestamp%3D2024-05-01T08%253A00%253A00Z%26Version%3D2014-05-26"));
 }
+
+#[test]
+fn nonces_are_refused_again_within_the_window_and_forgotten_after_it() {
+    let mut n = Nonces::new(MAX_NONCES);
+    assert!(n.record("key", "a", 0));
+    assert!(!n.record("key", "a", 2 * MAX_SKEW_SECS));
+    // Another key may use the same nonce; the key and nonce cannot be confused by splitting.
+    assert!(n.record("other", "a", 0));
+    assert!(n.record("ke", "y\na", 0));
+    assert!(n.record("key", "b", 2 * MAX_SKEW_SECS + 1));
+    assert!(n.record("key", "a", 2 * MAX_SKEW_SECS + 1), "not forgotten");
+}
+
+#[test]
+fn nonces_held_stay_under_the_cap_however_many_arrive() {
+    let mut n = Nonces::new(100);
+    for i in 0..1_000 {
+        assert!(n.record("key", &format!("nonce-{i}"), 0));
+        assert!(n.order.len() <= 100 && n.seen.len() == n.order.len());
+    }
+    // The most recent are still refused; the oldest were forgotten first.
+    assert!(!n.record("key", "nonce-999", 0));
+    assert!(!n.record("key", "nonce-900", 0));
+    assert!(n.record("key", "nonce-0", 0));
+    // A long nonce is held as the same 20-byte digest as a short one.
+    assert!(n.record("key", &"x".repeat(1 << 20), 0));
+    assert!(!n.record("key", &"x".repeat(1 << 20), 0));
+}
