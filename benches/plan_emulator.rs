@@ -1,7 +1,7 @@
 //! `sgform plan` at fleet scale against the emulator over loopback, the way the CLI runs it:
 //! `config::load` of a directory → one client per provider at its `endpoint` →
-//! `plan::refresh` (data sources, `Config::expand`, the batched Describe rounds) → `plan::plan`
-//! → the text preview. The emulator runs in-process with 30 ms of latency per answer (the
+//! `ops::plan::refresh_and_plan` (the refresh: data sources, `Config::expand`, the batched
+//! Describe rounds; then `plan::plan`) → the text preview. The emulator runs in-process with 30 ms of latency per answer (the
 //! network floor of a real region); it shares the two cores with the planner.
 //!
 //! The world: 2,000 running instances and 500 secondary ENIs (attached, `InUse`) in one VPC,
@@ -42,9 +42,9 @@ use serde_json::{Value, json};
 use sgform::cloud::{Client, ClientConfig, Credentials, Secret};
 use sgform::config::{self, Config, Inputs};
 use sgform::emulator::{self, Options, World};
+use sgform::plan::PlanOptions;
 use sgform::plan::refresh::{self, Clients};
 use sgform::plan::render::{self, TextOptions};
-use sgform::plan::{Limits, PlanOptions};
 use sgform::state::State;
 
 const DEFAULT_INSTANCES: usize = 2_000;
@@ -235,7 +235,7 @@ fn configuration(
     hcl
 }
 
-/// A client for the provider as `cli::sandbox::cloud_client` builds one (its endpoint, region
+/// A client for the provider as `ops::connect::cloud_client` builds one (its endpoint, region
 /// and `rate_limit`), with the benchmark's key instead of the credential chain. `pacing`
 /// `None`: the configured rate limit or the client's default; `Some(None)`: no limit at all.
 fn clients(config: &Config, pacing: Option<Option<f64>>) -> Clients {
@@ -285,24 +285,25 @@ async fn run_once(
 
     let clients = clients(&config, pacing);
     let state = State::empty();
-    let refreshed = refresh::refresh(&clients, &config, &state, refresh::DEFAULT_PARALLELISM)
-        .await
-        .unwrap();
-    let refresh_done = started.elapsed();
-
-    let plan_started = Instant::now();
-    let limits = Limits::from_providers(config.providers());
-    let (plan, plan_diags) = sgform::plan::plan(
-        &refreshed.declarations,
+    // The pipeline `sgform plan` runs; the refresh reports its own wall time.
+    let run_started = Instant::now();
+    let refreshed = sgform::ops::plan::refresh_and_plan(
+        &clients,
+        &config,
         &state,
-        &refreshed.inventory,
-        &limits,
+        refresh::DEFAULT_PARALLELISM,
         &PlanOptions::default(),
-    );
-    let plan_time = plan_started.elapsed();
+    )
+    .await
+    .unwrap();
+    let plan_time = run_started
+        .elapsed()
+        .saturating_sub(refreshed.stats.elapsed);
+    let refresh_done = load + refreshed.stats.elapsed;
+    let plan = &refreshed.plan;
     let render_started = Instant::now();
     let text = render::text::render(
-        &plan,
+        plan,
         TextOptions {
             verbose: false,
             color: false,
@@ -324,7 +325,6 @@ async fn run_once(
     let errors = refreshed
         .diagnostics
         .iter()
-        .chain(&plan_diags)
         .filter(|d| d.severity == sgform::diag::Severity::Error)
         .count();
     Measured {

@@ -9,6 +9,7 @@
 //! - [`cloud`]: the signed ECS OpenAPI client (RPC signature v1), retries, credentials.
 //! - [`state`]: the state model and its reader.
 //! - [`plan`]: refresh, then the pure planner (diff, rules, schedule) and its renderers.
+//! - [`ops`]: the operations (plan, apply, import, generate, state) over typed requests.
 //! - [`emulator`]: a local ECS API over HTTP; imports nothing else from the crate.
 //! - [`cli`]: commands, terminal output and exit codes.
 
@@ -20,5 +21,6 @@ pub mod diag;
 pub mod emulator;
 pub mod fsutil;
 pub mod ids;
+pub mod ops;
 pub mod plan;
 pub mod state;

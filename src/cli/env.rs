@@ -81,6 +81,30 @@ pub fn user() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// What the ops need from the environment, read here: the variable lookup of the credential
+/// chains, the home directory, and who holds a lock this process takes.
+pub fn environment() -> crate::ops::Environment {
+    crate::ops::Environment {
+        var: get,
+        home: non_empty(HOME).map(std::path::PathBuf::from),
+        user: user(),
+        host: host(),
+    }
+}
+
+/// This machine's name for a lock's holder info, read from the kernel (not the environment),
+/// or `unknown`.
+pub fn host() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| {
+            let name = std::fs::read_to_string(p).ok()?;
+            let name = name.trim();
+            (!name.is_empty()).then(|| name.to_owned())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
 /// Installs the log subscriber on stderr, filtered by `SGFORM_LOG` (off when unset).
 pub fn init_logging() {
     let Some(filter) = non_empty(SGFORM_LOG) else {

@@ -8,13 +8,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod args;
 pub mod commands;
 pub mod env;
-pub mod lock;
+pub mod notice;
 pub mod printer;
 pub mod progress;
-pub mod sandbox;
-pub mod state_file;
 
 /// `sgform --version`: the crate version and the git commit it was built from (`build.rs`;
 /// `unknown` when built outside a git checkout).

@@ -319,7 +319,39 @@ pub fn plan(
     plan.adopt.sort();
     plan.forget.sort();
     crate::diag::sort(&mut diagnostics);
+    // After the sorted ones: the checks over the finished plan, in their own order.
+    diagnostics.extend(check(&plan, options));
     (plan, diagnostics)
+}
+
+/// The checks over a finished plan, whatever made it (a fresh plan, or one read from a plan
+/// file by `apply FILE` and `show`): each looks only at the plan and the options it was made
+/// with. A policy over the planned end state belongs here.
+///
+/// Today one check: a warning for each `--target` that selects nothing, so a mistyped address
+/// does not pass for "No changes". The plan's `resource_changes` hold every address in scope
+/// (declarations and state entries), so a target that selects none of them selected nothing;
+/// the rule is the diff's (`diff::selected`): without a key, an address selects all its
+/// instances.
+pub fn check(plan: &Plan, options: &PlanOptions) -> Vec<Diagnostic> {
+    options
+        .targets
+        .iter()
+        .filter(|t| {
+            !plan.resource_changes.iter().any(|c| {
+                let a = &c.address;
+                a.kind == t.kind && a.name == t.name && (t.key.is_none() || t.key == a.key)
+            })
+        })
+        .map(|t| {
+            Diagnostic::warning(format!(
+                "`--target {t}` selects nothing in the configuration or the state"
+            ))
+            .with_hint(
+                "check the address: `sgform plan --json` lists every address under `resource_changes`",
+            )
+        })
+        .collect()
 }
 
 /// How deep each block sits in `depends_on` (block → the blocks it waits for): 0 for a block

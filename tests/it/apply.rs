@@ -19,7 +19,7 @@ use sgform::diag;
 use sgform::emulator::{Fault, Faults, Options, World};
 use sgform::ids::RegionId;
 use sgform::plan::refresh::{self, Clients};
-use sgform::plan::{Action, Limits, Plan, PlanOptions, plan};
+use sgform::plan::{Action, Plan, PlanOptions};
 use sgform::state::{ManagedMembership, State};
 
 use crate::plan_golden::{load_config, load_state, options, settled};
@@ -94,19 +94,16 @@ async fn make_plan(
     state: &State,
     options: &PlanOptions,
 ) -> (Plan, Vec<diag::Diagnostic>) {
-    let refreshed = refresh::refresh(clients, config, state, refresh::DEFAULT_PARALLELISM)
-        .await
-        .unwrap();
-    let limits = Limits::from_providers(config.providers());
-    let (planned, mut diags) = plan(
-        &refreshed.declarations,
+    let run = sgform::ops::plan::refresh_and_plan(
+        clients,
+        config,
         state,
-        &refreshed.inventory,
-        &limits,
+        refresh::DEFAULT_PARALLELISM,
         options,
-    );
-    diags.extend(refreshed.diagnostics);
-    (planned, diags)
+    )
+    .await
+    .unwrap();
+    (run.plan, run.diagnostics)
 }
 
 async fn run(plan: &Plan, clients: &Clients, sink: &mut MemorySink) -> Report {

@@ -1,7 +1,8 @@
 //! Golden plan cases: `testdata/plan/<case>/` holds `config/*.hcl`, `world.json` (an emulator
 //! world), an optional `state.json` and an optional `args` (one per line: `--target ADDR`,
 //! `--refresh-only` or `--destroy`). The configuration is refreshed against an emulator serving the world over
-//! loopback (the real `plan::refresh`), planned with `plan::plan`, and compared with:
+//! loopback and planned, through the pipeline `sgform plan` runs (`ops::plan::refresh_and_plan`),
+//! and compared with:
 //! - `plan.txt`: the text preview, verbose (the ordered API calls), no colour;
 //! - `plan.json`: the JSON document;
 //! - `diagnostics.txt`: every diagnostic (load, refresh, plan) as `validate` renders them, no
@@ -25,13 +26,13 @@ use sgform::config::{self, Inputs};
 use sgform::diag;
 use sgform::emulator::World;
 use sgform::ids::Address;
+use sgform::plan::PlanOptions;
 use sgform::plan::render::{TextOptions, json, markdown, text};
-use sgform::plan::{Limits, PlanOptions, plan};
 use sgform::state::State;
 
 use crate::diag_golden::{assert_golden, update_golden};
 use crate::support::oracle;
-use crate::support::refresh_env::refresh_world;
+use crate::support::refresh_env::plan_world;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -159,18 +160,10 @@ async fn check(case: &str, with_markdown: bool) {
         .id
         .clone();
 
-    let (refreshed, _) = refresh_world(world.clone(), &config, &state).await;
-    diags.extend(refreshed.diagnostics);
-    let limits = Limits::from_providers(config.providers());
-    let (planned, plan_diags) = plan(
-        &refreshed.declarations,
-        &state,
-        &refreshed.inventory,
-        &limits,
-        &options,
-    );
+    let run = plan_world(world.clone(), &config, &state, &options).await;
+    let planned = run.plan;
     // In the order `sgform plan` prints them: the loader's, the refresh's, the planner's.
-    diags.extend(plan_diags);
+    diags.extend(run.diagnostics);
 
     let text_options = TextOptions {
         verbose: true,
@@ -253,14 +246,8 @@ async fn check(case: &str, with_markdown: bool) {
     state.serial += 1;
 
     // Planning again against the resulting world changes nothing.
-    let (refreshed, _) = refresh_world(world, &config, &state).await;
-    let (again, again_diags) = plan(
-        &refreshed.declarations,
-        &state,
-        &refreshed.inventory,
-        &limits,
-        &options,
-    );
+    let run = plan_world(world, &config, &state, &options).await;
+    let (again, again_diags) = (run.plan, run.diagnostics);
     assert!(
         !again.has_changes() && !diag::has_errors(&again_diags),
         "{}: planning again after applying is not empty:\n{}\n{}",

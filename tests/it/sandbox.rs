@@ -1,5 +1,5 @@
 //! The embedded sandbox: `sgform sandbox reset` through the real binary, and a refresh of the
-//! quickstart through `cli::sandbox::connect` (the path every cloud command takes).
+//! quickstart through `ops::connect::connect` (the path every cloud command takes).
 
 use std::path::Path;
 
@@ -85,7 +85,17 @@ async fn the_quickstart_refreshes_through_the_sandbox_and_keeps_its_world() {
     let (config, diags) = config::load(dir.path(), &Inputs::default()).unwrap();
     assert!(!sgform::diag::has_errors(&diags), "{diags:#?}");
 
-    let conn = sgform::cli::sandbox::connect(&config, None).await.unwrap();
+    let mut banner = Vec::new();
+    let conn = sgform::ops::connect::connect(
+        &config,
+        &sgform::ops::connect::Connect::default(),
+        &sgform::ops::Environment::empty(),
+        &mut |n| banner.push(format!("{n:?}")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(banner.len(), 1, "one banner: {banner:?}");
+    assert!(banner[0].contains("world.json"), "{banner:?}");
     let sandbox = conn.sandbox.as_ref().unwrap();
     assert!(sandbox.endpoint().starts_with("http://127.0.0.1:"));
     let refreshed = refresh::refresh(&conn.clients, &config, &State::empty(), 10)

@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::cli::args::{HumanDuration, parse_seconds_or_duration};
 use crate::cli::printer;
 use crate::cloud::credentials::ProviderSettings;
 use crate::cloud::{ApiError, Client, Response};
+use crate::ops;
 
 /// Sign and send one ECS API request and print the JSON response.
 #[derive(Debug, clap::Args)]
@@ -39,9 +41,9 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// Seconds to wait for each attempt's answer.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub timeout: u64,
+    /// How long to wait for each attempt's answer (`30s`, `2m`; a bare number is seconds).
+    #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(ops::DEFAULT_API_TIMEOUT), value_parser = parse_seconds_or_duration)]
+    pub timeout: HumanDuration,
 }
 
 const AFTER_HELP: &str = "\
@@ -108,9 +110,10 @@ async fn send(
     settings: &ProviderSettings,
     params: &[(String, String)],
 ) -> Result<Response, crate::cloud::Error> {
+    let env = crate::cli::env::environment();
     let mut config =
-        crate::cli::sandbox::real_cloud_config(settings, args.endpoint.as_deref(), "sgform api")?;
-    config.timeout = Duration::from_secs(args.timeout.max(1));
+        ops::connect::real_cloud_config(settings, args.endpoint.as_deref(), "sgform api", &env)?;
+    config.timeout = args.timeout.0.max(Duration::from_secs(1));
     Client::new(config)?.call(&args.action, params).await
 }
 

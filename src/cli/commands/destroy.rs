@@ -11,14 +11,10 @@
 //! memberships? ... Only 'yes' will be accepted:`), the execution, the state writes and the
 //! summary are apply's.
 
+use super::apply;
+use crate::cli::args::ChangeArgs;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
-
-use super::apply;
-use super::plan::SourceArgs;
-use super::validate::VarArgs;
-use crate::cli::lock::{self, LockArgs};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,25 +22,8 @@ pub struct Args {
     /// state says which to leave.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Destroy without asking for confirmation.
-    #[arg(long)]
-    pub auto_approve: bool,
-    /// Cap every client at N API requests per second (over any provider `rate_limit`).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_limit: Option<u32>,
-    /// Destroy only the memberships of this address (repeatable); an address without key
-    /// matches all its instances.
-    #[arg(long = "target", value_name = "ADDR")]
-    pub targets: Vec<String>,
     #[command(flatten)]
-    pub vars: VarArgs,
-    #[command(flatten)]
-    pub source: SourceArgs,
-    #[command(flatten)]
-    pub lock: LockArgs,
-    /// How long to wait for a target in a transitional status or being created (`90s`, `10m`).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = lock::parse_duration)]
-    pub wait_timeout: Duration,
+    pub change: ChangeArgs,
     /// One JSON event per line on stdout instead of text (needs `--auto-approve`).
     #[arg(long)]
     pub json: bool,
@@ -57,30 +36,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.dir.display()
         );
     }
-    let Args {
-        dir,
-        auto_approve,
-        rate_limit,
-        targets,
-        vars,
-        source,
-        lock,
-        wait_timeout,
-        json,
-    } = args;
-    apply::run_with(
-        apply::Args {
-            path: dir,
-            auto_approve,
-            rate_limit,
-            targets,
-            vars,
-            source,
-            lock,
-            wait_timeout,
-            refresh_only: false,
-            json,
-        },
-        true,
-    )
+    let run = apply::Run {
+        path: &args.dir,
+        refresh_only: false,
+        json: args.json,
+        change: &args.change,
+    };
+    apply::run_with(&run, true)
 }

@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::state::StateArgs;
+use crate::cli::args::StateArgs;
 use crate::cli::printer;
-use crate::state::Backend as _;
+use crate::ops;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,11 +24,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = args.state.store(&args.dir);
-    let removed = store.force_unlock(&args.id)?;
+    let (removed, location) = ops::state::force_unlock(&args.state.location(&args.dir), &args.id)?;
     printer::data(&format!(
-        "Removed the lock on `{}` held by {removed}.\n",
-        store.path().display()
+        "Removed the lock on `{location}` held by {removed}.\n"
     ))?;
     Ok(ExitCode::SUCCESS)
 }

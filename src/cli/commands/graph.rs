@@ -1,13 +1,14 @@
 //! `sgform graph [DIR]`: plan as `sgform plan` does and print the operation DAG in Graphviz
 //! DOT on stdout (`sgform graph | dot -Tsvg > plan.svg`): a node per API call, an edge per
-//! dependency labelled with its reason.
+//! dependency labelled with its reason. It takes the state lock as `plan` does.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::plan::{SourceArgs, make_plan};
-use super::validate::VarArgs;
-use crate::cli::printer;
+use super::plan::checked;
+use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, source};
+use crate::cli::{notice, printer};
+use crate::ops;
 use crate::plan::PlanOptions;
 use crate::plan::render::dot;
 
@@ -17,14 +18,30 @@ pub struct Args {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     #[command(flatten)]
-    pub vars: VarArgs,
+    pub vars: ConfigArgs,
     #[command(flatten)]
-    pub source: SourceArgs,
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Some(planned) = make_plan(&args.dir, &args.vars, &args.source, &PlanOptions::default())?
-    else {
+    let request = ops::plan::Request {
+        source: source(
+            &args.dir,
+            &args.vars,
+            &args.state,
+            &args.lock,
+            &args.connection,
+        ),
+        options: PlanOptions::default(),
+    };
+    let env = crate::cli::env::environment();
+    let attempt =
+        crate::cli::runtime()?.block_on(ops::plan::plan(&request, &env, &mut notice::show))?;
+    let Some(planned) = checked(attempt) else {
         return Ok(ExitCode::FAILURE);
     };
     printer::data(&dot::render(&planned.plan))?;

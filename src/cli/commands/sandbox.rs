@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::cli::{printer, sandbox};
+use crate::cli::printer;
 use crate::config::{self, Inputs};
+use crate::ops::connect as sandbox;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {

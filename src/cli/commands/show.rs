@@ -5,11 +5,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-
 use super::plan::{FormatArgs, rendered_as, usage_error};
 use crate::cli::printer;
-use crate::plan::planfile::PlanFile;
+use crate::diag::SourceMap;
+use crate::ops;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,9 +26,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(format) => format,
         Err(message) => return Ok(usage_error("show", &message)),
     };
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("failed to read plan file `{}`", args.file.display()))?;
-    let file = PlanFile::from_bytes(&args.file, &bytes)?;
-    printer::data(&rendered_as(&file.plan, format, args.verbose, None))?;
+    let saved = ops::plan::read_saved(&args.file)?;
+    // The planner's checks over the saved plan (none fire on a plan as `plan` saved it).
+    printer::diagnostics(&saved.diagnostics, &SourceMap::new());
+    printer::data(&rendered_as(&saved.file.plan, format, args.verbose, None))?;
     Ok(ExitCode::SUCCESS)
 }

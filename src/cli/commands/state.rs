@@ -5,18 +5,18 @@
 //! - `state rm ADDR...` forgets entries: under the state lock, all or nothing (an address that
 //!   matches nothing is an error and nothing is removed), written atomically with a backup.
 //!
-//! Read-only commands take no lock: the store's atomic writes mean they always read a whole
-//! document.
+//! Each is argument parsing, one op of `ops::state`, and the rendering of its result.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::cli::lock::{self, LockArgs};
-use crate::cli::printer;
+use crate::cli::args::{LockArgs, StateArgs};
+use crate::cli::{env, notice, printer};
 use crate::ids::Address;
-use crate::state::{self, Backend, LocalFile, ManagedMembership, State};
+use crate::ops;
+use crate::state::ManagedMembership;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -29,24 +29,6 @@ pub enum Command {
     /// Take the state lock and hold it until stdin closes (for tests and maintenance scripts).
     #[command(hide = true)]
     HoldLock(HoldArgs),
-}
-
-/// Where the state is: `--state PATH`, else `sgform.state.json` in DIR.
-#[derive(Debug, Clone, clap::Args)]
-pub struct StateArgs {
-    /// The state file (default: `sgform.state.json` in DIR).
-    #[arg(long = "state", value_name = "PATH")]
-    pub state: Option<PathBuf>,
-}
-
-impl StateArgs {
-    pub fn store(&self, dir: &Path) -> LocalFile {
-        LocalFile::new(
-            self.state
-                .clone()
-                .unwrap_or_else(|| dir.join(state::DEFAULT_FILE)),
-        )
-    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,8 +75,8 @@ pub struct HoldArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub state: StateArgs,
-    #[arg(long, value_name = "DURATION", value_parser = lock::parse_duration)]
-    pub lock_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
@@ -107,7 +89,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let state = args.state.store(&args.dir).load()?;
+    let state = ops::state::list(&args.state.location(&args.dir))?;
     let text: String = state
         .memberships
         .iter()
@@ -122,13 +104,9 @@ fn line(m: &ManagedMembership) -> String {
 }
 
 fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let store = args.state.store(&args.dir);
-    let state = store.load()?;
+    let location = args.state.location(&args.dir);
     let query = parse_address(&args.address)?;
-    let entries = matching(&state, &query);
-    if entries.is_empty() {
-        anyhow::bail!(no_match(&query, &store));
-    }
+    let entries = ops::state::show(&location, &query)?;
     let mut text = String::new();
     for (i, m) in entries.iter().enumerate() {
         if i > 0 {
@@ -169,29 +147,20 @@ impl RmArgs {
 
 fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
     let (queries, dir) = args.split()?;
-    let store = args.state.store(&dir);
-    let guard = if args.dry_run {
-        None
-    } else {
-        lock::acquire(&store, "state rm", &args.lock)?
+    let request = ops::state::Remove {
+        location: args.state.location(&dir),
+        locking: args.lock.locking(),
+        queries,
+        dry_run: args.dry_run,
     };
-    let mut state = store.load()?;
-    let mut removed = Vec::new();
-    for query in &queries {
-        let found = matching(&state, query);
-        if found.is_empty() {
-            anyhow::bail!(no_match(query, &store));
-        }
-        removed.extend(found);
-    }
-    removed.sort();
-    removed.dedup();
+    let removed = ops::state::remove(&request, &env::environment(), &mut notice::show)?;
     let verb = if args.dry_run {
         "Would remove"
     } else {
         "Removed"
     };
     let mut text: String = removed
+        .entries
         .iter()
         .map(|m| {
             format!(
@@ -200,33 +169,27 @@ fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
             )
         })
         .collect();
-    if !args.dry_run {
-        for m in &removed {
-            state.memberships.remove(m);
-        }
-        let written = store.write(&state)?;
+    if let Some(serial) = removed.serial {
         text.push_str(&format!(
-            "Successfully removed {} from the state (serial {}); the cloud was not changed.\n",
-            plural(removed.len(), "membership"),
-            written.serial
+            "Successfully removed {} from the state (serial {serial}); the cloud was not changed.\n",
+            plural(removed.entries.len(), "membership"),
         ));
     }
     // Report what was written before unlocking: the write stands even if the unlock fails.
     printer::data(&text)?;
-    if let Some(guard) = guard {
+    if let Some(guard) = removed.lock {
         guard.unlock()?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn hold_lock(args: &HoldArgs) -> anyhow::Result<ExitCode> {
-    let store = args.state.store(&args.dir);
-    let lock_args = LockArgs {
-        lock: true,
-        lock_timeout: args.lock_timeout,
-    };
-    let guard =
-        lock::acquire(&store, "state hold-lock", &lock_args)?.context("the lock was not taken")?;
+    let guard = ops::state::hold_lock(
+        &args.state.location(&args.dir),
+        args.lock.locking(),
+        &env::environment(),
+        &mut notice::show,
+    )?;
     let info = serde_json::to_string(guard.info()).context("failed to print the lock info")?;
     printer::data(&format!("{info}\n"))?;
     // Hold until stdin reaches its end (the parent closes it, or the process is killed).
@@ -238,23 +201,6 @@ fn hold_lock(args: &HoldArgs) -> anyhow::Result<ExitCode> {
 
 fn parse_address(raw: &str) -> anyhow::Result<Address> {
     Address::parse(raw).with_context(|| format!("invalid address `{raw}`"))
-}
-
-/// The entries `query` names: exactly its address, or every instance of a block without key.
-fn matching(state: &State, query: &Address) -> Vec<ManagedMembership> {
-    state
-        .memberships
-        .iter()
-        .filter(|m| m.address == *query || (query.key.is_none() && m.address.block() == *query))
-        .cloned()
-        .collect()
-}
-
-fn no_match(query: &Address, store: &dyn Backend) -> String {
-    format!(
-        "no state entry for `{query}` in `{}`\n  hint: `sgform state list` shows the addresses in the state",
-        store.location()
-    )
 }
 
 fn plural(n: usize, word: &str) -> String {

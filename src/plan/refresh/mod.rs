@@ -83,8 +83,8 @@ pub const DEFAULT_PARALLELISM: usize = 10;
 pub const FALLBACK_CAPACITY_NORMAL: u64 = 2000;
 pub const FALLBACK_CAPACITY_ENTERPRISE: u64 = 65536;
 
-/// One signed client per provider alias (`None`: the default provider). Built by the CLI
-/// (`cli::sandbox::connect`) or by a test around an emulator's endpoint.
+/// One signed client per provider alias (`None`: the default provider). Built by the ops
+/// (`ops::connect::connect`) or by a test around an emulator's endpoint.
 #[derive(Debug, Clone, Default)]
 pub struct Clients {
     by_alias: BTreeMap<ProviderAlias, Client>,

@@ -5,6 +5,8 @@ use sgform::cloud::{Client, ClientConfig, Credentials, Secret};
 use sgform::config::Config;
 use sgform::emulator::{Options, World};
 use sgform::ids::RegionId;
+use sgform::ops::{self, plan::PlanRun};
+use sgform::plan::PlanOptions;
 use sgform::plan::refresh::{self, Clients, Refreshed};
 use sgform::state::State;
 
@@ -27,6 +29,40 @@ pub async fn refresh_world(
     config: &Config,
     state: &State,
 ) -> (Refreshed, serde_json::Value) {
+    let (emu, clients) = serve(world, config).await;
+    let refreshed = refresh::refresh(&clients, config, state, refresh::DEFAULT_PARALLELISM)
+        .await
+        .unwrap();
+    let stats = emu.stats().await;
+    emu.stop().await;
+    (refreshed, stats)
+}
+
+/// Plans `config` against a fresh emulator on `world` (clients as [`refresh_world`] makes
+/// them), through the pipeline every plan takes: `ops::plan::refresh_and_plan`.
+pub async fn plan_world(
+    world: World,
+    config: &Config,
+    state: &State,
+    options: &PlanOptions,
+) -> PlanRun {
+    let (emu, clients) = serve(world, config).await;
+    let run = ops::plan::refresh_and_plan(
+        &clients,
+        config,
+        state,
+        refresh::DEFAULT_PARALLELISM,
+        options,
+    )
+    .await
+    .unwrap();
+    emu.stop().await;
+    run
+}
+
+/// An emulator serving `world`, and a client for every provider of `config` in its `region`
+/// (default `cn-hangzhou`) with the world's first access key.
+async fn serve(world: World, config: &Config) -> (Emu, Clients) {
     let file = world.to_file();
     let key = file
         .accounts
@@ -46,10 +82,5 @@ pub async fn refresh_world(
             client(&emu.base, &region, (&key.id, &key.secret)),
         );
     }
-    let refreshed = refresh::refresh(&clients, config, state, refresh::DEFAULT_PARALLELISM)
-        .await
-        .unwrap();
-    let stats = emu.stats().await;
-    emu.stop().await;
-    (refreshed, stats)
+    (emu, clients)
 }

@@ -10,16 +10,19 @@
 //! emulator runs on that copy and persists every change to it, so plan → apply → plan converges
 //! across runs. [`reset`] (`sgform sandbox reset`) starts over from the checked-in world.
 //!
-//! A command that uses the sandbox says so in exactly one line on stderr:
-//! `using local sandbox (no cloud calls): <world as given>`.
+//! A command that uses the sandbox says so in exactly one line on stderr,
+//! `using local sandbox (no cloud calls): <world as given>`: [`connect`] reports it as
+//! [`Notice::Sandbox`] for the caller to print.
+//!
+//! The environment (credential chains, home directory) comes in as an [`Environment`]; nothing
+//! here reads it.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::cli::{env, printer};
+use super::{Context as _, Environment, Error, Notice, Notify, Result};
 use crate::cloud::credentials::{self, ProviderSettings};
 use crate::cloud::{Client, ClientConfig, Credentials, Secret};
 use crate::config::{Config, Provider};
@@ -57,7 +60,7 @@ pub struct Connection {
 
 impl Connection {
     /// Stops the sandbox, if any, after the requests in flight (every change is already on disk).
-    pub async fn shutdown(self) -> anyhow::Result<()> {
+    pub async fn shutdown(self) -> Result<()> {
         match self.sandbox {
             Some(s) => s.shutdown().await,
             None => Ok(()),
@@ -65,28 +68,33 @@ impl Connection {
     }
 }
 
-/// Builds one client per provider of `config`: against the sandbox when `--sandbox` is given
-/// (`sandbox_flag`) or the providers name one, else against Alibaba Cloud. Must run inside the
-/// tokio runtime that will use the clients (the sandbox is served on it).
-pub async fn connect(config: &Config, sandbox_flag: Option<&Path>) -> anyhow::Result<Connection> {
-    connect_with(config, sandbox_flag, None).await
+/// How to reach the API: `--sandbox`, `--rate-limit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connect {
+    /// Run on the embedded sandbox seeded from this world (relative to the working directory)
+    /// instead of what the providers say.
+    pub sandbox: Option<PathBuf>,
+    /// Cap every client at this many requests per second, over any provider `rate_limit`.
+    pub rate_limit: Option<u32>,
 }
 
-/// [`connect`], with every client capped at `rate_limit` requests per second when given
-/// (`apply --rate-limit`), over whatever the providers say.
-pub async fn connect_with(
+/// Builds one client per provider of `config`: against the sandbox when `how.sandbox` is given
+/// or the providers name one (reported as [`Notice::Sandbox`]), else against Alibaba Cloud.
+/// Must run inside the tokio runtime that will use the clients (the sandbox is served on it).
+pub async fn connect(
     config: &Config,
-    sandbox_flag: Option<&Path>,
-    rate_limit: Option<u32>,
-) -> anyhow::Result<Connection> {
+    how: &Connect,
+    env: &Environment,
+    notify: &mut Notify<'_>,
+) -> Result<Connection> {
+    let rate_limit = how.rate_limit;
     let mut clients = Clients::new();
-    match sandbox_world(config, sandbox_flag)? {
+    match sandbox_world(config, how.sandbox.as_deref())? {
         Some(world) => {
             let sandbox = Sandbox::start(config.dir(), &world).await?;
-            printer::status(&format!(
-                "using local sandbox (no cloud calls): {}",
-                world.shown
-            ));
+            notify(Notice::Sandbox {
+                world: &world.shown,
+            });
             for provider in config.providers() {
                 clients.insert(
                     provider.alias.clone(),
@@ -105,13 +113,13 @@ pub async fn connect_with(
                 // go (no region anywhere); it only matters if a declaration uses it, and then
                 // refresh reports that there is no client for it.
                 if explicit && is_implicit(provider) {
-                    match cloud_client_limited(provider, rate_limit) {
+                    match cloud_client_limited(provider, rate_limit, env) {
                         Ok(client) => clients.insert(None, client),
                         Err(e) => tracing::debug!("implicit default provider left out: {e}"),
                     }
                     continue;
                 }
-                let client = cloud_client_limited(provider, rate_limit)
+                let client = cloud_client_limited(provider, rate_limit, env)
                     .with_context(|| format!("failed to set up provider `{}`", provider.name()))?;
                 clients.insert(provider.alias.clone(), client);
             }
@@ -133,10 +141,7 @@ fn is_implicit(provider: &Provider) -> bool {
 /// name the same world, and then every provider must name it (the default provider the loader
 /// adds beside aliased ones follows them): a configuration runs against the sandbox or against
 /// the cloud, never half and half. `None`: the real cloud.
-pub fn sandbox_world(
-    config: &Config,
-    sandbox_flag: Option<&Path>,
-) -> anyhow::Result<Option<SandboxWorld>> {
+pub fn sandbox_world(config: &Config, sandbox_flag: Option<&Path>) -> Result<Option<SandboxWorld>> {
     if let Some(flag) = sandbox_flag {
         return Ok(Some(SandboxWorld {
             path: flag.to_path_buf(),
@@ -152,13 +157,13 @@ pub fn sandbox_world(
         return Ok(None);
     };
     if let Some((other, other_path)) = named.iter().find(|(_, p)| p != path) {
-        anyhow::bail!(
+        return Err(Error::refused(format!(
             "providers `{}` and `{}` name different sandbox worlds (`{}`, `{}`); one configuration runs on one sandbox",
             first.name(),
             other.name(),
             path.display(),
             other_path.display()
-        );
+        )));
     }
     // The implicit default provider follows the others onto the sandbox.
     if let Some(cloud) = config
@@ -166,12 +171,12 @@ pub fn sandbox_world(
         .iter()
         .find(|p| p.sandbox.is_none() && !is_implicit(p))
     {
-        anyhow::bail!(
+        return Err(Error::refused(format!(
             "provider `{}` has no `sandbox` while `{}` runs on `{}`; a configuration runs against the sandbox or the cloud, not both (add `sandbox` to every provider, or pass `--sandbox FILE`)",
             cloud.name(),
             first.name(),
             path.display()
-        );
+        )));
     }
     // `sgform plan` in the configuration directory shows `world.json`, not `./world.json`.
     let shown = match (config.dir().to_str(), &first.sandbox) {
@@ -187,13 +192,14 @@ pub fn sandbox_world(
 /// A client for real Alibaba Cloud: the provider's `region`, `profile` and `endpoint`, then the
 /// environment and `~/.aliyun/config.json`, exactly as `sgform api` resolves them
 /// (`cloud::credentials::resolve`).
-pub fn cloud_client(provider: &Provider) -> Result<Client, crate::cloud::Error> {
-    cloud_client_limited(provider, None)
+pub fn cloud_client(provider: &Provider, env: &Environment) -> Result<Client, crate::cloud::Error> {
+    cloud_client_limited(provider, None, env)
 }
 
 fn cloud_client_limited(
     provider: &Provider,
     rate_limit: Option<u32>,
+    env: &Environment,
 ) -> Result<Client, crate::cloud::Error> {
     let settings = ProviderSettings {
         region: provider.region.as_ref().map(ToString::to_string),
@@ -201,7 +207,7 @@ fn cloud_client_limited(
         endpoint: provider.endpoint.clone(),
         ..ProviderSettings::default()
     };
-    let mut config = real_cloud_config(&settings, None, "provider client")?;
+    let mut config = real_cloud_config(&settings, None, "provider client", env)?;
     tune(&mut config, provider, rate_limit);
     Client::new(config)
 }
@@ -213,10 +219,10 @@ pub fn real_cloud_config(
     settings: &ProviderSettings,
     endpoint: Option<&str>,
     who: &str,
+    env: &Environment,
 ) -> Result<ClientConfig, crate::cloud::Error> {
-    let lookup = |name: &str| env::get(name);
-    let home = env::non_empty(env::HOME).map(PathBuf::from);
-    let resolved = credentials::resolve(settings, endpoint, &lookup, home.as_deref())?;
+    let lookup = |name: &str| (env.var)(name);
+    let resolved = credentials::resolve(settings, endpoint, &lookup, env.home.as_deref())?;
     tracing::debug!(
         region = %resolved.region,
         endpoint = %resolved.endpoint,
@@ -253,7 +259,7 @@ pub struct Reset {
 
 /// Starts the sandbox of the configuration in `config_dir` over: the copy becomes the
 /// checked-in world again. The checked-in world is only read.
-pub fn reset(config_dir: &Path, world: &SandboxWorld) -> anyhow::Result<Reset> {
+pub fn reset(config_dir: &Path, world: &SandboxWorld) -> Result<Reset> {
     let copy = copy_path(config_dir);
     let replaced = copy.exists();
     make_copy(config_dir, world)?;
@@ -262,7 +268,7 @@ pub fn reset(config_dir: &Path, world: &SandboxWorld) -> anyhow::Result<Reset> {
 
 /// Validates the checked-in world and copies it to [`copy_path`], creating `.sgform/` with its
 /// `.gitignore`; records where the copy came from.
-fn make_copy(config_dir: &Path, world: &SandboxWorld) -> anyhow::Result<()> {
+fn make_copy(config_dir: &Path, world: &SandboxWorld) -> Result<()> {
     // Refuse a broken world before anything is written, naming the checked-in file.
     World::load(&world.path)?;
     let dir = config_dir.join(LOCAL_DIR);
@@ -309,7 +315,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Copies the world on first use (see the module docs), then serves the copy on
     /// `127.0.0.1:0` on the current tokio runtime.
-    pub async fn start(config_dir: &Path, world: &SandboxWorld) -> anyhow::Result<Sandbox> {
+    pub async fn start(config_dir: &Path, world: &SandboxWorld) -> Result<Sandbox> {
         let copy = copy_path(config_dir);
         if copy.exists() {
             let recorded = std::fs::read_to_string(config_dir.join(LOCAL_DIR).join(SOURCE_FILE))
@@ -319,13 +325,13 @@ impl Sandbox {
             if let Some(recorded) = recorded
                 && recorded != wanted
             {
-                anyhow::bail!(
+                return Err(Error::refused(format!(
                     "the sandbox copy `{}` was made from `{recorded}`, not `{}`; run `sgform sandbox reset {}` to start over from `{}`",
                     copy.display(),
                     world.shown,
                     config_dir.display(),
                     world.shown
-                );
+                )));
             }
         } else {
             make_copy(config_dir, world)?;
@@ -342,11 +348,11 @@ impl Sandbox {
             .accounts
             .iter()
             .find_map(|a| a.access_keys.first())
-            .with_context(|| {
-                format!(
+            .ok_or_else(|| {
+                Error::refused(format!(
                     "the sandbox world `{}` has no access key; add one under `accounts[0].access_keys`",
                     world.shown
-                )
+                ))
             })?;
         let region = file
             .vpcs
@@ -405,16 +411,12 @@ impl Sandbox {
 
     /// A client for `provider` against the sandbox: its region (or the world's first), the
     /// world's key, its rate limit.
-    pub fn client(&self, provider: &Provider) -> anyhow::Result<Client> {
+    pub fn client(&self, provider: &Provider) -> Result<Client> {
         self.client_limited(provider, None)
     }
 
     /// [`Sandbox::client`] capped at `rate_limit` requests per second when given.
-    pub fn client_limited(
-        &self,
-        provider: &Provider,
-        rate_limit: Option<u32>,
-    ) -> anyhow::Result<Client> {
+    pub fn client_limited(&self, provider: &Provider, rate_limit: Option<u32>) -> Result<Client> {
         let region = provider
             .region
             .clone()
@@ -425,7 +427,7 @@ impl Sandbox {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+    pub async fn shutdown(mut self) -> Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

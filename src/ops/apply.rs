@@ -1,0 +1,243 @@
+//! `apply` and `destroy`: make a plan (or read a saved one and check it is not stale), then
+//! carry it out through `apply::execute`, persisting the state after every completed
+//! operation.
+//!
+//! In two steps, so that the caller can show the plan and ask before anything changes:
+//! [`prepare`] takes the state lock, loads, connects and plans (or checks the plan file: the
+//! same configuration files, the same state lineage and serial, and a fresh refresh of the
+//! targets it touches showing the status and groups it assumed); [`Session::execute`] carries
+//! the plan out. One backend holds the lock from before the state is read until the session
+//! ends, and does every write.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::connect::{self, Connection};
+use super::plan as plan_op;
+use super::{Environment, Error, Notify, Result, Source};
+use crate::apply::{self, ApplyOptions, Cancel, Event, Report, SinkError, StateSink};
+use crate::config::Config;
+use crate::diag::{self, Diagnostic};
+use crate::plan::planfile;
+use crate::plan::refresh;
+use crate::plan::{Plan, PlanOptions};
+use crate::state::{Backend, LockGuard, ManagedMembership, State};
+
+/// An apply (or a destroy: `options.destroy`).
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Its `dir` is the configuration directory (for a plan file: the one it is applied in);
+    /// its `parallelism` is the refresh's and the executor's.
+    pub source: Source,
+    /// A plan saved by `plan --out`, applied instead of a new plan.
+    pub plan_file: Option<PathBuf>,
+    /// How to make the plan (not with a plan file).
+    pub options: PlanOptions,
+    /// How long to wait for a target in a transitional status or being created.
+    pub wait_timeout: Duration,
+}
+
+/// What [`prepare`] came to (its failures apart).
+pub enum Prepared {
+    /// The configuration or the plan has errors: nothing was changed.
+    Refused {
+        config: Box<Config>,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// A plan to carry out.
+    Ready(Box<Session>),
+}
+
+/// A plan ready to carry out, with the lock, the state it was made against and the clients.
+pub struct Session {
+    backend: Arc<dyn Backend>,
+    lock: Option<LockGuard>,
+    connection: Connection,
+    options: ApplyOptions,
+    pub config: Config,
+    /// The warnings of every stage (a new plan's; for a plan file, the planner's checks over
+    /// the saved plan).
+    pub diagnostics: Vec<Diagnostic>,
+    pub state: State,
+    pub plan: Plan,
+}
+
+/// Locks, loads, connects and plans (or checks the plan file); see the module docs.
+pub async fn prepare(
+    request: &Request,
+    env: &Environment,
+    notify: &mut Notify<'_>,
+) -> Result<Prepared> {
+    let source = &request.source;
+    let operation = if request.options.destroy {
+        "destroy"
+    } else {
+        "apply"
+    };
+    let (backend, lock) = source.lock(operation, env, notify)?;
+    let loaded = match plan_op::load(&source.dir, &source.variables, &backend)? {
+        Ok(loaded) => loaded,
+        Err((config, diagnostics)) => {
+            return Ok(Prepared::Refused {
+                config: Box::new(config),
+                diagnostics,
+            });
+        }
+    };
+    let saved = match &request.plan_file {
+        Some(path) => {
+            let saved = plan_op::read_saved(path)?;
+            let digest = plan_op::config_digest(&loaded.config);
+            if let Err(stale) = planfile::check_fresh(&saved.file, &digest, &loaded.state) {
+                return Err(stale_plan(&stale));
+            }
+            Some(saved)
+        }
+        None => None,
+    };
+
+    // One connection (one sandbox) for the refresh and the calls.
+    let connection = connect::connect(&loaded.config, &source.connect, env, notify).await?;
+    let made = match saved {
+        Some(saved) => check_remote(&connection, loaded, saved, source.parallelism).await,
+        None => {
+            plan_op::attempt_with(
+                &connection.clients,
+                loaded,
+                source.parallelism,
+                &request.options,
+                notify,
+            )
+            .await
+        }
+    };
+    let attempt = match made {
+        Ok(attempt) if !diag::has_errors(&attempt.diagnostics) => attempt,
+        other => {
+            connection.shutdown().await?;
+            let attempt = other?;
+            return Ok(Prepared::Refused {
+                config: Box::new(attempt.config),
+                diagnostics: attempt.diagnostics,
+            });
+        }
+    };
+    let Some((state, plan)) = attempt.planned else {
+        connection.shutdown().await?;
+        return Ok(Prepared::Refused {
+            config: Box::new(attempt.config),
+            diagnostics: attempt.diagnostics,
+        });
+    };
+    Ok(Prepared::Ready(Box::new(Session {
+        backend: Arc::from(backend),
+        lock,
+        connection,
+        options: ApplyOptions {
+            parallelism: source.parallelism as usize,
+            wait_timeout: request.wait_timeout,
+            ..ApplyOptions::default()
+        },
+        config: attempt.config,
+        diagnostics: attempt.diagnostics,
+        state,
+        plan,
+    })))
+}
+
+/// A plan file's plan, once a fresh refresh shows the targets as it assumed them.
+async fn check_remote(
+    connection: &Connection,
+    loaded: plan_op::Loaded,
+    saved: plan_op::Saved,
+    parallelism: u32,
+) -> Result<plan_op::Attempt> {
+    let refreshed = refresh::refresh(
+        &connection.clients,
+        &loaded.config,
+        &loaded.state,
+        parallelism as usize,
+    )
+    .await?;
+    if let Err(stale) = planfile::check_remote(&saved.file, &refreshed.inventory) {
+        return Err(stale_plan(&stale));
+    }
+    Ok(plan_op::Attempt {
+        config: loaded.config,
+        diagnostics: saved.diagnostics,
+        planned: Some((loaded.state, saved.file.plan)),
+        lock: None,
+    })
+}
+
+fn stale_plan(stale: &planfile::Stale) -> Error {
+    Error::refused(format!("stale plan: run sgform plan again ({stale})"))
+}
+
+impl Session {
+    /// Carries the plan out: events on `events`, stopping early when `cancel` says so; the
+    /// state is written through the session's backend after every completed operation.
+    pub async fn execute(&self, events: UnboundedSender<Event>, cancel: Cancel) -> Report {
+        let sink = StoreSink::new(Arc::clone(&self.backend), self.state.clone());
+        let (report, _sink) = apply::execute(
+            &self.plan,
+            &self.connection.clients,
+            sink,
+            &self.options,
+            events,
+            cancel,
+        )
+        .await;
+        report
+    }
+
+    /// Stops the sandbox, if any (every change is already on disk); returns the lock, still
+    /// held, for the caller to release when it has reported.
+    pub async fn close(self) -> Result<Option<LockGuard>> {
+        self.connection.shutdown().await?;
+        Ok(self.lock)
+    }
+}
+
+/// The state in a backend, rewritten on every record: one compare-and-swap write per record
+/// (`serial` +1), refused if anything else wrote the state since it was read (the session also
+/// holds the lock).
+pub struct StoreSink<B: Backend> {
+    backend: B,
+    state: State,
+}
+
+impl<B: Backend> StoreSink<B> {
+    /// Starts from `state`, as loaded from `backend` (its lineage and serial are what the first
+    /// write compares against).
+    pub fn new(backend: B, state: State) -> Self {
+        Self { backend, state }
+    }
+
+    /// The state as last written (or as given, before any write).
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+}
+
+impl<B: Backend> StateSink for StoreSink<B> {
+    fn record(
+        &mut self,
+        add: &[ManagedMembership],
+        remove: &[ManagedMembership],
+    ) -> Result<(), SinkError> {
+        let mut next = self.state.clone();
+        for m in remove {
+            next.memberships.remove(m);
+        }
+        next.memberships.extend(add.iter().cloned());
+        self.state = self.backend.write(&next)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
