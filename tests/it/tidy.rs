@@ -422,3 +422,40 @@ fn files_stay_small() {
         bad.join("\n")
     );
 }
+
+/// Only `cli` prints: the library (the ops included) reports through values, events and
+/// notices, so another front end, a test or a bench decides what reaches a terminal.
+#[test]
+fn only_cli_prints() {
+    const PRINTING: &[&str] = &[
+        "println!",
+        "eprintln!",
+        "print!",
+        "eprint!",
+        "io::stdout",
+        "io::stderr",
+        "dbg!",
+    ];
+    let mut bad = Vec::new();
+    for file in rust_files(&root().join("src")) {
+        let name = rel(&file);
+        if name.starts_with("src/cli/")
+            || name == "src/main.rs"
+            || file.ends_with("tests.rs")
+            || name.contains("/tests/")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            if let Some(word) = PRINTING.iter().find(|w| line.contains(*w)) {
+                bad.push(format!("{name}:{n}: `{word}` in {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "only `cli` prints; report through a value, an event or a notice:\n{}",
+        bad.join("\n")
+    );
+}
