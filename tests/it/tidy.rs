@@ -459,3 +459,29 @@ fn only_cli_prints() {
         bad.join("\n")
     );
 }
+
+/// The state is reached through one seam: `state::open` picks the backend for a
+/// `state::Location`, and everything above `state` talks to the `Backend` trait, so a second
+/// backend is a change inside `state` alone.
+#[test]
+fn only_state_names_a_concrete_backend() {
+    let mut bad = Vec::new();
+    for file in rust_files(&root().join("src")) {
+        let name = rel(&file);
+        if name.starts_with("src/state/") || file.ends_with("tests.rs") || name.contains("/tests/")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            if line.contains("LocalFile") || line.contains("state::read(") {
+                bad.push(format!("{name}:{n}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "open the state with `state::open(&Location)` and use the `Backend` trait:\n{}",
+        bad.join("\n")
+    );
+}
