@@ -20,6 +20,7 @@ mod emulator_limits;
 mod emulator_sdk;
 mod emulator_wire;
 mod examples;
+mod exit_codes;
 mod fmt_cases;
 mod generate;
 mod import;
