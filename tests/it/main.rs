@@ -30,6 +30,7 @@ mod quickstart;
 mod readme;
 mod refresh;
 mod sandbox;
+mod signals;
 mod state_cli;
 mod state_files;
 mod state_read;
