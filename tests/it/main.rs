@@ -12,6 +12,7 @@ mod cli_completions_version;
 mod cli_output;
 mod cli_plan;
 mod cloud_client;
+mod config_dir;
 mod config_eval;
 mod destroy;
 mod diag_golden;
