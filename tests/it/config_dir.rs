@@ -202,3 +202,62 @@ async fn apply_in_a_directory_whose_hcl_files_were_renamed_changes_nothing() {
         );
     }
 }
+
+/// A configuration that declares no membership (only its provider here) while the state
+/// manages pairs: `plan` and `apply` refuse to leave them, naming `destroy`; `--refresh-only`
+/// and `destroy` run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_configuration_never_plans_to_leave_anything() {
+    let ids = ["i-bp1dir00000001", "i-bp1dir00000002"];
+    let env = CliEnv::start(
+        world(
+            vec![group("sg-bp1dirbase0000"), group("sg-bp1dirgrpa0000")],
+            ids.iter()
+                .map(|id| instance(id, &["sg-bp1dirbase0000"]))
+                .collect(),
+            vec![],
+        ),
+        "membership \"a\" {\n  for_each          = toset([\"i-bp1dir00000001\", \"i-bp1dir00000002\"])\n  security_group_id = \"sg-bp1dirgrpa0000\"\n  instance_id       = each.key\n}\n",
+    )
+    .await;
+    let applied = env.run(&["apply", "--auto-approve"]).await;
+    assert_eq!(applied.code, Some(0), "{applied}");
+    let sent = env.mutations().await;
+    let state = std::fs::read(env.path("sgform.state.json")).unwrap();
+
+    let expected = "error: the configuration declares no membership, but the state manages 2: an empty configuration never plans to leave them";
+    let provider_only = format!(
+        "provider \"alicloud\" {{\n  region   = \"cn-hangzhou\"\n  endpoint = \"{}\"\n}}\n",
+        env.emu.base
+    );
+    // Emptied, or every block's `for_each` over nothing.
+    let empty_for_each = format!(
+        "{provider_only}\nmembership \"a\" {{\n  for_each          = toset([])\n  security_group_id = \"sg-bp1dirgrpa0000\"\n  instance_id       = each.key\n}}\n"
+    );
+    for config in [&provider_only, &empty_for_each] {
+        std::fs::write(env.path("main.hcl"), config).unwrap();
+        for args in [
+            &["plan"][..],
+            &["plan", "--detailed-exitcode"],
+            &["plan", "--target", "membership.a"],
+            &["apply", "--auto-approve"],
+        ] {
+            let run = env.run(args).await;
+            assert_eq!(run.code, Some(1), "{args:?}: {run}");
+            assert!(run.stderr.contains(expected), "{args:?}: {run}");
+            assert!(
+                run.stderr.contains("run `sgform destroy`"),
+                "{args:?}: {run}"
+            );
+        }
+        assert_eq!(env.mutations().await, sent, "a call was sent");
+        assert_eq!(std::fs::read(env.path("sgform.state.json")).unwrap(), state);
+    }
+
+    let refresh = env.run(&["plan", "--refresh-only"]).await;
+    assert_eq!(refresh.code, Some(0), "{refresh}");
+    let destroy = env.run(&["destroy", "--auto-approve"]).await;
+    assert_eq!(destroy.code, Some(0), "{destroy}");
+    assert!(destroy.stdout.contains("2 left"), "{destroy}");
+    assert!(env.state().memberships.is_empty());
+}
