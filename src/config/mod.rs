@@ -461,6 +461,12 @@ impl Config {
         &self.variables
     }
 
+    /// The sensitive variables' values (every string in them of 3 characters or more, longest
+    /// first), as diagnostics mask them: what logs must not show either.
+    pub fn sensitive_values(&self) -> &[String] {
+        self.model.secrets()
+    }
+
     /// The data sources to read before [`Config::expand`].
     pub fn data_requests(&self) -> &[DataRequest] {
         &self.data_requests

@@ -31,6 +31,7 @@ mod quickstart;
 mod readme;
 mod refresh;
 mod sandbox;
+mod sensitive_logs;
 mod signals;
 mod state_cli;
 mod state_files;
