@@ -210,3 +210,30 @@ async fn a_second_signal_of_another_kind_exits_at_once() {
     );
     emu.stop().await;
 }
+
+/// SIGHUP when the terminal is gone: stdout and stderr are closed before the signal, so every
+/// line sgform writes after it fails. The apply still stops, saves what completed and exits
+/// 129 (a status line written with `eprintln!` used to panic, exit 101).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_with_the_output_gone_still_cancels_and_saves() {
+    let n = 12;
+    let options = Options {
+        latency_ms: 100,
+        ..Options::default()
+    };
+    let emu = Emu::start(world(n, false), options).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = leaving_apply(n, &emu, dir.path()).await;
+    let pid = child.id().unwrap().to_string();
+    let (mut stdout, stderr) = pipes(&mut child);
+    let mut seen = Vec::new();
+    read_until(&mut stdout, &mut seen, |l| l.contains(": Left (")).await;
+    drop((stdout, stderr));
+    kill(&pid, "HUP");
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(129), "{}", seen.join("\n"));
+    let members = members_of(&emu.world().await);
+    assert_eq!(recorded(dir.path()), members, "the state tells the truth");
+    assert!(members.len() > 1, "it did not stop: {members:?}");
+    emu.stop().await;
+}

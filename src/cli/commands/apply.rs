@@ -137,13 +137,19 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
     let plan = session.plan.clone();
     // Held until the command ends.
     let _lock = runtime.block_on(session.close())?;
-    render::summary(
+    let shown = render::summary(
         &plan,
         &mask,
         &executed.report,
         executed.signal_code,
         args.json,
-    )
+    );
+    match (shown, executed.signal_code) {
+        // Stopped by a signal (after SIGHUP the terminal may be gone): the exit code says so
+        // even if the summary could not be written.
+        (Err(_), Some(code)) => Ok(ExitCode::from(code)),
+        (shown, _) => shown,
+    }
 }
 
 /// `Apply` or `Destroy`, for the prompt's answer and the summary.

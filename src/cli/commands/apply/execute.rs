@@ -43,10 +43,12 @@ pub(super) async fn execute(
     let seen = Arc::clone(&first);
     let interrupts = tokio::spawn(async move {
         while let Some(signal) = signals.recv().await {
+            // Cancel (or exit) before saying so: after a SIGHUP the terminal may be gone, and
+            // a failed write must not stand in the way.
             if seen.load(Ordering::SeqCst) == 0 {
                 seen.store(signal.exit_code(), Ordering::SeqCst);
-                shown.print(|| printer::status(&signal.first_message()));
                 let _ = cancel_tx.send(true);
+                shown.print(|| printer::status(&signal.first_message()));
             } else {
                 shown.finish();
                 printer::status("Exiting at once; the state holds every completed operation.");
