@@ -151,13 +151,10 @@ fn blind<T: Display>(
         format!("sees none of the {n} {} the state manages", kind.noun(n))
     };
     let rm = if addresses.len() <= SHOWN {
-        addresses
-            .iter()
-            .map(|a| format!("'{a}'"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        let quoted: Vec<String> = addresses.iter().map(|a| format!("'{a}'")).collect();
+        format!("`sgform state rm {}`", quoted.join(" "))
     } else {
-        "ADDRESS…".to_owned()
+        "`sgform state rm ADDRESS…` (`sgform state list` shows them)".to_owned()
     };
     Diagnostic::error(format!(
         "provider {} {sees} through it",
@@ -176,7 +173,7 @@ fn blind<T: Display>(
         "an empty answer proves nothing, so sgform plans nothing for these memberships and forgets none of them",
     )
     .with_hint(format!(
-        "check the provider's credentials and `region` (`sgform api {} --region {region}` lists what they see) and that the RAM policy allows `ecs:DescribeInstances` and `ecs:DescribeNetworkInterfaces`; if these targets really are all gone, remove their memberships from the state: `sgform state rm {rm}`",
+        "check the provider's credentials and `region` (`sgform api {} --region {region}` lists what they see) and that the RAM policy allows `ecs:DescribeInstances` and `ecs:DescribeNetworkInterfaces`; if these targets really are all gone, remove their memberships from the state: {rm}",
         kind.action()
     ))
 }
