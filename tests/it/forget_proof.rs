@@ -11,7 +11,7 @@
 use sgform::ids::{Address, RegionId, SecurityGroupId, Target};
 use sgform::state::{ManagedMembership, State};
 
-use crate::support::cli_env::{ACCOUNT, CliEnv, KEY_ID, Run, SECRET, VPC, group};
+use crate::support::cli_env::{ACCOUNT, CliEnv, KEY_ID, Run, SECRET, VPC, eni, group};
 use crate::support::sgform;
 
 const BASE: &str = "sg-bp1fpbase000001";
@@ -19,10 +19,18 @@ const WEB: &str = "sg-bp1fpweb0000001";
 const A: &str = "i-bp1fpa0000000001";
 const B: &str = "i-bp1fpb0000000001";
 const GONE: &str = "i-bp1fpgone0000001";
+const E1: &str = "eni-bp1fpe00000001";
+const E2: &str = "eni-bp1fpe00000002";
 
 /// A key of the same account whose RAM policy lacks `ecs:DescribeInstances`.
 const BLIND_ID: &str = "LTAI5tForgetBlind0001";
 const BLIND_SECRET: &str = "FORGET-BLIND-SECRET-5e1f";
+/// A key of the same account whose RAM policy covers no network interface (`hidden`).
+const NO_ENI_ID: &str = "LTAI5tForgetNoEni0001";
+const NO_ENI_SECRET: &str = "FORGET-NOENI-SECRET-0c3b";
+/// A key of the same account that sees neither `B` nor the group base (`hidden`).
+const PARTIAL_ID: &str = "LTAI5tForgetPartial01";
+const PARTIAL_SECRET: &str = "FORGET-PARTIAL-SECRET-9d2e";
 /// A key of another account, which owns nothing.
 const OTHER_ID: &str = "LTAI5tForgetOther0001";
 const OTHER_SECRET: &str = "FORGET-OTHER-SECRET-77a0";
@@ -48,11 +56,14 @@ fn world() -> sgform::emulator::World {
         "accounts": [
             {"id": ACCOUNT, "access_keys": [
                 {"id": KEY_ID, "secret": SECRET},
-                {"id": BLIND_ID, "secret": BLIND_SECRET, "deny_actions": ["ecs:DescribeInstances"]}]},
+                {"id": BLIND_ID, "secret": BLIND_SECRET, "deny_actions": ["ecs:DescribeInstances"]},
+                {"id": NO_ENI_ID, "secret": NO_ENI_SECRET, "hidden": ["eni-*"]},
+                {"id": PARTIAL_ID, "secret": PARTIAL_SECRET, "hidden": [B, BASE]}]},
             {"id": "2222222222222222", "access_keys": [{"id": OTHER_ID, "secret": OTHER_SECRET}]}],
         "vpcs": [{"id": VPC, "region": "cn-hangzhou", "owner": ACCOUNT}],
         "security_groups": [group(BASE), group(WEB)],
         "instances": [web(A), web(B)],
+        "network_interfaces": [eni(E1, &[BASE]), eni(E2, &[BASE])],
     });
     sgform::emulator::World::from_file(serde_json::from_value(file).unwrap()).unwrap()
 }
@@ -84,7 +95,13 @@ async fn run_with(env: &CliEnv, key: (&str, &str), args: &[&str]) -> Run {
         stdout: String::from_utf8(out.stdout).unwrap(),
         stderr: String::from_utf8(out.stderr).unwrap(),
     };
-    for secret in [SECRET, BLIND_SECRET, OTHER_SECRET] {
+    for secret in [
+        SECRET,
+        BLIND_SECRET,
+        OTHER_SECRET,
+        NO_ENI_SECRET,
+        PARTIAL_SECRET,
+    ] {
         assert!(
             !run.stdout.contains(secret) && !run.stderr.contains(secret),
             "a secret leaked:\n{run}"
@@ -212,4 +229,137 @@ async fn a_target_proven_gone_is_forgotten_while_the_others_are_seen() {
         .map(|m| m.target.to_string())
         .collect();
     assert_eq!(left, [A, B]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_that_sees_no_network_interfaces_forgets_none_of_them() {
+    let env = CliEnv::start(
+        world(),
+        &format!(
+            r#"membership "eni" {{
+  for_each             = toset(["{E1}", "{E2}"])
+  security_group_id    = "{WEB}"
+  network_interface_id = each.value
+}}
+
+membership "a" {{
+  security_group_id = "{WEB}"
+  instance_id       = "{A}"
+}}
+"#
+        ),
+    )
+    .await;
+    let run = env.run(&["apply", "--auto-approve"]).await;
+    assert_eq!(run.code, Some(0), "{run}");
+    let before = env.state();
+    assert_eq!(before.memberships.len(), 3);
+
+    // The instance is seen, the ENIs are not: that proves nothing about the ENIs.
+    std::fs::write(
+        env.path("main.hcl"),
+        std::fs::read_to_string(env.path("main.hcl"))
+            .unwrap()
+            .replace(&format!("toset([\"{E1}\", \"{E2}\"])"), "toset([])"),
+    )
+    .unwrap();
+    let run = run_with(
+        &env,
+        (NO_ENI_ID, NO_ENI_SECRET),
+        &["apply", "--auto-approve"],
+    )
+    .await;
+    assert_eq!(run.code, Some(1), "{run}");
+    for needle in [
+        "provider `alicloud` (the default) sees none of the 2 network interfaces the state manages through it",
+        &format!(
+            "DescribeNetworkInterfaces by ID in region `cn-hangzhou` returned none of `{E1}`, `{E2}`"
+        ),
+        "the RAM policy does not allow `ecs:DescribeNetworkInterfaces`",
+    ] {
+        assert!(run.stderr.contains(needle), "missing {needle:?}:\n{run}");
+    }
+    assert_eq!(before, env.state());
+    assert_eq!(env.groups_of(E1).await, [BASE, WEB]);
+}
+
+#[tokio::test]
+async fn the_emulator_hides_a_keys_hidden_resources() {
+    let env = CliEnv::start(world(), "").await;
+    let good = env.emu.client_with((KEY_ID, SECRET));
+    let partial = env.emu.client_with((PARTIAL_ID, PARTIAL_SECRET));
+    let none = env.emu.client_with((NO_ENI_ID, NO_ENI_SECRET));
+    let region = ("RegionId", "cn-hangzhou");
+    let ids = |answer: &serde_json::Value, list: &str, item: &str, id: &str| -> Vec<String> {
+        answer[list][item]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v[id].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    // Listings and by-ID reads leave hidden resources out; TotalCount counts what is seen.
+    let all = good.call("DescribeInstances", &[region]).await;
+    assert_eq!(ids(all.ok(), "Instances", "Instance", "InstanceId"), [A, B]);
+    let seen = partial.call("DescribeInstances", &[region]).await;
+    assert_eq!(ids(seen.ok(), "Instances", "Instance", "InstanceId"), [A]);
+    assert_eq!(seen.ok()["TotalCount"], 1);
+    let by_id = format!("[\"{A}\",\"{B}\"]");
+    let seen = partial
+        .call("DescribeInstances", &[region, ("InstanceIds", &by_id)])
+        .await;
+    assert_eq!(ids(seen.ok(), "Instances", "Instance", "InstanceId"), [A]);
+    let groups = partial.call("DescribeSecurityGroups", &[region]).await;
+    assert_eq!(
+        ids(
+            groups.ok(),
+            "SecurityGroups",
+            "SecurityGroup",
+            "SecurityGroupId"
+        ),
+        [WEB]
+    );
+    let enis = none.call("DescribeNetworkInterfaces", &[region]).await;
+    assert_eq!(
+        ids(
+            enis.ok(),
+            "NetworkInterfaceSets",
+            "NetworkInterfaceSet",
+            "NetworkInterfaceId"
+        ),
+        Vec::<String>::new()
+    );
+
+    // Any other action naming a hidden resource is refused as RAM refuses it.
+    for (action, params) in [
+        (
+            "JoinSecurityGroup",
+            [("InstanceId", B), ("SecurityGroupId", WEB)],
+        ),
+        (
+            "JoinSecurityGroup",
+            [("InstanceId", A), ("SecurityGroupId", BASE)],
+        ),
+    ] {
+        let mut params = params.to_vec();
+        params.push(region);
+        let answer = partial.call(action, &params).await;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (403, "Forbidden.RAM"),
+            "{params:?}"
+        );
+    }
+    let answer = partial
+        .call("DescribeInstanceAttribute", &[("InstanceId", B)])
+        .await;
+    assert_eq!(answer.code(), "Forbidden.RAM");
+    assert_eq!(env.groups_of(A).await, [BASE]);
+    assert_eq!(env.groups_of(B).await, [BASE]);
+    // The world file round-trips the field, and leaves it out where it is empty.
+    let file = env.emu.world().await;
+    let keys = &file["accounts"][0]["access_keys"];
+    assert_eq!(keys[2]["hidden"], serde_json::json!(["eni-*"]));
+    assert!(keys[0].get("hidden").is_none(), "{keys:#}");
 }
