@@ -33,7 +33,7 @@ pub const DEFAULT_PARALLELISM: u32 = crate::plan::refresh::DEFAULT_PARALLELISM a
 
 /// How long apply waits for a target in a transitional status or being created, unless
 /// `--wait-timeout` says otherwise.
-pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(600);
+pub const DEFAULT_WAIT_TIMEOUT: Duration = crate::apply::DEFAULT_WAIT_TIMEOUT;
 
 /// How long `sgform api` waits for each attempt's answer, unless `--timeout` says otherwise.
 pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(30);

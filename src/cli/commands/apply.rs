@@ -24,7 +24,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::plan as plan_cmd;
-use crate::cli::args::{ChangeArgs, source};
+use crate::cli::args::ChangeArgs;
 use crate::cli::{env, notice, printer};
 use crate::ops;
 use crate::ops::apply::Prepared;
@@ -91,13 +91,7 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
     // The configuration: of DIR, or for a plan file, of the current directory (as Terraform).
     let dir = if from_file { Path::new(".") } else { args.path };
     let request = ops::apply::Request {
-        source: source(
-            dir,
-            &change.vars,
-            &change.state,
-            &change.lock,
-            &change.connection,
-        ),
+        source: change.source.source(dir),
         plan_file: from_file.then(|| args.path.to_path_buf()),
         options: PlanOptions {
             targets: change.targets.addresses()?,
