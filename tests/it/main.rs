@@ -21,6 +21,7 @@ mod emulator_sdk;
 mod emulator_wire;
 mod examples;
 mod fmt_cases;
+mod forget_proof;
 mod generate;
 mod import;
 mod plan_golden;
