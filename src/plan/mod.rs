@@ -72,6 +72,13 @@ pub fn plan(
             .current
             .as_ref()
             .is_some_and(|c| c.contains(&m.security_group_id));
+        // Forget only with proof: the target was read and is not in the group, or a by-ID read
+        // proved it gone. One neither read nor proven gone (its provider saw none of the
+        // state's targets of its kind; the refresh reports that as an error) keeps its entry.
+        let proven = t.current.is_some() || inventory.proven_gone(&m.target);
+        if !present && !proven {
+            continue;
+        }
         if !present {
             plan.drift.push(Drift {
                 membership: (*m).clone(),

@@ -23,6 +23,7 @@ mod emulator_wire;
 mod examples;
 mod exit_codes;
 mod fmt_cases;
+mod forget_proof;
 mod generate;
 mod import;
 mod plan_golden;
