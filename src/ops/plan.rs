@@ -277,8 +277,8 @@ pub async fn refresh_and_plan(
 mod file;
 
 pub use file::{
-    PLAN_FILE_LIMIT, Saved, config_digest, connection_record, locate, plan_file, read_saved,
-    rederive, save, variables_of,
+    PLAN_FILE_LIMIT, Saved, check_out, config_digest, connection_record, locate, plan_file,
+    read_saved, rederive, save, variables_of,
 };
 
 #[cfg(test)]

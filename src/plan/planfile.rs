@@ -290,6 +290,25 @@ impl PlanFile {
     }
 }
 
+/// Whether `head` (the first bytes of a file) starts as a plan file does: `{`, then the
+/// `"format": "sgform-plan"` member, JSON whitespace allowed between the tokens. What
+/// `plan --out` checks before it replaces an existing file.
+pub fn looks_like_plan_file(head: &[u8]) -> bool {
+    let mut rest = head;
+    for token in [&b"{"[..], b"\"format\"", b":", b"\"sgform-plan\""] {
+        let start = rest
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(rest.len());
+        rest = &rest[start..];
+        let Some(after) = rest.strip_prefix(token) else {
+            return false;
+        };
+        rest = after;
+    }
+    true
+}
+
 /// Why a plan file cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

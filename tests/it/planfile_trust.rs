@@ -2,7 +2,8 @@
 //! README's `plan DIR --out FILE` then `apply FILE` works from any working directory and in a
 //! moved checkout; a plan made on the sandbox is refused against an endpoint (and the other way
 //! round, and with another access key), naming the difference; a plan file whose operations were
-//! edited is refused although every digest still matches.
+//! edited is refused although every digest still matches; `--out` never replaces a file that is
+//! not a plan file, and plan files are 0600.
 
 use std::path::Path;
 
@@ -307,4 +308,43 @@ async fn an_edited_plan_file_is_refused_and_nothing_is_sent() {
     let apply = run_in(&env, dir, &["apply", "p.plan"], &[]).await;
     assert_eq!(apply.code, Some(0), "{apply}");
     assert_eq!(env.groups_of(A).await, [BASE, OPS, WEB]);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_replaces_only_a_plan_file_and_writes_it_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = start().await;
+    let dir = env.dir.path();
+    let hcl = std::fs::read(env.path("main.hcl")).unwrap();
+
+    let out = run_in(&env, dir, &["plan", "--out", "main.hcl"], &[]).await;
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stderr.contains(
+            "`main.hcl` exists and is not an sgform plan file; `--out` replaces only a plan file"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(env.path("main.hcl")).unwrap(),
+        hcl,
+        "the configuration was overwritten"
+    );
+    assert_eq!(env.total_calls().await, 0, "refused only after the refresh");
+
+    std::fs::create_dir(env.path("plans")).unwrap();
+    let out = run_in(&env, dir, &["plan", "--out", "plans"], &[]).await;
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(out.stderr.contains("`plans` is a directory"), "{out}");
+
+    // A plan file is replaced, and whatever its mode was, the new one is 0600.
+    let first = run_in(&env, dir, &["plan", "--out", "p.plan"], &[]).await;
+    assert_eq!(first.code, Some(0), "{first}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&env.path("p.plan")), 0o600);
+    std::fs::set_permissions(env.path("p.plan"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let second = run_in(&env, dir, &["plan", "--out", "p.plan"], &[]).await;
+    assert_eq!(second.code, Some(0), "{second}");
+    assert_eq!(mode(&env.path("p.plan")), 0o600);
 }

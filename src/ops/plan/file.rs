@@ -2,6 +2,7 @@
 //! of its inputs, where the configuration it was made from is found again, and re-deriving its
 //! plan. The format and the checks are `plan::planfile`'s (pure); the file system is here.
 
+use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 
 use super::{Planned, connect};
@@ -171,9 +172,41 @@ pub fn plan_file(planned: &Planned, out: &Path) -> Result<PlanFile> {
     Ok(PlanFile::new(planned.plan.clone(), inputs, &planned.state))
 }
 
-/// Saves `planned` to `out` (`sgform plan --out`): written whole or not at all, owner-only
+/// Refuses `out` unless writing a plan file there replaces nothing but a plan file: it does
+/// not exist, or it starts as a plan file does ([`planfile::looks_like_plan_file`]).
+pub fn check_out(out: &Path) -> Result<()> {
+    let meta = match std::fs::metadata(out) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(e).with_context(|| format!("failed to read `{}`", out.display()));
+        }
+    };
+    if meta.is_dir() {
+        return Err(Error::refused(format!(
+            "`{}` is a directory; `--out` takes the path of a plan file",
+            out.display()
+        )));
+    }
+    let mut head = Vec::with_capacity(256);
+    std::fs::File::open(out)
+        .and_then(|f| f.take(4096).read_to_end(&mut head))
+        .with_context(|| format!("failed to read `{}`", out.display()))?;
+    if planfile::looks_like_plan_file(&head) {
+        Ok(())
+    } else {
+        Err(Error::refused(format!(
+            "`{}` exists and is not an sgform plan file; `--out` replaces only a plan file: choose another path, or remove the file first",
+            out.display()
+        )))
+    }
+}
+
+/// Saves `planned` to `out` (`sgform plan --out`): refused when `out` holds something other
+/// than a plan file ([`check_out`]); written whole or not at all, owner-only
 /// (`fsutil::write_atomic`), through a symbolic link to its target.
 pub fn save(planned: &Planned, out: &Path) -> Result<()> {
+    check_out(out)?;
     let bytes = plan_file(planned, out)?.to_bytes();
     fsutil::write_atomic(out, &bytes, Mode::Exactly(OWNER_ONLY))
         .with_context(|| format!("failed to write plan file `{}`", out.display()))

@@ -308,6 +308,23 @@ fn the_inventory_with_data_source_results_round_trips() {
     assert_eq!(back, f);
 }
 
+#[test]
+fn only_a_file_that_starts_as_a_plan_file_looks_like_one() {
+    assert!(looks_like_plan_file(&file().to_bytes()));
+    assert!(looks_like_plan_file(
+        b"{\n  \"format\" : \"sgform-plan\", \"version\": 1"
+    ));
+    for other in [
+        &b"provider \"alicloud\" {}\n"[..],
+        b"",
+        b"{\"version\": 2, \"format\": \"sgform-plan\"}",
+        b"{\"format\": \"sgform-planx\"",
+        b"\x00\x01binary",
+    ] {
+        assert!(!looks_like_plan_file(other), "{other:?}");
+    }
+}
+
 fn provider(endpoint: Option<&str>, region: &str, key: &str) -> ProviderRef {
     ProviderRef {
         endpoint: endpoint.map(str::to_owned),
