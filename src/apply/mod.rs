@@ -52,11 +52,15 @@ pub struct ApplyOptions {
     pub max_unknown: u32,
 }
 
+/// How long apply waits for a target in a transitional status or being created, unless told
+/// otherwise (`--wait-timeout`).
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(600);
+
 impl Default for ApplyOptions {
     fn default() -> Self {
         Self {
-            parallelism: 10,
-            wait_timeout: Duration::from_secs(600),
+            parallelism: crate::plan::refresh::DEFAULT_PARALLELISM,
+            wait_timeout: DEFAULT_WAIT_TIMEOUT,
             poll_interval: Duration::from_secs(5),
             max_unknown: 5,
         }

@@ -197,22 +197,31 @@ pub struct ApplyArgs {
     pub wait_timeout: HumanDuration,
 }
 
-/// What an op starts from (`ops::Source`), for the configuration in `dir`, from the groups of a
-/// command that plans or writes the state.
-pub fn source(
-    dir: &Path,
-    vars: &ConfigArgs,
-    state: &StateArgs,
-    lock: &LockArgs,
-    connection: &ConnectionArgs,
-) -> ops::Source {
-    ops::Source {
-        dir: dir.to_path_buf(),
-        variables: vars.variables(),
-        state: state.location(dir),
-        locking: lock.locking(),
-        connect: connection.connect(),
-        parallelism: connection.parallelism,
+/// The groups of every command that plans or writes the state: configuration, state, lock and
+/// connection, flattened in that order.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SourceArgs {
+    #[command(flatten)]
+    pub vars: ConfigArgs,
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+impl SourceArgs {
+    /// What an op starts from (`ops::Source`), for the configuration in `dir`.
+    pub fn source(&self, dir: &Path) -> ops::Source {
+        ops::Source {
+            dir: dir.to_path_buf(),
+            variables: self.vars.variables(),
+            state: self.state.location(dir),
+            locking: self.lock.locking(),
+            connect: self.connection.connect(),
+            parallelism: self.connection.parallelism,
+        }
     }
 }
 
@@ -224,13 +233,7 @@ pub struct ChangeArgs {
     #[command(flatten)]
     pub targets: TargetArgs,
     #[command(flatten)]
-    pub vars: ConfigArgs,
-    #[command(flatten)]
-    pub state: StateArgs,
-    #[command(flatten)]
-    pub lock: LockArgs,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub source: SourceArgs,
 }
 
 /// A duration that prints the way [`parse_duration`] reads it (`10m`, `1m30s`), so a default

@@ -6,7 +6,7 @@
 
 #![allow(clippy::disallowed_methods)] // this module is the one allowed reader
 
-/// Debug logging filter, e.g. `SGFORM_LOG=debug` (secrets are masked in every log line).
+/// Debug logging filter, e.g. `SGFORM_LOG=debug` (secrets and sensitive values are masked in every log line).
 pub const SGFORM_LOG: &str = "SGFORM_LOG";
 /// Disable colour when set to anything non-empty (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
@@ -50,7 +50,7 @@ Environment:
   ALIBABA_CLOUD_REGION_ID, ALICLOUD_REGION                           region
   ALIBABA_CLOUD_ENDPOINT_ECS   ECS endpoint override
   SGFORM_VAR_<name>            value of input variable <name>
-  SGFORM_LOG                   log filter, e.g. `debug` (secrets are masked)
+  SGFORM_LOG                   log filter, e.g. `debug` (secrets and sensitive values masked)
   USER, LOGNAME                who holds a state lock (`user@host`)
   NO_COLOR                     disable colour
   TERM                         unset or `dumb`: no progress bar";

@@ -1,8 +1,9 @@
 //! The command line: argument parsing (clap), wiring the library together, terminal output and
 //! exit codes. This is the only module that prints or reads the environment (see the `env` submodule).
 //!
-//! Exit codes follow Terraform's: 0 success, 1 error, 2 "changes present" only where a command
-//! documents `--detailed-exitcode`.
+//! Exit codes ([`exit`]): 0 success, 1 error (usage errors included: clap's own 2 would read as
+//! "changes present" to a CI script), 2 "changes present" only under `--detailed-exitcode`, and
+//! 128 + the signal's number when an apply or destroy was cancelled by SIGHUP, SIGINT or SIGTERM.
 
 use std::process::ExitCode;
 
@@ -26,7 +27,7 @@ pub const VERSION: &str = concat!(
 
 /// Manage Alibaba Cloud ECS security-group membership the way Terraform manages infrastructure.
 #[derive(Debug, Parser)]
-#[command(name = "sgform", version = VERSION, about, long_about = None, after_help = env::HELP)]
+#[command(name = "sgform", version = VERSION, about, long_about = None, after_help = after_help())]
 pub struct Cli {
     /// Disable colour in output (also honoured: the NO_COLOR environment variable).
     #[arg(long, global = true)]
@@ -73,9 +74,53 @@ pub enum Command {
     Completions(commands::completions::Args),
 }
 
+/// `sgform --help`'s closing text: the exit codes, then the environment variables.
+fn after_help() -> String {
+    format!("{}\n\n{}", exit::HELP, env::HELP)
+}
+
+/// The exit codes, one table for every command (README "Exit codes" says the same).
+pub mod exit {
+    use std::process::ExitCode;
+
+    /// A usage error or any other error: nothing was changed, or the output says what was.
+    pub const ERROR: u8 = 1;
+    /// `--detailed-exitcode` only: a valid plan that changes something.
+    pub const CHANGES: u8 = 2;
+    /// An apply or destroy cancelled by SIGHUP (128 + 1).
+    pub const SIGHUP: u8 = 129;
+    /// An apply or destroy cancelled by SIGINT, Ctrl-C (128 + 2).
+    pub const SIGINT: u8 = 130;
+    /// An apply or destroy cancelled by SIGTERM (128 + 15).
+    pub const SIGTERM: u8 = 143;
+
+    /// The table as `sgform --help` prints it.
+    pub const HELP: &str = "\
+Exit codes:
+  0    success (with `--detailed-exitcode`: and no changes)
+  1    error, usage errors included; nothing changed that the output does not report
+  2    `plan --detailed-exitcode` only: a valid plan with changes
+  129  apply/destroy cancelled by SIGHUP; 130 by SIGINT (Ctrl-C); 143 by SIGTERM";
+
+    /// Prints a clap error (a usage error, or `--help`/`--version`'s text) and returns its exit
+    /// code: 0 for help and version, 1 for every usage error (clap's default 2 is the code
+    /// `--detailed-exitcode` gives "changes present").
+    pub fn clap(err: &clap::Error) -> ExitCode {
+        let _ = err.print();
+        if err.use_stderr() {
+            ExitCode::from(ERROR)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return exit::clap(&err),
+    };
     printer::init(cli.no_color);
     env::init_logging();
     let result = match cli.command {

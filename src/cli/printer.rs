@@ -41,9 +41,12 @@ pub fn data(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Prints one line of progress or status on stderr (never data: that goes to [`data`]).
+/// Prints one line of progress or status on stderr (never data: that goes to [`data`]). A
+/// failed write (stderr closed, a terminal gone after SIGHUP) is ignored, where `eprintln!`
+/// would panic: a status line never stops the work it reports on.
 pub fn status(line: &str) {
-    eprintln!("{line}");
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// Prints an error and its causes, one per line, the way cargo does.

@@ -20,7 +20,7 @@ use super::credentials::Credentials;
 use super::error::{ApiError, Error, ErrorClass, ErrorCode};
 use super::escape::{percent_encode, terminal_safe};
 use super::retry::{Counters, RateLimiter, RetryPolicy, Stats};
-use super::secret::Redactor;
+use super::secret::{Redactor, Secret};
 use super::sign::{self, Method};
 use crate::ids::RegionId;
 
@@ -72,6 +72,9 @@ pub struct ClientConfig {
     pub rate_limit: Option<f64>,
     /// Requests allowed back to back before the rate limit spaces them.
     pub rate_burst: u32,
+    /// Values that debug log lines must not show (besides the credentials): the
+    /// configuration's sensitive values, which requests and answers carry as IDs.
+    pub masked_in_logs: Vec<Secret>,
 }
 
 impl ClientConfig {
@@ -87,6 +90,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             rate_limit: Some(DEFAULT_RATE_LIMIT),
             rate_burst: 5,
+            masked_in_logs: Vec::new(),
         }
     }
 }
@@ -145,6 +149,9 @@ struct Inner {
     region: RegionId,
     credentials: Credentials,
     redactor: Redactor,
+    /// [`Inner::redactor`]'s secrets and [`ClientConfig::masked_in_logs`]: for log lines only
+    /// (answers are parsed after the plain redactor, which must not mangle their IDs).
+    log_redactor: Redactor,
     timeout: Duration,
     retry: RetryPolicy,
     limiter: Option<RateLimiter>,
@@ -179,7 +186,8 @@ impl Client {
         if let Some(token) = &config.credentials.security_token {
             secrets.push(token);
         }
-        let redactor = Redactor::new(secrets);
+        let redactor = Redactor::new(secrets.iter().copied());
+        let log_redactor = Redactor::new(secrets.into_iter().chain(&config.masked_in_logs));
         let limiter = config
             .rate_limit
             .and_then(|rate| RateLimiter::new(rate, config.rate_burst));
@@ -190,6 +198,7 @@ impl Client {
                 region: config.region,
                 credentials: config.credentials,
                 redactor,
+                log_redactor,
                 timeout: config.timeout,
                 retry: config.retry,
                 limiter,
@@ -385,7 +394,7 @@ impl Client {
                 return Err(fail(error, &unknown, attempt));
             }
             let delay = backoff.delay(*tries);
-            tracing::debug!(action, attempt, ?class, ?delay, error = %error, "retrying");
+            tracing::debug!(action, attempt, ?class, ?delay, error = %self.inner.log_redactor.redact(&error.to_string()), "retrying");
             tokio::time::sleep(delay).await;
         }
     }
@@ -487,7 +496,7 @@ impl Client {
                 action,
                 attempt,
                 endpoint = %self.inner.endpoint,
-                params = %terminal_safe(&self.inner.redactor.redact(&masked.join(" "))),
+                params = %terminal_safe(&self.inner.log_redactor.redact(&masked.join(" "))),
                 "POST Signature=***"
             );
         }
@@ -520,7 +529,7 @@ impl Client {
         // A success is returned as sent (redacting a short test secret could mangle real data);
         // anything that may echo the request (errors, unexpected bodies) is redacted first.
         let redacted = self.inner.redactor.redact(&text);
-        tracing::debug!(action, attempt, status, body = %terminal_safe(&truncate(&redacted, 2000)), "response");
+        tracing::debug!(action, attempt, status, body = %terminal_safe(&truncate(&self.inner.log_redactor.redact(&text), 2000)), "response");
         let text = if (200..300).contains(&status) {
             text
         } else {
@@ -614,7 +623,7 @@ impl Client {
             detail.push_str(" (timed out)");
         }
         let detail = terminal_safe(&self.inner.redactor.redact(&detail));
-        tracing::debug!(action, attempt, connect, timeout, error = %detail, "transport error");
+        tracing::debug!(action, attempt, connect, timeout, error = %self.inner.log_redactor.redact(&detail), "transport error");
         Attempt::Transport { connect, detail }
     }
 

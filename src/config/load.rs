@@ -7,9 +7,45 @@ use hcl_edit::structure::Body;
 use super::Error;
 use crate::diag::{Diagnostic, FileId, Span};
 
-/// Every `*.hcl` file directly in `dir`, in name order, as `(path, text)`. Paths are `dir`
-/// joined with the file name, so they are relative when `dir` is.
-pub(super) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
+/// Checks that `dir` holds a configuration: it exists, is a directory (or a link to one) and
+/// has at least one `*.hcl` file. Every command that reads a configuration calls this before
+/// it locks or creates anything there.
+pub fn check_dir(dir: &Path) -> Result<(), Error> {
+    hcl_files(dir).map(|_| ())
+}
+
+/// `dir` as the "no configuration" error shows it: with a trailing `/`, so it reads as a
+/// directory.
+pub(super) fn shown_dir(dir: &Path) -> String {
+    let shown = dir.display().to_string();
+    if shown.ends_with('/') {
+        shown
+    } else {
+        format!("{shown}/")
+    }
+}
+
+/// The `*.hcl` files directly in `dir`, in name order; an error unless there is one at least.
+fn hcl_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(Error::NotADirectory {
+                path: dir.to_path_buf(),
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::NoDirectory {
+                path: dir.to_path_buf(),
+            });
+        }
+        Err(source) => {
+            return Err(Error::ReadDir {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    }
     let entries = std::fs::read_dir(dir).map_err(|source| Error::ReadDir {
         path: dir.to_path_buf(),
         source,
@@ -31,8 +67,19 @@ pub(super) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
             paths.push(path);
         }
     }
+    if paths.is_empty() {
+        return Err(Error::NoConfiguration {
+            path: dir.to_path_buf(),
+        });
+    }
     paths.sort();
-    paths
+    Ok(paths)
+}
+
+/// Every `*.hcl` file directly in `dir`, in name order, as `(path, text)`. Paths are `dir`
+/// joined with the file name, so they are relative when `dir` is. Errors as [`check_dir`].
+pub(super) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
+    hcl_files(dir)?
         .into_iter()
         .map(|path| {
             let bytes = std::fs::read(&path).map_err(|source| Error::ReadFile {

@@ -43,6 +43,7 @@ mod variables;
 mod tests;
 
 pub use crate::ids::{DataKind, DeclarationKind};
+pub use load::check_dir;
 pub use variables::{Inputs, VarSource};
 
 /// The default limit of security groups per target (the ECS default quota).
@@ -63,6 +64,23 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The configuration directory does not exist.
+    #[error(
+        "no configuration directory `{path}`: it does not exist\n  hint: pass the directory that holds the `*.hcl` files (default: the current directory)"
+    )]
+    NoDirectory { path: PathBuf },
+    /// The configuration "directory" is a file.
+    #[error(
+        "`{path}` is a file, not a configuration directory (sgform reads every `*.hcl` file in a directory)\n  hint: pass the directory that holds it; a plan file goes to `sgform show FILE` or `sgform apply FILE`"
+    )]
+    NotADirectory { path: PathBuf },
+    /// The configuration directory has no `*.hcl` file: never an empty configuration, which
+    /// would plan to leave every managed membership.
+    #[error(
+        "no configuration in `{}`: it has no `*.hcl` files (sgform reads every `*.hcl` file in the directory, not recursively)\n  hint: pass the directory that holds the configuration; to leave every managed membership, use `sgform destroy` in it",
+        load::shown_dir(path)
+    )]
+    NoConfiguration { path: PathBuf },
 }
 
 /// A `provider "alicloud"` block.
@@ -485,6 +503,12 @@ impl Config {
         &self.variables
     }
 
+    /// The sensitive variables' values (every string in them of 3 characters or more, longest
+    /// first), as diagnostics mask them: what logs must not show either.
+    pub fn sensitive_values(&self) -> &[String] {
+        self.model.secrets()
+    }
+
     /// The data sources to read before [`Config::expand`].
     pub fn data_requests(&self) -> &[DataRequest] {
         &self.data_requests
@@ -526,6 +550,9 @@ impl Config {
 /// Loads every `*.hcl` file in `dir` (not recursive, in name order) and everything the loader can
 /// check without the network. I/O failures are errors; everything about the content is a
 /// diagnostic, all of them at once, sorted by position.
+///
+/// A `dir` that does not exist, is not a directory or has no `*.hcl` file is an error
+/// ([`check_dir`]), never an empty configuration.
 pub fn load(dir: &Path, inputs: &Inputs) -> Result<(Config, Vec<Diagnostic>), Error> {
     let files = load::read_dir(dir)?;
     let (mut config, diags) = load_sources(files, inputs);

@@ -258,6 +258,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<World, EmulatorError> {
                 secret: GENERATED_KEY_SECRET.to_owned(),
                 security_token: None,
                 deny_actions: Vec::new(),
+                hidden: Vec::new(),
             }],
         }],
         vpcs,

@@ -33,7 +33,7 @@ use super::catalog::{ApiError, Code};
 use super::faults::{Fault, Faults};
 use super::rules::{Action, Body, Request};
 use super::verify::{Caller, Verifier, parse_form};
-use super::world::World;
+use super::world::{AccessKey, World};
 
 /// How long a connection may take to send a complete request header before it is closed
 /// without an answer: [`Options::header_read_timeout`]'s default.
@@ -467,9 +467,20 @@ impl Shared {
             action,
             params: params.clone(),
         };
+        // A key's `hidden` resources: any action but a listing that names one is refused as
+        // RAM refuses it; listings leave them out (below, in `execute`).
+        let listing = matches!(
+            action,
+            Action::DescribeInstances
+                | Action::DescribeNetworkInterfaces
+                | Action::DescribeSecurityGroups
+        );
+        if !listing && names_hidden(&caller.key, params) {
+            return Outcome::Answer(Err(ApiError::new(Code::ForbiddenRam)));
+        }
         // The empty account owns nothing, so a denied DescribeInstances sees nothing.
         let account = if denied { "" } else { caller.account.as_str() };
-        let result = self.execute(account, &request);
+        let result = self.execute(account, &caller.key, &request);
         if action.is_mutation() && result.is_ok() && self.options.op_ms > 0 {
             tokio::time::sleep(Duration::from_millis(self.options.op_ms)).await;
         }
@@ -493,7 +504,7 @@ impl Shared {
         slot.1 <= limit
     }
 
-    fn execute(&self, account: &str, request: &Request) -> Result<Body, ApiError> {
+    fn execute(&self, account: &str, key: &AccessKey, request: &Request) -> Result<Body, ApiError> {
         let mut live = lock(&self.live);
         live.world.advance(self.elapsed_ms());
         let target = request.target().map(str::to_owned);
@@ -503,7 +514,13 @@ impl Shared {
         {
             return Err(ApiError::new(Code::Conflict));
         }
-        let body = live.world.apply(account, request)?;
+        let body = if key.hidden.is_empty() || request.action.is_mutation() {
+            live.world.apply(account, request)?
+        } else {
+            live.world
+                .without(|id| key.hides(id))
+                .apply(account, request)?
+        };
         if request.action.is_mutation() {
             if let Some(t) = target
                 && self.options.op_ms > 0
@@ -631,4 +648,15 @@ fn xml_escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Whether a request names (as its target or one of its groups) a resource `key` does not see.
+fn names_hidden(key: &AccessKey, params: &BTreeMap<String, String>) -> bool {
+    !key.hidden.is_empty()
+        && params.iter().any(|(name, value)| {
+            let names_a_resource = name == "InstanceId"
+                || name == "NetworkInterfaceId"
+                || name.starts_with("SecurityGroupId");
+            names_a_resource && key.hides(value)
+        })
 }

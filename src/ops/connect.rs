@@ -98,7 +98,7 @@ pub async fn connect(
             for provider in config.providers() {
                 clients.insert(
                     provider.alias.clone(),
-                    sandbox.client_limited(provider, rate_limit)?,
+                    sandbox.client_tuned(provider, rate_limit, config.sensitive_values())?,
                 );
             }
             Ok(Connection {
@@ -113,14 +113,18 @@ pub async fn connect(
                 // go (no region anywhere); it only matters if a declaration uses it, and then
                 // refresh reports that there is no client for it.
                 if explicit && is_implicit(provider) {
-                    match cloud_client_limited(provider, rate_limit, env) {
+                    match cloud_client_limited(provider, rate_limit, config.sensitive_values(), env)
+                    {
                         Ok(client) => clients.insert(None, client),
                         Err(e) => tracing::debug!("implicit default provider left out: {e}"),
                     }
                     continue;
                 }
-                let client = cloud_client_limited(provider, rate_limit, env)
-                    .with_context(|| format!("failed to set up provider `{}`", provider.name()))?;
+                let client =
+                    cloud_client_limited(provider, rate_limit, config.sensitive_values(), env)
+                        .with_context(|| {
+                            format!("failed to set up provider `{}`", provider.name())
+                        })?;
                 clients.insert(provider.alias.clone(), client);
             }
             Ok(Connection {
@@ -193,12 +197,13 @@ pub fn sandbox_world(config: &Config, sandbox_flag: Option<&Path>) -> Result<Opt
 /// environment and `~/.aliyun/config.json`, exactly as `sgform api` resolves them
 /// (`cloud::credentials::resolve`).
 pub fn cloud_client(provider: &Provider, env: &Environment) -> Result<Client, crate::cloud::Error> {
-    cloud_client_limited(provider, None, env)
+    cloud_client_limited(provider, None, &[], env)
 }
 
 fn cloud_client_limited(
     provider: &Provider,
     rate_limit: Option<u32>,
+    masked: &[String],
     env: &Environment,
 ) -> Result<Client, crate::cloud::Error> {
     let settings = ProviderSettings {
@@ -208,7 +213,7 @@ fn cloud_client_limited(
         ..ProviderSettings::default()
     };
     let mut config = real_cloud_config(&settings, None, "provider client", env)?;
-    tune(&mut config, provider, rate_limit);
+    tune(&mut config, provider, rate_limit, masked);
     Client::new(config)
 }
 
@@ -237,7 +242,14 @@ pub fn real_cloud_config(
 }
 
 /// What a provider block (and `--rate-limit`, which wins) says about pacing.
-fn tune(config: &mut ClientConfig, provider: &Provider, rate_limit: Option<u32>) {
+/// `masked`: the configuration's sensitive values, which the client's log lines must not show.
+fn tune(
+    config: &mut ClientConfig,
+    provider: &Provider,
+    rate_limit: Option<u32>,
+    masked: &[String],
+) {
+    config.masked_in_logs = masked.iter().map(|v| Secret::new(v.clone())).collect();
     if let Some(rate) = rate_limit.or(provider.rate_limit) {
         config.rate_limit = Some(f64::from(rate.max(1)));
     }
@@ -412,17 +424,23 @@ impl Sandbox {
     /// A client for `provider` against the sandbox: its region (or the world's first), the
     /// world's key, its rate limit.
     pub fn client(&self, provider: &Provider) -> Result<Client> {
-        self.client_limited(provider, None)
+        self.client_tuned(provider, None, &[])
     }
 
-    /// [`Sandbox::client`] capped at `rate_limit` requests per second when given.
-    pub fn client_limited(&self, provider: &Provider, rate_limit: Option<u32>) -> Result<Client> {
+    /// [`Sandbox::client`] capped at `rate_limit` requests per second when given, its log
+    /// lines masking the `masked` values (the configuration's sensitive values).
+    pub fn client_tuned(
+        &self,
+        provider: &Provider,
+        rate_limit: Option<u32>,
+        masked: &[String],
+    ) -> Result<Client> {
         let region = provider
             .region
             .clone()
             .unwrap_or_else(|| self.region.clone());
         let mut config = ClientConfig::new(self.endpoint.clone(), region, self.credentials());
-        tune(&mut config, provider, rate_limit);
+        tune(&mut config, provider, rate_limit, masked);
         Ok(Client::new(config)?)
     }
 

@@ -128,6 +128,16 @@ fn selection(args: &Request) -> Result<Selection> {
     })
 }
 
+/// `dir` with a trailing `/`, so it reads as a directory.
+fn shown_dir(dir: &Path) -> String {
+    let shown = dir.display().to_string();
+    if shown.ends_with('/') {
+        shown
+    } else {
+        format!("{shown}/")
+    }
+}
+
 /// Reads the selection and writes the declarations (see the module docs).
 pub async fn generate(
     args: &Request,
@@ -151,7 +161,18 @@ pub async fn generate(
     }
     let selection = selection(args)?;
     let inputs = args.variables.inputs()?;
-    let (config, diagnostics) = config::load(&args.dir, &inputs)?;
+    let (config, diagnostics) = match config::load(&args.dir, &inputs) {
+        // Onboarding starts from a directory with a provider block and no declarations; without
+        // any `*.hcl` file nothing says where to read.
+        Err(config::Error::NoConfiguration { path }) => {
+            return Err(Error::refused(format!(
+                "no configuration in `{}`: it has no `*.hcl` files, so no `provider \"alicloud\"` block says where to read (sgform reads every `*.hcl` file in the directory, not recursively)\n  hint: write one first, e.g. `{}` with `provider \"alicloud\" {{ region = \"cn-hangzhou\" }}`, then run `sgform generate` again",
+                shown_dir(&path),
+                path.join("main.hcl").display()
+            )));
+        }
+        loaded => loaded?,
+    };
     if diag::has_errors(&diagnostics) {
         return Ok(Outcome::Refused {
             config,

@@ -33,7 +33,7 @@ pub const DEFAULT_PARALLELISM: u32 = crate::plan::refresh::DEFAULT_PARALLELISM a
 
 /// How long apply waits for a target in a transitional status or being created, unless
 /// `--wait-timeout` says otherwise.
-pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(600);
+pub const DEFAULT_WAIT_TIMEOUT: Duration = crate::apply::DEFAULT_WAIT_TIMEOUT;
 
 /// How long `sgform api` waits for each attempt's answer, unless `--timeout` says otherwise.
 pub const DEFAULT_API_TIMEOUT: Duration = Duration::from_secs(30);
@@ -54,8 +54,12 @@ pub struct Source {
 }
 
 impl Source {
-    /// Opens the state's backend (the one that will also do every write) and takes its lock
-    /// for `operation`.
+    /// Checks that the configuration directory holds a configuration ([`config::check_dir`]),
+    /// then opens the state's backend (the one that will also do every write) and takes its
+    /// lock for `operation`: nothing is locked or created beside a directory that is missing,
+    /// a file, or has no `*.hcl` file.
+    ///
+    /// [`config::check_dir`]: crate::config::check_dir
     pub fn lock(
         &self,
         operation: &str,
@@ -65,6 +69,7 @@ impl Source {
         Box<dyn crate::state::Backend>,
         Option<crate::state::LockGuard>,
     )> {
+        crate::config::check_dir(&self.dir)?;
         let backend = crate::state::open(&self.state);
         let lock = lock::acquire(&backend, operation, self.locking, env, notify)?;
         Ok((backend, lock))

@@ -85,7 +85,8 @@ pub struct GroupFacts {
 
 /// Everything the refresh read. Maps are keyed by ID (IDs are unique across regions and
 /// accounts); each fact records the provider it was read through. A target or group the
-/// configuration names that is absent here was not found (or is not visible to the account).
+/// configuration names that is absent here was not found (or is not visible to the account);
+/// a target absent here is *proven* gone only when it is in [`Inventory::gone`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inventory {
     pub instances: BTreeMap<InstanceId, InstanceFacts>,
@@ -105,6 +106,13 @@ pub struct Inventory {
     /// nothing about the cloud. Empty: every provider was read.
     #[serde(default)]
     pub read: BTreeSet<ProviderAlias>,
+    /// Targets proven gone: a by-ID read through their provider (and through every other
+    /// provider) did not return them, and that provider saw some of the state's targets of
+    /// that kind, so its empty answer is not blindness (credentials, region, RAM). The planner
+    /// forgets a managed pair whose target it did not find only when the target is here; one
+    /// that is neither found nor here is kept as it is.
+    #[serde(default)]
+    pub gone: BTreeSet<Target>,
 }
 
 impl Inventory {
@@ -112,6 +120,11 @@ impl Inventory {
     /// `provider`.
     pub fn sees(&self, provider: &ProviderAlias, id: &str, own: &ProviderAlias) -> bool {
         provider == own || self.seen.contains(&(provider.clone(), id.to_owned()))
+    }
+
+    /// Whether a by-ID read proved `target` gone (see [`Inventory::gone`]).
+    pub fn proven_gone(&self, target: &Target) -> bool {
+        self.gone.contains(target)
     }
 
     /// Whether the refresh read `provider`.

@@ -72,6 +72,13 @@ pub fn plan(
             .current
             .as_ref()
             .is_some_and(|c| c.contains(&m.security_group_id));
+        // Forget only with proof: the target was read and is not in the group, or a by-ID read
+        // proved it gone. One neither read nor proven gone (its provider saw none of the
+        // state's targets of its kind; the refresh reports that as an error) keeps its entry.
+        let proven = t.current.is_some() || inventory.proven_gone(&m.target);
+        if !present && !proven {
+            continue;
+        }
         if !present {
             plan.drift.push(Drift {
                 membership: (*m).clone(),
@@ -320,8 +327,32 @@ pub fn plan(
     plan.forget.sort();
     crate::diag::sort(&mut diagnostics);
     // After the sorted ones: the checks over the finished plan, in their own order.
+    diagnostics.extend(empty_configuration(declarations, &plan, options));
     diagnostics.extend(check(&plan, options));
     (plan, diagnostics)
+}
+
+/// An error when the configuration declares no membership at all and the plan would leave
+/// managed ones: an empty configuration never plans to leave anything (a wrong directory,
+/// files renamed or emptied, a `for_each` over nothing); leaving everything is `destroy`'s job.
+/// Forgetting what is proven gone changes nothing in the cloud, so it may still run.
+fn empty_configuration(
+    declarations: &[Declaration],
+    plan: &Plan,
+    options: &PlanOptions,
+) -> Option<Diagnostic> {
+    let leaves = plan.operations.len();
+    (declarations.is_empty() && leaves > 0 && !options.destroy).then(|| {
+            Diagnostic::error(format!(
+                "the configuration declares no membership, so this plan would leave {leaves} managed membership(s): an empty configuration never plans to leave anything"
+            ))
+            .with_note(
+                "no `membership`, `membership_set` or `group_members` block, or only blocks whose `for_each` is empty",
+            )
+            .with_hint(
+                "to leave every membership the state manages, run `sgform destroy`; to stop managing them without leaving, `sgform state rm`; if the configuration is in another directory, pass it as DIR",
+            )
+    })
 }
 
 /// The checks over a finished plan, whatever made it (a fresh plan, or one read from a plan

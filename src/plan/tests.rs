@@ -1,5 +1,6 @@
-//! The planner's destroy mode on hand-built inputs (the golden cases under
-//! `testdata/plan/destroy_*` run it through a refresh and the emulator too).
+//! The planner's destroy mode, and forgetting only with proof, on hand-built inputs (the golden
+//! cases under `testdata/plan/destroy_*` and `testdata/plan/forget_*` run them through a
+//! refresh and the emulator too).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -326,7 +327,8 @@ fn destroy_only_forgets_pairs_already_gone_from_the_cloud() {
         ("membership.gone", G1, GONE),
         ("membership.b", G1, B),
     ]);
-    let inv = inventory(&[(A, &[G1]), (B, &[G1, G3])]);
+    let mut inv = inventory(&[(A, &[G1]), (B, &[G1, G3])]);
+    inv.gone.insert(target(GONE));
     let (plan, diags) = plan(&declarations, &state, &inv, &Limits::default(), &destroy());
     assert!(!crate::diag::has_errors(&diags), "{diags:?}");
     let forgotten: Vec<&Address> = plan.forget.iter().map(|m| &m.address).collect();
@@ -371,4 +373,46 @@ fn destroy_with_an_empty_state_changes_nothing() {
     assert!(diags.is_empty(), "{diags:?}");
     assert!(!plan.has_changes());
     assert!(plan.resource_changes.is_empty());
+}
+
+#[test]
+fn a_target_not_found_and_not_proven_gone_keeps_its_entries() {
+    // GONE is neither in the inventory nor proven gone (its provider saw none of the state's
+    // instances): nothing about it is drift, nothing is forgotten, in any mode.
+    let state = state(&[("membership.gone", G1, GONE), ("membership.old", G2, GONE)]);
+    let declarations = vec![membership("membership.gone", G1, GONE, &[])];
+    let inv = inventory(&[]);
+    for options in [
+        PlanOptions::default(),
+        destroy(),
+        PlanOptions {
+            refresh_only: true,
+            ..PlanOptions::default()
+        },
+    ] {
+        let (plan, _) = plan(&declarations, &state, &inv, &Limits::default(), &options);
+        assert!(plan.forget.is_empty(), "{options:?}: {:?}", plan.forget);
+        assert!(plan.drift.is_empty(), "{options:?}: {:?}", plan.drift);
+        assert!(plan.operations.is_empty(), "{options:?}");
+    }
+}
+
+#[test]
+fn a_target_proven_gone_or_proven_not_a_member_is_forgotten() {
+    // GONE was proven gone by a by-ID read; A was read and is no longer in G2.
+    let state = state(&[("membership.gone", G1, GONE), ("membership.a", G2, A)]);
+    let mut inv = inventory(&[(A, &[G1])]);
+    inv.gone.insert(target(GONE));
+    let (plan, diags) = plan(
+        &[],
+        &state,
+        &inv,
+        &Limits::default(),
+        &PlanOptions::default(),
+    );
+    assert!(!crate::diag::has_errors(&diags), "{diags:?}");
+    let forgotten: Vec<&Address> = plan.forget.iter().map(|m| &m.address).collect();
+    assert_eq!(forgotten, [&addr("membership.a"), &addr("membership.gone")]);
+    assert_eq!(plan.drift.len(), 2);
+    assert!(plan.operations.is_empty());
 }

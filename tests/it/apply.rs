@@ -251,6 +251,25 @@ fn load(dir: &Path, hcl: &str) -> Config {
 
 const PROVIDER: &str = "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n";
 
+/// The first `n` instances joining `sg-bp1grpa0000000` through one `for_each` block, planned
+/// from an empty state: the clients, the configuration and the plan of `n` joins.
+async fn join_all(emu: &Emu, dir: &Path, n: usize) -> (Clients, Config, Plan) {
+    let ids: Vec<String> = (0..n).map(instance).collect();
+    let config = load(
+        dir,
+        &format!(
+            "{PROVIDER}membership \"a\" {{\n  for_each = toset({})\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_id = each.value\n}}\n",
+            hcl_list(&ids)
+        ),
+    );
+    let clients = clients(&emu.base, &config, &key());
+    let (planned, diags) =
+        make_plan(&clients, &config, &State::empty(), &PlanOptions::default()).await;
+    assert!(!diag::has_errors(&diags));
+    assert_eq!(planned.operations.len(), n);
+    (clients, config, planned)
+}
+
 fn key() -> (String, String) {
     ("LTAI5tApplyKey000001".to_owned(), "apply-secret".to_owned())
 }
@@ -263,19 +282,8 @@ fn deny_key() -> (String, String) {
 async fn already_done_answers_count_as_success() {
     let emu = Emu::start(world(2, false), Options::default()).await;
     let dir = tempfile::tempdir().unwrap();
+    let (clients, config, planned) = join_all(&emu, dir.path(), 2).await;
     let ids: Vec<String> = (0..2).map(instance).collect();
-    let config = load(
-        dir.path(),
-        &format!(
-            "{PROVIDER}membership \"a\" {{\n  for_each = toset({})\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_id = each.value\n}}\n",
-            hcl_list(&ids)
-        ),
-    );
-    let clients = clients(&emu.base, &config, &key());
-    let (planned, diags) =
-        make_plan(&clients, &config, &State::empty(), &PlanOptions::default()).await;
-    assert!(!diag::has_errors(&diags));
-    assert_eq!(planned.operations.len(), 2);
 
     // Behind the plan's back, the first pair is made.
     let c = clients.get(&None).unwrap();
@@ -1377,19 +1385,7 @@ impl StateSink for SlowSink {
 async fn a_slow_state_write_does_not_hold_back_independent_operations() {
     let emu = Emu::start(world(3, false), Options::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let ids: Vec<String> = (0..3).map(instance).collect();
-    let config = load(
-        dir.path(),
-        &format!(
-            "{PROVIDER}membership \"a\" {{\n  for_each = toset({})\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_id = each.value\n}}\n",
-            hcl_list(&ids)
-        ),
-    );
-    let clients = clients(&emu.base, &config, &key());
-    let (planned, diags) =
-        make_plan(&clients, &config, &State::empty(), &PlanOptions::default()).await;
-    assert!(!diag::has_errors(&diags));
-    assert_eq!(planned.operations.len(), 3);
+    let (clients, _, planned) = join_all(&emu, dir.path(), 3).await;
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let drain = async {

@@ -75,7 +75,7 @@ fn bash_completions_are_valid_bash() {
 #[test]
 fn completions_refuse_an_unknown_shell() {
     let out = sgform().args(["completions", "tcsh"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    assert_eq!(out.status.code(), Some(1), "a usage error");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("[possible values: bash, zsh, fish]"),

@@ -1076,7 +1076,7 @@ async fn markdown_through_the_sandbox_is_a_pull_request_comment() {
         &["show", "q.plan", "--json", "--format", "text"],
     ] {
         let conflict = run(args).await;
-        assert_eq!(conflict.code, Some(2), "{args:?}: {}", conflict.stderr);
+        assert_eq!(conflict.code, Some(1), "{args:?}: {}", conflict.stderr);
         assert_eq!(conflict.stdout, "", "{args:?}");
         let other = args[args.iter().position(|a| *a == "--format").unwrap() + 1];
         assert!(

@@ -270,7 +270,7 @@ async fn a_saved_destroy_plan_says_so_and_applies_without_a_prompt() {
     assert!(wrong.stderr.contains("run `sgform apply FILE`"), "{wrong}");
     // And `plan --destroy --refresh-only` is a contradiction clap refuses.
     let both = env.run(&["plan", "--destroy", "--refresh-only"]).await;
-    assert_eq!(both.code, Some(2), "{both}");
+    assert_eq!(both.code, Some(1), "{both}");
     assert!(both.stderr.contains("cannot be used with"), "{both}");
 }
 

@@ -539,8 +539,8 @@ fn selectors_that_cannot_work_are_refused_with_a_hint() {
     );
     assert_eq!(
         out.status.code(),
-        Some(2),
-        "clap's usage error: {}",
+        Some(1),
+        "a usage error: {}",
         stderr(&out)
     );
     assert!(

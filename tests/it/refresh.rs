@@ -368,6 +368,56 @@ async fn targets_not_found_are_absent_and_the_quickstart_refreshes() {
     );
     assert_eq!(refreshed.stats.calls, stats["total"].as_u64().unwrap());
     assert!(refreshed.declarations.len() >= 3);
+    // The state's only target is not seen: that proves nothing (an error, nothing gone).
+    assert!(inv.gone.is_empty(), "{:?}", inv.gone);
+    let errors: Vec<&str> = refreshed
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.summary.as_str())
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "provider `alicloud` (the default) does not see the instance the state manages through it"
+        ]
+    );
+}
+
+/// With one of the state's targets seen, a by-ID read that does not return another proves it
+/// gone (`Inventory::gone`), and there is no error; declared targets not found are proven
+/// gone too, whatever the state says.
+#[tokio::test]
+async fn a_target_a_seeing_key_cannot_read_by_id_is_proven_gone() {
+    let world = World::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/world.json"),
+    )
+    .unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+    let (config, diags) = config::load(&dir, &Inputs::default()).unwrap();
+    assert!(!sgform::diag::has_errors(&diags), "{diags:#?}");
+    let state = State::from_json(
+        "sgform.state.json",
+        r#"{"version": 1, "lineage": "0b4c4a4e-1111-4222-8333-944445555666", "serial": 1,
+            "memberships": [{"address": "membership.old", "provider": null, "region": "cn-hangzhou",
+                             "security_group_id": "sg-bp1opsexample01", "target": "i-bp1gone00example1"},
+                            {"address": "membership.app", "provider": null, "region": "cn-hangzhou",
+                             "security_group_id": "sg-bp1opsexample01", "target": "i-bp1app0example01"}]}"#,
+    )
+    .unwrap();
+    let (refreshed, _) = refresh_world(world, &config, &state).await;
+    let gone: Vec<String> = refreshed
+        .inventory
+        .gone
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+    assert_eq!(gone, ["i-bp1gone00example1"]);
+    assert!(
+        !sgform::diag::has_errors(&refreshed.diagnostics),
+        "{:#?}",
+        refreshed.diagnostics
+    );
 }
 
 #[tokio::test]

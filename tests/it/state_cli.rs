@@ -396,7 +396,7 @@ fn with_a_lock_timeout_a_run_gives_up_naming_the_holder() {
 #[test]
 fn a_malformed_lock_timeout_is_a_usage_error() {
     let out = Dir::with_state().run(&["state", "rm", "group_members.db", "--lock-timeout", "5"]);
-    assert_exit(&out, 2);
+    assert_exit(&out, 1);
     assert!(
         stderr(&out).contains("invalid duration `5`: missing unit"),
         "{}",

@@ -422,3 +422,66 @@ fn files_stay_small() {
         bad.join("\n")
     );
 }
+
+/// Only `cli` prints: the library (the ops included) reports through values, events and
+/// notices, so another front end, a test or a bench decides what reaches a terminal.
+#[test]
+fn only_cli_prints() {
+    const PRINTING: &[&str] = &[
+        "println!",
+        "eprintln!",
+        "print!",
+        "eprint!",
+        "io::stdout",
+        "io::stderr",
+        "dbg!",
+    ];
+    let mut bad = Vec::new();
+    for file in rust_files(&root().join("src")) {
+        let name = rel(&file);
+        if name.starts_with("src/cli/")
+            || name == "src/main.rs"
+            || file.ends_with("tests.rs")
+            || name.contains("/tests/")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            if let Some(word) = PRINTING.iter().find(|w| line.contains(*w)) {
+                bad.push(format!("{name}:{n}: `{word}` in {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "only `cli` prints; report through a value, an event or a notice:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// The state is reached through one seam: `state::open` picks the backend for a
+/// `state::Location`, and everything above `state` talks to the `Backend` trait, so a second
+/// backend is a change inside `state` alone.
+#[test]
+fn only_state_names_a_concrete_backend() {
+    let mut bad = Vec::new();
+    for file in rust_files(&root().join("src")) {
+        let name = rel(&file);
+        if name.starts_with("src/state/") || file.ends_with("tests.rs") || name.contains("/tests/")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in code_lines(&text) {
+            if line.contains("LocalFile") || line.contains("state::read(") {
+                bad.push(format!("{name}:{n}: {}", line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "open the state with `state::open(&Location)` and use the `Backend` trait:\n{}",
+        bad.join("\n")
+    );
+}

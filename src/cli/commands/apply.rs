@@ -13,8 +13,9 @@
 //! Per-operation lines and the summary go to stdout (`--json`: one JSON event per line);
 //! diagnostics and status go to stderr, and on a terminal a progress bar below the lines
 //! (`cli::progress`). Exit codes: 0 success, 1 failure or cancelled at the prompt, 130 after
-//! Ctrl-C (the first stops starting new operations and lets those in flight finish; the second
-//! exits at once — the state is persisted after every operation anyway).
+//! Ctrl-C, 143 after SIGTERM, 129 after SIGHUP (the first stops starting new operations and lets
+//! those in flight finish; a second exits at once — the state is persisted after every
+//! operation anyway).
 //!
 //! The state lock is held from before the state is read until the last write (`--lock=false`
 //! skips it, `--lock-timeout` waits for it).
@@ -26,7 +27,7 @@ use std::process::ExitCode;
 use serde_json::json;
 
 use super::plan as plan_cmd;
-use crate::cli::args::{ChangeArgs, source};
+use crate::cli::args::ChangeArgs;
 use crate::cli::{env, notice, printer};
 use crate::ops;
 use crate::ops::apply::Prepared;
@@ -102,13 +103,7 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
         None => args.path.to_path_buf(),
     };
     let request = ops::apply::Request {
-        source: source(
-            &dir,
-            &change.vars,
-            &change.state,
-            &change.lock,
-            &change.connection,
-        ),
+        source: change.source.source(&dir),
         plan_file: saved,
         options: PlanOptions {
             targets: change.targets.addresses()?,
@@ -149,11 +144,23 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
         }
     }
     let mask = Mask::of(plan);
-    let report = runtime.block_on(execute::execute(&session, &mask, args.json))?;
+    let executed = runtime.block_on(execute::execute(&session, &mask, args.json))?;
     let plan = session.plan.clone();
     // Held until the command ends.
     let _lock = runtime.block_on(session.close())?;
-    render::summary(&plan, &mask, &report, args.json)
+    let shown = render::summary(
+        &plan,
+        &mask,
+        &executed.report,
+        executed.signal_code,
+        args.json,
+    );
+    match (shown, executed.signal_code) {
+        // Stopped by a signal (after SIGHUP the terminal may be gone): the exit code says so
+        // even if the summary could not be written.
+        (Err(_), Some(code)) => Ok(ExitCode::from(code)),
+        (shown, _) => shown,
+    }
 }
 
 /// `Apply` or `Destroy`, for the prompt's answer and the summary.

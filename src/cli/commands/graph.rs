@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::plan::checked;
-use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, source};
+use crate::cli::args::SourceArgs;
 use crate::cli::{notice, printer};
 use crate::ops;
 use crate::plan::PlanOptions;
@@ -18,24 +18,12 @@ pub struct Args {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     #[command(flatten)]
-    pub vars: ConfigArgs,
-    #[command(flatten)]
-    pub state: StateArgs,
-    #[command(flatten)]
-    pub lock: LockArgs,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub source: SourceArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let request = ops::plan::Request {
-        source: source(
-            &args.dir,
-            &args.vars,
-            &args.state,
-            &args.lock,
-            &args.connection,
-        ),
+        source: args.source.source(&args.dir),
         options: PlanOptions::default(),
     };
     let env = crate::cli::env::environment();

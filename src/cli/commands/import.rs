@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, source};
+use crate::cli::args::SourceArgs;
 use crate::cli::{env, notice, printer};
 use crate::ids::{Address, SecurityGroupId, Target};
 use crate::ops;
@@ -27,13 +27,7 @@ pub struct Args {
     #[arg(default_value = ".")]
     pub dir: PathBuf,
     #[command(flatten)]
-    pub vars: ConfigArgs,
-    #[command(flatten)]
-    pub state: StateArgs,
-    #[command(flatten)]
-    pub lock: LockArgs,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub source: SourceArgs,
 }
 
 /// Parses `sg-…/i-…` or `sg-…/eni-…`.
@@ -54,13 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("invalid address `{}`", args.address))?;
     let (group, target) = parse_id(&args.id)?;
     let request = ops::import::Request {
-        source: source(
-            &args.dir,
-            &args.vars,
-            &args.state,
-            &args.lock,
-            &args.connection,
-        ),
+        source: args.source.source(&args.dir),
         address,
         group,
         target,

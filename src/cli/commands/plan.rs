@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::args::{ConfigArgs, ConnectionArgs, LockArgs, StateArgs, TargetArgs, source};
+use crate::cli::args::{SourceArgs, TargetArgs};
 use crate::cli::{notice, printer};
 use crate::ops;
 use crate::ops::plan::Planned;
@@ -35,13 +35,7 @@ pub struct Args {
     #[command(flatten)]
     pub targets: TargetArgs,
     #[command(flatten)]
-    pub vars: ConfigArgs,
-    #[command(flatten)]
-    pub state: StateArgs,
-    #[command(flatten)]
-    pub lock: LockArgs,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
+    pub source: SourceArgs,
     /// No joins or leaves: only bring the state in line with the cloud.
     #[arg(long)]
     pub refresh_only: bool,
@@ -78,13 +72,7 @@ impl Args {
     /// The op's request.
     fn request(&self) -> anyhow::Result<ops::plan::Request> {
         Ok(ops::plan::Request {
-            source: source(
-                &self.dir,
-                &self.vars,
-                &self.state,
-                &self.lock,
-                &self.connection,
-            ),
+            source: self.source.source(&self.dir),
             options: PlanOptions {
                 targets: self.targets.addresses()?,
                 refresh_only: self.refresh_only,

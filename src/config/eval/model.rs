@@ -89,6 +89,12 @@ impl Model {
         m
     }
 
+    /// The sensitive variables' values: every string in them of 3 characters or more,
+    /// longest first.
+    pub(in crate::config) fn secrets(&self) -> &[String] {
+        &self.secrets
+    }
+
     /// Masks sensitive values in every message.
     pub(in crate::config) fn redact(&self, diags: &mut [Diagnostic]) {
         if self.secrets.is_empty() {

@@ -156,6 +156,7 @@ fn verifier() -> Verifier {
             secret: "testsecret".into(),
             security_token: None,
             deny_actions: vec![],
+            hidden: vec![],
         }],
     }])
 }

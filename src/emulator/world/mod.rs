@@ -68,6 +68,21 @@ pub struct AccessKey {
     /// Actions this key may not call (`JoinSecurityGroup`, `ecs:JoinSecurityGroup`, `*`).
     #[serde(default)]
     pub deny_actions: Vec<String>,
+    /// Resources this key's RAM policy does not cover: an ID, a prefix ending in `*`
+    /// (`eni-*`), or `*` for all. The listing Describe* actions leave them out (the real API
+    /// answers such a key an empty list, not an error); any other action naming one is
+    /// `Forbidden.RAM`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden: Vec<String>,
+}
+
+impl AccessKey {
+    /// Whether the key's `hidden` covers the resource `id`.
+    pub fn hides(&self, id: &str) -> bool {
+        self.hidden
+            .iter()
+            .any(|h| h == "*" || h == id || h.strip_suffix('*').is_some_and(|p| id.starts_with(p)))
+    }
 }
 
 impl fmt::Debug for AccessKey {
@@ -80,6 +95,7 @@ impl fmt::Debug for AccessKey {
                 &self.security_token.as_ref().map(|_| "***"),
             )
             .field("deny_actions", &self.deny_actions)
+            .field("hidden", &self.hidden)
             .finish()
     }
 }
@@ -405,6 +421,23 @@ impl World {
             instances,
             network_interfaces: self.enis.values().cloned().collect(),
         }
+    }
+
+    /// The world as a key that does not see the resources `hidden` chooses: they belong to no
+    /// account (the empty one, which owns nothing), so every Describe* leaves them out, with
+    /// paging and `TotalCount` as if they did not exist.
+    pub(crate) fn without(&self, hidden: impl Fn(&str) -> bool) -> World {
+        let mut view = self.clone();
+        for i in view.instances.values_mut().filter(|i| hidden(&i.id)) {
+            i.owner.clear();
+        }
+        for e in view.enis.values_mut().filter(|e| hidden(&e.id)) {
+            e.owner.clear();
+        }
+        for g in view.groups.values_mut().filter(|g| hidden(&g.id)) {
+            g.owner.clear();
+        }
+        view
     }
 
     /// Moves the world's clock to `elapsed_ms` since start: instances whose transition is due

@@ -26,6 +26,12 @@
 //!    or endpoint): the missing targets are looked up there too, batched the same way, so the
 //!    planner can tell "declared under the wrong provider" (a region mismatch) from "not found".
 //!
+//! 6. **What the by-ID reads prove** (`proof.rs`): a named target no provider returned is
+//!    proven gone (`Inventory::gone`), unless its provider saw none of the state's targets of
+//!    its kind: the API answers an empty list, not an error, to another account's credentials,
+//!    the wrong region or a RAM policy without the Describe permission, so that proves nothing;
+//!    the refresh then reports an error and the planner keeps those entries.
+//!
 //! A target or group that is not found is simply absent from the inventory (the planner reports
 //! it). Facts record the provider they were read through, which is how the planner tells a
 //! region mismatch from a missing target. The timing in [`RefreshStats`] is measured here, so
@@ -37,7 +43,7 @@
 //! groups).
 //!
 //! The files follow those steps: `data.rs` (step 1), `want.rs` (what each provider must read),
-//! `provider.rs` (rounds 1 to 3), `elsewhere.rs` (step 5), `listing.rs` (`generate`'s and
+//! `provider.rs` (rounds 1 to 3), `elsewhere.rs` (step 5), `proof.rs` (step 6), `listing.rs` (`generate`'s and
 //! `import`'s entry points), `fetch.rs` (the parallel paged requests under the shared permits)
 //! and `facts.rs` (API answers to the inventory's facts).
 
@@ -60,6 +66,7 @@ mod elsewhere;
 mod facts;
 mod fetch;
 mod listing;
+mod proof;
 mod provider;
 mod want;
 
@@ -263,6 +270,7 @@ pub async fn refresh(
     }
 
     calls += look_elsewhere(clients, &named, &mut inventory, &permits).await?;
+    proof::judge(clients, state, &named, &mut inventory, &mut diagnostics);
 
     let retries = clients
         .iter()

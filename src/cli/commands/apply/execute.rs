@@ -1,6 +1,12 @@
-//! Carrying out a session's plan with the events shown as they come, and Ctrl-C: the first
-//! stops starting new operations and lets those in flight finish; the second exits at once
-//! (the state is persisted after every operation anyway).
+//! Carrying out a session's plan with the events shown as they come, and the stop signals:
+//! SIGINT (Ctrl-C), SIGTERM (what CI runners, `timeout` and service managers send) and SIGHUP
+//! (the terminal went away) all take one path. The first stops starting new operations and
+//! lets those in flight finish, so the summary says cancelled and the exit code is 128 + the
+//! signal's number; a second one of any of them exits at once with its own code (the state is
+//! persisted after every operation anyway).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use anyhow::Context as _;
 use tokio::sync::mpsc;
@@ -12,32 +18,41 @@ use crate::cli::progress::Progress;
 use crate::ops::apply::Session;
 use crate::plan::render::Mask;
 
+/// What [`execute`] ran to: the report, and the exit code of the signal that cancelled it.
+pub(super) struct Executed {
+    pub report: Report,
+    /// 129, 130 or 143 when a signal stopped new operations from starting.
+    pub signal_code: Option<u8>,
+}
+
 pub(super) async fn execute(
     session: &Session,
     mask: &Mask,
     json_out: bool,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<Executed> {
     let plan = &session.plan;
     let progress = Progress::for_apply(plan.operations.len(), json_out);
     let (cancel_tx, cancel) = Cancel::new();
-    // One listener for the whole apply, made before any call: a second Ctrl-C that comes
+    // One listener for the whole apply, made before any call: a second signal that comes
     // while the first is being handled is still seen (a listener made afresh after the first
     // would miss it).
-    let mut interrupt = Interrupts::listen()?;
+    let mut signals = Signals::listen()?;
     let shown = progress.clone();
+    // The exit code of the first signal, 0 until one comes.
+    let first = Arc::new(AtomicU8::new(0));
+    let seen = Arc::clone(&first);
     let interrupts = tokio::spawn(async move {
-        let mut seen = 0;
-        while interrupt.recv().await {
-            seen += 1;
-            if seen == 1 {
-                shown.print(|| printer::status(
-                    "Interrupt received: finishing the operations in flight and saving the state; press Ctrl-C again to exit at once.",
-                ));
+        while let Some(signal) = signals.recv().await {
+            // Cancel (or exit) before saying so: after a SIGHUP the terminal may be gone, and
+            // a failed write must not stand in the way.
+            if seen.load(Ordering::SeqCst) == 0 {
+                seen.store(signal.exit_code(), Ordering::SeqCst);
                 let _ = cancel_tx.send(true);
+                shown.print(|| printer::status(&signal.first_message()));
             } else {
                 shown.finish();
                 printer::status("Exiting at once; the state holds every completed operation.");
-                std::process::exit(130);
+                std::process::exit(i32::from(signal.exit_code()));
             }
         }
     });
@@ -48,30 +63,90 @@ pub(super) async fn execute(
     let (report, ()) = tokio::join!(session.execute(tx, cancel), printing);
     interrupts.abort();
     progress.finish();
-    Ok(report)
+    let code = first.load(Ordering::SeqCst);
+    Ok(Executed {
+        signal_code: report.cancelled.then_some(if code == 0 {
+            crate::cli::exit::SIGINT
+        } else {
+            code
+        }),
+        report,
+    })
 }
 
-/// SIGINT (Ctrl-C elsewhere), as one stream for the whole apply.
-struct Interrupts {
+/// A signal that stops an apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Interrupt,
+    Terminate,
+    Hangup,
+}
+
+impl Signal {
+    /// 128 + the signal's number, as a shell reports a process the signal ended.
+    fn exit_code(self) -> u8 {
+        use crate::cli::exit;
+        match self {
+            Signal::Interrupt => exit::SIGINT,
+            Signal::Terminate => exit::SIGTERM,
+            Signal::Hangup => exit::SIGHUP,
+        }
+    }
+
+    fn first_message(self) -> String {
+        match self {
+            Signal::Interrupt => "Interrupt received: finishing the operations in flight and saving the state; press Ctrl-C again to exit at once.".to_owned(),
+            Signal::Terminate | Signal::Hangup => format!(
+                "{} received: finishing the operations in flight and saving the state; a second signal exits at once.",
+                if self == Signal::Terminate { "SIGTERM" } else { "SIGHUP" }
+            ),
+        }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP (Ctrl-C elsewhere), as one stream for the whole apply.
+struct Signals {
     #[cfg(unix)]
-    signal: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
     #[cfg(windows)]
-    signal: tokio::signal::windows::CtrlC,
+    ctrl_c: tokio::signal::windows::CtrlC,
 }
 
-impl Interrupts {
-    fn listen() -> anyhow::Result<Interrupts> {
-        #[cfg(unix)]
-        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
-        #[cfg(windows)]
-        let signal = tokio::signal::windows::ctrl_c();
-        Ok(Interrupts {
-            signal: signal.context("failed to listen for Ctrl-C")?,
+impl Signals {
+    #[cfg(unix)]
+    fn listen() -> anyhow::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            interrupt: signal(SignalKind::interrupt()).context("failed to listen for Ctrl-C")?,
+            terminate: signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?,
+            hangup: signal(SignalKind::hangup()).context("failed to listen for SIGHUP")?,
         })
     }
 
-    /// The next interrupt; `false` once no more can come.
-    async fn recv(&mut self) -> bool {
-        self.signal.recv().await.is_some()
+    #[cfg(windows)]
+    fn listen() -> anyhow::Result<Signals> {
+        Ok(Signals {
+            ctrl_c: tokio::signal::windows::ctrl_c().context("failed to listen for Ctrl-C")?,
+        })
+    }
+
+    /// The next signal; `None` once no more can come.
+    #[cfg(unix)]
+    async fn recv(&mut self) -> Option<Signal> {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => Some(Signal::Interrupt),
+            Some(()) = self.terminate.recv() => Some(Signal::Terminate),
+            Some(()) = self.hangup.recv() => Some(Signal::Hangup),
+            else => None,
+        }
+    }
+
+    #[cfg(windows)]
+    async fn recv(&mut self) -> Option<Signal> {
+        self.ctrl_c.recv().await.map(|()| Signal::Interrupt)
     }
 }

@@ -177,6 +177,7 @@ pub(super) fn summary(
     plan: &Plan,
     mask: &Mask,
     report: &Report,
+    signal_code: Option<u8>,
     json_out: bool,
 ) -> anyhow::Result<ExitCode> {
     let verb = verb(plan);
@@ -245,7 +246,9 @@ pub(super) fn summary(
             &format!("\n{text}"),
             json!({"type": "cancelled", "counts": counts}),
         )?;
-        return Ok(ExitCode::from(130));
+        return Ok(ExitCode::from(
+            signal_code.unwrap_or(crate::cli::exit::SIGINT),
+        ));
     }
     if report.succeeded() {
         let text = format!(

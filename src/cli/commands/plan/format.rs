@@ -71,7 +71,7 @@ impl FormatArgs {
 }
 
 /// Prints `message` as a usage error of `sgform SUBCOMMAND`, the way clap prints its own
-/// (with the usage line), and returns clap's exit code for it (2).
+/// (with the usage line), and returns the exit code of every usage error (1, not clap's 2).
 pub(crate) fn usage_error(subcommand: &str, message: &str) -> ExitCode {
     use clap::CommandFactory as _;
     let mut cli = crate::cli::Cli::command();
@@ -81,6 +81,5 @@ pub(crate) fn usage_error(subcommand: &str, message: &str) -> ExitCode {
         Some(command) => command.error(kind, message),
         None => cli.error(kind, message),
     };
-    let _ = err.print();
-    ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2))
+    crate::cli::exit::clap(&err)
 }
