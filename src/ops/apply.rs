@@ -109,7 +109,24 @@ pub async fn prepare(
                 });
             }
             if let Err(edited) = planfile::check_derived(file, &derived) {
-                return Err(refused_file(saved, &edited));
+                // Sensitive values are not recorded, so they cannot be compared by name.
+                let sensitive: Vec<String> = loaded
+                    .config
+                    .variables()
+                    .values()
+                    .filter(|v| v.sensitive)
+                    .map(|v| format!("`{}`", v.name))
+                    .collect();
+                if sensitive.is_empty() {
+                    return Err(refused_file(saved, &edited));
+                }
+                return Err(refused_file(
+                    saved,
+                    &format!(
+                        "{edited}\n  hint: or a sensitive variable ({}) has another value than when the plan was made: sensitive values are not recorded, give the same ones to apply",
+                        sensitive.join(", ")
+                    ),
+                ));
             }
             Some(saved)
         }

@@ -348,3 +348,43 @@ async fn out_replaces_only_a_plan_file_and_writes_it_owner_only() {
     assert_eq!(second.code, Some(0), "{second}");
     assert_eq!(mode(&env.path("p.plan")), 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sensitive_variable_given_to_plan_but_not_to_apply_is_hinted_at() {
+    let env = start().await;
+    let dir = env.dir.path();
+    let hcl = std::fs::read_to_string(env.path("main.hcl")).unwrap();
+    let hcl = hcl.replace(&format!("\"{OPS}\""), "var.group")
+        + &format!("\nvariable \"group\" {{\n  sensitive = true\n  default   = \"{WEB}\"\n}}\n");
+    std::fs::write(env.path("main.hcl"), hcl).unwrap();
+    let plan = run_in(
+        &env,
+        dir,
+        &["plan", "--var", &format!("group={OPS}"), "--out", "p.plan"],
+        &[],
+    )
+    .await;
+    assert_eq!(plan.code, Some(0), "{plan}");
+    let apply = run_in(&env, dir, &["apply", "p.plan"], &[]).await;
+    assert_eq!(apply.code, Some(1), "{apply}");
+    assert!(
+        apply.stderr.contains("the plan file's operations"),
+        "{apply}"
+    );
+    assert!(
+        apply.stderr.contains(
+            "hint: or a sensitive variable (`group`) has another value than when the plan was made"
+        ),
+        "{apply}"
+    );
+    assert_eq!(env.mutations().await, 0);
+    let apply = run_in(
+        &env,
+        dir,
+        &["apply", "p.plan", "--var", &format!("group={OPS}")],
+        &[],
+    )
+    .await;
+    assert_eq!(apply.code, Some(0), "{apply}");
+    assert_eq!(env.groups_of(B).await, [BASE, OPS]);
+}
