@@ -217,6 +217,11 @@ impl Client {
         self.inner.endpoint.as_str()
     }
 
+    /// The access key ID it signs with (never the secret): what a plan file records.
+    pub fn access_key_id(&self) -> &str {
+        &self.inner.credentials.access_key_id
+    }
+
     /// Calls, retries and throttled answers so far (shared by clones).
     pub fn stats(&self) -> Stats {
         self.inner.counters.snapshot()

@@ -170,10 +170,52 @@ pub struct DataRecord {
     pub tags: BTreeMap<String, String>,
 }
 
-/// What the planner read for each data source, keyed by kind and name.
+/// What the planner read for each data source, keyed by kind and name. Serialised (in a plan
+/// file's inventory) as a list of `{kind, name, records}`: JSON keys are strings only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataResults {
+    #[serde(with = "data_list")]
     pub results: BTreeMap<(DataKind, String), Vec<DataRecord>>,
+}
+
+mod data_list {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{DataKind, DataRecord};
+
+    type Map = BTreeMap<(DataKind, String), Vec<DataRecord>>;
+
+    #[derive(Serialize)]
+    struct EntryRef<'a> {
+        kind: DataKind,
+        name: &'a str,
+        records: &'a [DataRecord],
+    }
+
+    #[derive(Deserialize)]
+    struct Entry {
+        kind: DataKind,
+        name: String,
+        records: Vec<DataRecord>,
+    }
+
+    pub fn serialize<S: Serializer>(map: &Map, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter().map(|((kind, name), records)| EntryRef {
+            kind: *kind,
+            name,
+            records,
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map, D::Error> {
+        let entries = Vec::<Entry>::deserialize(d)?;
+        Ok(entries
+            .into_iter()
+            .map(|e| ((e.kind, e.name), e.records))
+            .collect())
+    }
 }
 
 impl DataResults {

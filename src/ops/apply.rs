@@ -1,15 +1,21 @@
-//! `apply` and `destroy`: make a plan (or read a saved one and check it is not stale), then
+//! `apply` and `destroy`: make a plan (or read a saved one and check it may run here), then
 //! carry it out through `apply::execute`, persisting the state after every completed
 //! operation.
 //!
 //! In two steps, so that the caller can show the plan and ask before anything changes:
-//! [`prepare`] takes the state lock, loads, connects and plans (or checks the plan file: the
-//! same configuration files, the same state lineage and serial, and a fresh refresh of the
-//! targets it touches showing the status and groups it assumed); [`Session::execute`] carries
+//! [`prepare`] takes the state lock, loads, connects and plans; [`Session::execute`] carries
 //! the plan out. One backend holds the lock from before the state is read until the session
 //! ends, and does every write.
+//!
+//! A plan file ([`Request::plan_file`], read by `plan::read_saved`; its configuration
+//! directory, found by `plan::locate`, is the request's `source.dir`) runs only where and as it
+//! was made, checked in this order before the first call: the same configuration files,
+//! non-sensitive variables and state lineage and serial (`planfile::check_fresh`); the planner
+//! gives exactly its plan from its recorded inputs (`planfile::check_derived`); this run's
+//! clients talk to what it was made against (`planfile::check_connection`); and a fresh
+//! refresh shows the targets it changes with the status and groups it assumed
+//! (`planfile::check_remote`).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,11 +35,11 @@ use crate::state::{Backend, LockGuard, ManagedMembership, State};
 /// An apply (or a destroy: `options.destroy`).
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// Its `dir` is the configuration directory (for a plan file: the one it is applied in);
-    /// its `parallelism` is the refresh's and the executor's.
+    /// Its `dir` is the configuration directory (for a plan file: the one `plan::locate`
+    /// found); its `parallelism` is the refresh's and the executor's.
     pub source: Source,
     /// A plan saved by `plan --out`, applied instead of a new plan.
-    pub plan_file: Option<PathBuf>,
+    pub plan_file: Option<plan_op::Saved>,
     /// How to make the plan (not with a plan file).
     pub options: PlanOptions,
     /// How long to wait for a target in a transitional status or being created.
@@ -88,11 +94,39 @@ pub async fn prepare(
         }
     };
     let saved = match &request.plan_file {
-        Some(path) => {
-            let saved = plan_op::read_saved(path)?;
+        Some(saved) => {
+            let file = &saved.file;
             let digest = plan_op::config_digest(&loaded.config);
-            if let Err(stale) = planfile::check_fresh(&saved.file, &digest, &loaded.state) {
+            let variables = planfile::non_sensitive(&plan_op::variables_of(&loaded.config));
+            if let Err(stale) = planfile::check_fresh(file, &digest, &variables, &loaded.state) {
                 return Err(stale_plan(&stale));
+            }
+            let (derived, diagnostics) = plan_op::rederive(&loaded.config, &loaded.state, file);
+            if diag::has_errors(&diagnostics) {
+                return Ok(Prepared::Refused {
+                    config: Box::new(loaded.config),
+                    diagnostics,
+                });
+            }
+            if let Err(edited) = planfile::check_derived(file, &derived) {
+                // Sensitive values are not recorded, so they cannot be compared by name.
+                let sensitive: Vec<String> = loaded
+                    .config
+                    .variables()
+                    .values()
+                    .filter(|v| v.sensitive)
+                    .map(|v| format!("`{}`", v.name))
+                    .collect();
+                if sensitive.is_empty() {
+                    return Err(refused_file(saved, &edited));
+                }
+                return Err(refused_file(
+                    saved,
+                    &format!(
+                        "{edited}\n  hint: or a sensitive variable ({}) has another value than when the plan was made: sensitive values are not recorded, give the same ones to apply",
+                        sensitive.join(", ")
+                    ),
+                ));
             }
             Some(saved)
         }
@@ -101,6 +135,13 @@ pub async fn prepare(
 
     // One connection (one sandbox) for the refresh and the calls.
     let connection = connect::connect(&loaded.config, &source.connect, env, notify).await?;
+    if let Some(saved) = saved {
+        let now = plan_op::connection_record(&loaded.config, &source.connect, &connection);
+        if let Err(elsewhere) = planfile::check_connection(&saved.file, &now) {
+            connection.shutdown().await?;
+            return Err(refused_file(saved, &elsewhere));
+        }
+    }
     let made = match saved {
         Some(saved) => check_remote(&connection, loaded, saved, source.parallelism).await,
         None => {
@@ -152,7 +193,7 @@ pub async fn prepare(
 async fn check_remote(
     connection: &Connection,
     loaded: plan_op::Loaded,
-    saved: plan_op::Saved,
+    saved: &plan_op::Saved,
     parallelism: u32,
 ) -> Result<plan_op::Attempt> {
     let refreshed = refresh::refresh(
@@ -167,14 +208,22 @@ async fn check_remote(
     }
     Ok(plan_op::Attempt {
         config: loaded.config,
-        diagnostics: saved.diagnostics,
-        planned: Some((loaded.state, saved.file.plan)),
+        diagnostics: saved.diagnostics.clone(),
+        planned: Some((loaded.state, saved.file.plan.clone())),
         lock: None,
+        recorded: None,
     })
 }
 
 fn stale_plan(stale: &planfile::Stale) -> Error {
     Error::refused(format!("stale plan: run sgform plan again ({stale})"))
+}
+
+fn refused_file(saved: &plan_op::Saved, why: &dyn std::fmt::Display) -> Error {
+    Error::refused(format!(
+        "refusing plan file `{}`: {why}",
+        saved.path.display()
+    ))
 }
 
 impl Session {

@@ -9,8 +9,7 @@ use super::connect;
 use super::{Context as _, Environment, Error, Notice, Notify, Result, Source};
 use crate::config::{self, Config, Declaration, Inputs, VarSource};
 use crate::diag::{self, Diagnostic};
-use crate::fsutil::{self, Mode, OWNER_ONLY};
-use crate::plan::planfile::{ConfigDigest, PlanFile};
+use crate::plan::planfile;
 use crate::plan::refresh::{self, Clients, RefreshStats};
 use crate::plan::{Inventory, Limits, Plan, PlanOptions};
 use crate::state::{Backend, LockGuard, State};
@@ -78,6 +77,18 @@ pub struct Attempt {
     pub planned: Option<(State, Plan)>,
     /// The state lock, held until this is dropped (`None` with `--lock=false`).
     pub lock: Option<LockGuard>,
+    /// What the plan was made from besides the configuration and the state (with the plan).
+    pub recorded: Option<Recorded>,
+}
+
+/// What a plan file records of a plan's inputs besides the configuration and the state.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    /// Everything the refresh read.
+    pub inventory: Inventory,
+    pub options: PlanOptions,
+    /// What the clients talked to.
+    pub connection: planfile::Connection,
 }
 
 /// A plan without errors and what it was made from.
@@ -87,6 +98,7 @@ pub struct Planned {
     pub plan: Plan,
     /// The warnings of every stage.
     pub diagnostics: Vec<Diagnostic>,
+    pub recorded: Recorded,
 }
 
 impl Attempt {
@@ -106,6 +118,7 @@ impl Attempt {
             state,
             plan,
             diagnostics: self.diagnostics,
+            recorded: self.recorded?,
         })
     }
 }
@@ -126,6 +139,7 @@ pub async fn plan(
             diagnostics,
             planned: None,
             lock,
+            recorded: None,
         });
     }
     let state = backend.load()?;
@@ -143,6 +157,12 @@ pub async fn plan(
         notify,
     )
     .await;
+    let attempt = attempt.map(|mut attempt| {
+        if let Some(recorded) = &mut attempt.recorded {
+            recorded.connection = connection_record(&attempt.config, &source.connect, &connection);
+        }
+        attempt
+    });
     connection.shutdown().await?;
     Ok(Attempt { lock, ..attempt? })
 }
@@ -196,11 +216,18 @@ pub async fn attempt_with(
     let run = refresh_and_plan(clients, &config, &state, parallelism as usize, options).await?;
     notify(Notice::Refreshed(&run.stats));
     diagnostics.extend(run.diagnostics);
+    let recorded = Recorded {
+        inventory: run.inventory,
+        options: options.clone(),
+        // Filled in by the caller, which has the connection.
+        connection: planfile::Connection::default(),
+    };
     Ok(Attempt {
         config,
         diagnostics,
         planned: Some((state, run.plan)),
         lock: None,
+        recorded: Some(recorded),
     })
 }
 
@@ -247,66 +274,12 @@ pub async fn refresh_and_plan(
     })
 }
 
-/// The digest of the configuration's own `*.hcl` files (not variable files given elsewhere),
-/// by name relative to the configuration directory.
-pub fn config_digest(config: &Config) -> ConfigDigest {
-    let dir = config.dir();
-    let files: Vec<(String, &str)> = config
-        .sources()
-        .files()
-        .filter(|(_, f)| f.path.extension().is_some_and(|e| e == "hcl"))
-        .filter_map(|(_, f)| {
-            let parent = f.path.parent().unwrap_or(Path::new(""));
-            let in_dir = parent == dir || (parent.as_os_str().is_empty() && dir == Path::new("."));
-            let name = f.path.file_name()?.to_string_lossy().into_owned();
-            in_dir.then_some((name, f.text.as_str()))
-        })
-        .collect();
-    ConfigDigest::of(files.iter().map(|(p, t)| (p.as_str(), *t)))
-}
+mod file;
 
-/// The saved form of `planned`.
-pub fn plan_file(planned: &Planned) -> PlanFile {
-    let variables = planned
-        .config
-        .variables()
-        .values()
-        .map(|v| (v.name.as_str(), v.display_value(), v.sensitive));
-    PlanFile::new(
-        planned.plan.clone(),
-        config_digest(&planned.config),
-        variables,
-        &planned.state,
-    )
-}
-
-/// Saves `planned` to `out` (`sgform plan --out`): written whole or not at all, owner-only
-/// (`fsutil::write_atomic`), through a symbolic link to its target.
-pub fn save(planned: &Planned, out: &Path) -> Result<()> {
-    let bytes = plan_file(planned).to_bytes();
-    fsutil::write_atomic(out, &bytes, Mode::Exactly(OWNER_ONLY))
-        .with_context(|| format!("failed to write plan file `{}`", out.display()))
-}
-
-/// A plan file read back, with the planner's checks over its plan.
-pub struct Saved {
-    pub file: PlanFile,
-    /// [`crate::plan::check`] over the saved plan.
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Reads the plan file at `path` (`sgform show`, `sgform apply FILE`).
-pub fn read_saved(path: &Path) -> Result<Saved> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("failed to read plan file `{}`", path.display()))?;
-    let file = PlanFile::from_bytes(path, &bytes)?;
-    let options = PlanOptions {
-        destroy: file.plan.destroy,
-        ..PlanOptions::default()
-    };
-    let diagnostics = crate::plan::check(&file.plan, &options);
-    Ok(Saved { file, diagnostics })
-}
+pub use file::{
+    PLAN_FILE_LIMIT, Saved, check_out, config_digest, connection_record, locate, plan_file,
+    read_saved, rederive, save, variables_of,
+};
 
 #[cfg(test)]
 mod tests;

@@ -1,46 +1,80 @@
-//! The plan file (`sgform plan --out FILE`): a saved [`Plan`] with what apply needs to refuse a
-//! stale one. Pure: bytes in, bytes out; the CLI reads and writes the file.
+//! The plan file (`sgform plan --out FILE`): a saved [`Plan`] with the inputs it was made from,
+//! so that `apply FILE` can run it only where and as it was made. Pure: bytes in, bytes out,
+//! and checks over values; `ops::plan` reads and writes the file.
 //!
-//! **API Boundary:** the plan file format. A JSON document:
+//! **API Boundary:** the plan file format. A JSON document (version 2):
 //!
 //! ```text
-//! { "format": "sgform-plan", "version": 1, "sgform_version": "0.1.0",
-//!   "configuration": { "main.hcl": "<sha1 hex of path NUL content>", ... },
-//!   "variables": { "env": "\"prod\"", ... },          // non-sensitive only, display values
+//! { "format": "sgform-plan", "version": 2, "sgform_version": "0.1.0",
+//!   "configuration": {
+//!     "directory": "infra",                  // relative to the plan file's directory
+//!     "absolute": "/home/ci/repo/infra",     // where it was when the plan was made
+//!     "files": { "main.hcl": "<sha1 hex of path NUL content>", ... } },
+//!   "variables": { "env": "\"prod\"", ... },  // non-sensitive only, display values
 //!   "state": { "lineage": "…", "serial": 3 },
-//!   "remote": { "i-…": { "status": "Running", "security_group_ids": [...] }, ... },
+//!   "connection": {
+//!     "sandbox"?: "world.json",              // the sandbox's world, relative to the configuration
+//!     "providers": { "alicloud": { "endpoint"?: "https://ecs.cn-hangzhou.aliyuncs.com",
+//!                                   "region": "cn-hangzhou", "access_key_id": "LTAI…" } } },
+//!   "options": { "targets": [...], "refresh_only": false, "destroy": false },
+//!   "inventory": { ...every fact the refresh read, data-source results included... },
 //!   "plan": { "destroy"?: true, ...the Plan... } }
 //! ```
 //!
-//! `plan.destroy` is present, as `true`, only in a destroy plan (`sgform plan --destroy`):
-//! apply and show read it from there, and a file without it is an ordinary plan.
+//! **Where the configuration is.** `apply FILE` loads the configuration from
+//! `configuration.directory` taken relative to the directory the plan file is in, else from
+//! `configuration.absolute`; the first of them whose `*.hcl` files have the recorded digests
+//! wins (else the first that exists, and the digest check names what changed). So the file
+//! works from any working directory, in a moved checkout (the file moves with it), and in CI
+//! where the apply job downloads it into another checkout of the same repository at the same
+//! place, or anywhere while the plan job's checkout path exists. The default state is the one
+//! beside that configuration, as for `plan`.
 //!
-//! What never goes in: credentials (the plan has none), and the values of sensitive variables
-//! (`variables` lists only the others). The IDs the plan operates on are there in clear, as
-//! they are in the state: apply needs them, and a renderer masks the sensitive ones again from
-//! the plan's `sensitive` marks, so `sgform show` prints what `sgform plan` printed.
+//! **What it was made against.** Per provider: the endpoint (none for the embedded sandbox,
+//! whose port changes every run; the sandbox's world is recorded instead), the region and the
+//! access key ID — never the secret, never an STS token. `apply` refuses the file when this
+//! run talks to anything else ([`check_connection`]), and when the state's lineage or serial,
+//! a configuration file or a non-sensitive variable differ ([`check_fresh`]).
 //!
-//! A file of a newer `version`, of another `format`, or that does not parse is refused with an
-//! error naming the file.
+//! **Re-derived, not trusted.** The planner is pure and deterministic: `apply` re-runs it on
+//! the configuration, the state, the recorded `inventory` and `options`, and refuses the file
+//! unless it gives exactly the recorded `plan` ([`check_derived`]): an edited operation, adoption
+//! or forget is refused even though every digest still matches. Then a fresh refresh of the
+//! targets the plan changes must still show the status and groups it assumed
+//! ([`check_remote`]).
+//!
+//! `plan.destroy` is present, as `true`, only in a destroy plan (`sgform plan --destroy`).
+//!
+//! What never goes in: credentials (the access key ID is not one), and the values of sensitive
+//! variables (`variables` lists only the others). The IDs the plan operates on are there in
+//! clear, as they are in the state: apply needs them, and a renderer masks the sensitive ones
+//! again from the plan's `sensitive` marks, so `sgform show` prints what `sgform plan` printed.
+//!
+//! A file of another `version` (older files record none of the above and are refused too), of
+//! another `format`, or that does not parse is refused with an error naming the file.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha1::{Digest as _, Sha1};
 
 use super::inventory::Inventory;
-use super::model::Plan;
-use super::render::Mask;
-use crate::ids::{SecurityGroupId, Target};
+use super::model::{Plan, PlanOptions};
+use crate::ids::Address;
 use crate::state::State;
+
+mod checks;
+
+pub use checks::{
+    Change, Edited, Elsewhere, Stale, check_connection, check_derived, check_fresh, check_remote,
+};
 
 /// The `format` field of every plan file.
 pub const FORMAT: &str = "sgform-plan";
 
-/// The plan-file version this sgform writes and the newest it reads.
-pub const VERSION: u32 = 1;
+/// The plan-file version this sgform writes and the only one it reads.
+pub const VERSION: u32 = 2;
 
 /// A digest of the configuration files: file path (relative to the configuration directory)
 /// → hex SHA-1 of the path, a NUL byte and the content.
@@ -75,6 +109,17 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// Where the configuration was, and what it was.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Configuration {
+    /// The configuration directory relative to the plan file's directory (`.` when they are
+    /// the same), `/`-separated.
+    pub directory: String,
+    /// The configuration directory's absolute path when the plan was made.
+    pub absolute: String,
+    pub files: ConfigDigest,
+}
+
 /// Which state the plan was made against.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateRef {
@@ -83,11 +128,65 @@ pub struct StateRef {
     pub serial: u64,
 }
 
-/// What the plan relied on about one target it changes.
+/// What the plan's clients talked to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    /// The embedded sandbox's world, relative to the configuration directory (absolute when it
+    /// is on another file system root); `None`: the providers' own endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<String>,
+    /// By provider name (`alicloud`, `alicloud.ALIAS`).
+    pub providers: BTreeMap<String, ProviderRef>,
+}
+
+/// What one provider's client talked to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RemoteFact {
-    pub status: String,
-    pub security_group_ids: Vec<SecurityGroupId>,
+pub struct ProviderRef {
+    /// The API endpoint; `None` on the sandbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// The access key ID (never the secret or a token).
+    pub access_key_id: String,
+}
+
+/// The plan's options ([`PlanOptions`]), as recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Options {
+    pub targets: Vec<Address>,
+    pub refresh_only: bool,
+    pub destroy: bool,
+}
+
+impl From<&PlanOptions> for Options {
+    fn from(o: &PlanOptions) -> Self {
+        Self {
+            targets: o.targets.clone(),
+            refresh_only: o.refresh_only,
+            destroy: o.destroy,
+        }
+    }
+}
+
+impl From<&Options> for PlanOptions {
+    fn from(o: &Options) -> Self {
+        Self {
+            targets: o.targets.clone(),
+            refresh_only: o.refresh_only,
+            destroy: o.destroy,
+        }
+    }
+}
+
+/// What a plan was made from, besides the state: what [`PlanFile::new`] records.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    pub configuration: Configuration,
+    /// Every variable: `(name, display value, sensitive)`; sensitive ones are left out.
+    pub variables: Vec<(String, String, bool)>,
+    pub connection: Connection,
+    pub options: Options,
+    pub inventory: Inventory,
 }
 
 /// A saved plan.
@@ -96,52 +195,42 @@ pub struct PlanFile {
     pub format: String,
     pub version: u32,
     pub sgform_version: String,
-    pub configuration: ConfigDigest,
+    pub configuration: Configuration,
     /// Non-sensitive variables: name → display value.
     pub variables: BTreeMap<String, String>,
     pub state: StateRef,
-    /// Each target an operation changes: its status and groups as the refresh saw them.
-    pub remote: BTreeMap<Target, RemoteFact>,
+    pub connection: Connection,
+    pub options: Options,
+    /// Everything the refresh read: the planner's input besides the configuration and state.
+    pub inventory: Inventory,
     pub plan: Plan,
 }
 
+/// The non-sensitive variables of `(name, display value, sensitive)` triples.
+pub fn non_sensitive(variables: &[(String, String, bool)]) -> BTreeMap<String, String> {
+    variables
+        .iter()
+        .filter(|(_, _, sensitive)| !sensitive)
+        .map(|(name, value, _)| (name.clone(), value.clone()))
+        .collect()
+}
+
 impl PlanFile {
-    /// A plan file for `plan`, made from `configuration` and `state`. `variables` are
-    /// `(name, display value, sensitive)`; sensitive ones are left out.
-    pub fn new<'a>(
-        plan: Plan,
-        configuration: ConfigDigest,
-        variables: impl IntoIterator<Item = (&'a str, String, bool)>,
-        state: &State,
-    ) -> Self {
-        let remote = plan
-            .targets
-            .iter()
-            .map(|(target, t)| {
-                (
-                    target.clone(),
-                    RemoteFact {
-                        status: t.status.clone(),
-                        security_group_ids: t.before.clone(),
-                    },
-                )
-            })
-            .collect();
+    /// A plan file for `plan`, made from `inputs` and `state`.
+    pub fn new(plan: Plan, inputs: Inputs, state: &State) -> Self {
         Self {
             format: FORMAT.to_owned(),
             version: VERSION,
             sgform_version: env!("CARGO_PKG_VERSION").to_owned(),
-            configuration,
-            variables: variables
-                .into_iter()
-                .filter(|(_, _, sensitive)| !sensitive)
-                .map(|(name, value, _)| (name.to_owned(), value))
-                .collect(),
+            configuration: inputs.configuration,
+            variables: non_sensitive(&inputs.variables),
             state: StateRef {
                 lineage: state.lineage.clone(),
                 serial: state.serial,
             },
-            remote,
+            connection: inputs.connection,
+            options: inputs.options,
+            inventory: inputs.inventory,
             plan,
         }
     }
@@ -161,9 +250,9 @@ impl PlanFile {
     /// Parses a plan file; `path` names it in errors.
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<PlanFile, Error> {
         // One full parse on the happy path (a large plan is tens of megabytes); only when it
-        // fails, or the header is wrong, does the header decide which error to give, so a
-        // newer or foreign file is reported as such and not as a parse error of some field
-        // it has changed.
+        // fails, or the header is wrong, does the header decide which error to give, so an
+        // older, newer or foreign file is reported as such and not as a parse error of some
+        // field it has changed.
         #[derive(Deserialize)]
         struct Header {
             format: Option<String>,
@@ -176,7 +265,7 @@ impl PlanFile {
         let parsed = serde_json::from_slice::<PlanFile>(bytes);
         if let Ok(file) = &parsed
             && file.format == FORMAT
-            && file.version <= VERSION
+            && file.version == VERSION
         {
             return parsed.map_err(|e| corrupt(e.to_string()));
         }
@@ -192,9 +281,32 @@ impl PlanFile {
                 path: path.to_path_buf(),
                 found: v,
             }),
+            Some(v) if v < VERSION => Err(Error::OlderVersion {
+                path: path.to_path_buf(),
+                found: v,
+            }),
             Some(_) => parsed.map_err(|e| corrupt(e.to_string())),
         }
     }
+}
+
+/// Whether `head` (the first bytes of a file) starts as a plan file does: `{`, then the
+/// `"format": "sgform-plan"` member, JSON whitespace allowed between the tokens. What
+/// `plan --out` checks before it replaces an existing file.
+pub fn looks_like_plan_file(head: &[u8]) -> bool {
+    let mut rest = head;
+    for token in [&b"{"[..], b"\"format\"", b":", b"\"sgform-plan\""] {
+        let start = rest
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(rest.len());
+        rest = &rest[start..];
+        let Some(after) = rest.strip_prefix(token) else {
+            return false;
+        };
+        rest = after;
+    }
+    true
 }
 
 /// Why a plan file cannot be read.
@@ -207,151 +319,13 @@ pub enum Error {
         path.display()
     )]
     NewerVersion { path: PathBuf, found: u32 },
+    #[error(
+        "plan file `{}` has format version {found}, from an older sgform: it does not record what it was made against or from ({VERSION} does); run `sgform plan --out` again",
+        path.display()
+    )]
+    OlderVersion { path: PathBuf, found: u32 },
     #[error("`{}` is not an sgform plan file (no `\"format\": \"{FORMAT}\"`)", path.display())]
     NotAPlanFile { path: PathBuf },
-}
-
-/// One thing that changed since the plan was made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    ConfigFileChanged(String),
-    ConfigFileAdded(String),
-    ConfigFileRemoved(String),
-    LineageDiffers {
-        plan: String,
-        state: String,
-    },
-    SerialMoved {
-        from: u64,
-        to: u64,
-    },
-    /// Targets are named as they may be shown (`(sensitive value)` for a sensitive one).
-    TargetGone(String),
-    TargetStatusChanged {
-        target: String,
-        from: String,
-        to: String,
-    },
-    TargetGroupsChanged(String),
-}
-
-impl fmt::Display for Change {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lineage = |l: &str| {
-            if l.is_empty() {
-                "none (no state yet)".to_owned()
-            } else {
-                format!("`{l}`")
-            }
-        };
-        match self {
-            Change::ConfigFileChanged(p) => write!(f, "configuration file `{p}` changed"),
-            Change::ConfigFileAdded(p) => write!(f, "configuration file `{p}` was added"),
-            Change::ConfigFileRemoved(p) => write!(f, "configuration file `{p}` was removed"),
-            Change::LineageDiffers { plan, state } => write!(
-                f,
-                "the state's lineage differs: the plan was made against {}, the state is {}",
-                lineage(plan),
-                lineage(state)
-            ),
-            Change::SerialMoved { from, to } => {
-                write!(f, "the state serial moved from {from} to {to}")
-            }
-            Change::TargetGone(t) => write!(f, "`{t}` is no longer found"),
-            Change::TargetStatusChanged { target, from, to } => {
-                write!(f, "`{target}` was {from} and is now {to}")
-            }
-            // No group IDs: saying which would need the mask here too, for little gain.
-            Change::TargetGroupsChanged(t) => {
-                write!(f, "the security groups of `{t}` changed outside sgform")
-            }
-        }
-    }
-}
-
-/// The plan no longer matches what it was made from; each change is named.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the saved plan is stale: {}; run `sgform plan` again", list(.changes))]
-pub struct Stale {
-    pub changes: Vec<Change>,
-}
-
-fn list(changes: &[Change]) -> String {
-    changes
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn stale(changes: Vec<Change>) -> Result<(), Stale> {
-    if changes.is_empty() {
-        Ok(())
-    } else {
-        Err(Stale { changes })
-    }
-}
-
-/// Whether `file` still fits the configuration (`digest`, as [`ConfigDigest::of`] computes it
-/// now) and the state: every file the same, the same lineage and serial (Terraform's check).
-pub fn check_fresh(file: &PlanFile, digest: &ConfigDigest, state: &State) -> Result<(), Stale> {
-    let mut changes = Vec::new();
-    let (then, now) = (&file.configuration.files, &digest.files);
-    for (path, hash) in then {
-        match now.get(path) {
-            None => changes.push(Change::ConfigFileRemoved(path.clone())),
-            Some(h) if h != hash => changes.push(Change::ConfigFileChanged(path.clone())),
-            Some(_) => {}
-        }
-    }
-    for path in now.keys().filter(|p| !then.contains_key(*p)) {
-        changes.push(Change::ConfigFileAdded(path.clone()));
-    }
-    if file.state.lineage != state.lineage {
-        changes.push(Change::LineageDiffers {
-            plan: file.state.lineage.clone(),
-            state: state.lineage.clone(),
-        });
-    } else if file.state.serial != state.serial {
-        changes.push(Change::SerialMoved {
-            from: file.state.serial,
-            to: state.serial,
-        });
-    }
-    stale(changes)
-}
-
-/// Whether every target the plan changes still has the status and groups the plan relied on,
-/// from a fresh refresh of those targets (apply's re-check before the first call).
-pub fn check_remote(file: &PlanFile, inventory: &Inventory) -> Result<(), Stale> {
-    let mask = Mask::of(&file.plan);
-    let mut changes = Vec::new();
-    for (target, fact) in &file.remote {
-        let shown = mask.target(target).to_owned();
-        let status = match target {
-            Target::Instance(id) => inventory.instances.get(id).map(|i| &i.status),
-            Target::NetworkInterface(id) => inventory.network_interfaces.get(id).map(|e| &e.status),
-        };
-        let (Some(status), Some(groups)) = (status, inventory.groups_of(target)) else {
-            changes.push(Change::TargetGone(shown));
-            continue;
-        };
-        if *status != fact.status {
-            changes.push(Change::TargetStatusChanged {
-                target: shown.clone(),
-                from: fact.status.clone(),
-                to: status.clone(),
-            });
-        }
-        let mut then = fact.security_group_ids.clone();
-        let mut now = groups.to_vec();
-        then.sort();
-        now.sort();
-        if then != now {
-            changes.push(Change::TargetGroupsChanged(shown));
-        }
-    }
-    stale(changes)
 }
 
 #[cfg(test)]

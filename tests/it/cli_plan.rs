@@ -490,7 +490,12 @@ async fn a_saved_plan_shows_exactly_as_planned() {
     );
     let file = std::fs::read_to_string(f.path("quickstart.plan")).unwrap();
     assert!(!file.contains(SECRET), "the secret is in the plan file");
-    assert!(!file.contains(KEY_ID), "the access key is in the plan file");
+    // The access key ID only where the file records what it was made against (issue 14).
+    assert_eq!(file.matches(KEY_ID).count(), 1, "{file}");
+    assert!(
+        file.contains(&format!(r#""access_key_id":"{KEY_ID}""#)),
+        "{file}"
+    );
 
     let shown = f.run(&["show", "quickstart.plan"]).await;
     assert_eq!(shown.code, Some(0), "{}", shown.stderr);

@@ -28,6 +28,7 @@ mod generate;
 mod import;
 mod plan_golden;
 mod plan_props;
+mod planfile_trust;
 mod quickstart;
 mod readme;
 mod refresh;

@@ -4,9 +4,11 @@
 //! Without a plan file the plan is made and shown, then confirmed at a prompt (only `yes`
 //! proceeds; `--auto-approve` skips it; a stdin that is not a terminal is an error, never a
 //! silent yes). A plan file (a file rather than a directory) is applied without a prompt against
-//! the configuration in the current directory, after checking it is not stale: the same
-//! configuration files, the same state lineage and serial, and a fresh refresh of the targets
-//! it touches showing the status and groups it assumed.
+//! the configuration it was made from, found from where the file is (`ops::plan::locate`; any
+//! working directory), once `ops::apply::prepare` has checked that it runs where and as it was
+//! made: the same configuration files, variables and state lineage and serial, the same plan
+//! re-derived from its recorded inputs, the same endpoints (or sandbox), regions and access key
+//! IDs, and a fresh refresh of the targets it touches showing the status and groups it assumed.
 //!
 //! Per-operation lines and the summary go to stdout (`--json`: one JSON event per line);
 //! diagnostics and status go to stderr, and on a terminal a progress bar below the lines
@@ -35,7 +37,7 @@ use crate::plan::{Plan, PlanOptions};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The configuration directory, or a plan file saved by `sgform plan --out` (applied
-    /// against the configuration in the current directory, without a prompt).
+    /// against the configuration it was made from, without a prompt).
     #[arg(default_value = ".")]
     pub path: PathBuf,
     #[command(flatten)]
@@ -89,11 +91,20 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
             "stdin is not a terminal, so sgform cannot ask for confirmation; pass `--auto-approve` to apply without asking, or apply a saved plan file"
         );
     }
-    // The configuration: of DIR, or for a plan file, of the current directory (as Terraform).
-    let dir = if from_file { Path::new(".") } else { args.path };
+    // The configuration: DIR, or for a plan file the one it was made from, found from where
+    // the file is (so it applies from any working directory).
+    let saved = if from_file {
+        Some(ops::plan::read_saved(args.path)?)
+    } else {
+        None
+    };
+    let dir = match &saved {
+        Some(saved) => ops::plan::locate(saved)?,
+        None => args.path.to_path_buf(),
+    };
     let request = ops::apply::Request {
-        source: change.source.source(dir),
-        plan_file: from_file.then(|| args.path.to_path_buf()),
+        source: change.source.source(&dir),
+        plan_file: saved,
         options: PlanOptions {
             targets: change.targets.addresses()?,
             refresh_only: args.refresh_only,

@@ -23,7 +23,8 @@ pub struct Args {
     /// The configuration directory (every `*.hcl` file in it, not recursive).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// Save the plan to FILE, for `sgform apply FILE` and `sgform show FILE`.
+    /// Save the plan to FILE, for `sgform apply FILE` and `sgform show FILE` (an existing FILE
+    /// is replaced only if it is a plan file).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     #[command(flatten)]
@@ -87,6 +88,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Err(message) => return Ok(usage_error("plan", &message)),
     };
     let request = args.request()?;
+    if let Some(out) = &args.out {
+        // Before any call: `--out` replaces nothing but a plan file.
+        ops::plan::check_out(out)?;
+    }
     let env = crate::cli::env::environment();
     let mut attempt =
         crate::cli::runtime()?.block_on(ops::plan::plan(&request, &env, &mut notice::show))?;

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use super::*;
 use crate::config::{Inputs, VarSource};
 use crate::ids::Address;
+use crate::plan::planfile::ConfigDigest;
 
 #[test]
 fn digest_covers_the_configuration_files_by_name_and_not_variable_files() {
@@ -49,8 +50,11 @@ fn plan_file_leaves_sensitive_variables_out() {
         state: State::empty(),
         plan: Plan::default(),
         diagnostics: Vec::new(),
+        recorded: Recorded::default(),
     };
-    let bytes = plan_file(&planned).to_bytes();
+    let bytes = plan_file(&planned, &config_dir.path().join("p.plan"))
+        .unwrap()
+        .to_bytes();
     let text = String::from_utf8(bytes).unwrap();
     assert!(!text.contains("hunter2"), "{text}");
     assert!(!text.contains("token"), "{text}");
@@ -109,12 +113,20 @@ fn a_saved_plan_is_written_whole_and_owner_only() {
         state: State::empty(),
         plan: Plan::default(),
         diagnostics: Vec::new(),
+        recorded: Recorded::default(),
     };
     let out = dir.path().join("plan.out");
-    std::fs::write(&out, "an older plan, readable by all").unwrap();
+    std::fs::write(
+        &out,
+        r#"{"format":"sgform-plan","version":1,"an older plan":"readable by all"}"#,
+    )
+    .unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
     save(&planned, &out).unwrap();
-    assert_eq!(std::fs::read(&out).unwrap(), plan_file(&planned).to_bytes());
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        plan_file(&planned, &out).unwrap().to_bytes()
+    );
     let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let left: Vec<_> = std::fs::read_dir(dir.path())
