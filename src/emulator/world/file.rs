@@ -54,7 +54,7 @@ impl World {
         serde_json::to_string_pretty(&self.to_file()).unwrap_or_else(|_| "{}".to_owned())
     }
 
-    /// Writes the world to `path` as [`write_atomic`] does, so a reader never sees half a file.
+    /// Writes the world to `path` as `write_atomic` (below) does, so a reader never sees half a file.
     pub fn save(&self, path: &Path) -> Result<(), EmulatorError> {
         let mut text = self.to_json();
         text.push('\n');
