@@ -91,12 +91,17 @@ async fn json_is_the_same_in_either_spelling() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_takes_auto_approve_and_lock_false_and_apply_destroy_is_destroy() {
     let env = start().await;
+    // Another process holds the state lock: only `-lock=false` goes ahead.
+    let holder = hold_lock(&env);
+    let locked = env.run(&["apply", "-auto-approve"]).await;
+    assert_eq!(locked.code, Some(1), "the lock is held: {locked}");
+    assert!(locked.stderr.contains("lock"), "{locked}");
+    assert_eq!(env.mutations().await, 0);
     let applied = env.run(&["apply", "-auto-approve", "-lock=false"]).await;
+    drop(holder);
     assert_eq!(applied.code, Some(0), "{applied}");
     assert_eq!(env.groups_of(A).await, [BASE, WEB]);
     assert_eq!(env.state().memberships.len(), 2);
-    // `-lock=false` took no lock, so none was left behind either way; the apply ran.
-    assert!(!env.path("sgform.state.json.lock").exists());
 
     // The same prompt as `destroy` (answered no: nothing changes).
     let asked = env.run_on_a_terminal(&["apply", "-destroy"], "no\n").await;
@@ -139,6 +144,35 @@ async fn apply_takes_auto_approve_and_lock_false_and_apply_destroy_is_destroy() 
             .contains("Destroy complete! 0 joined, 2 left, 0 replaced"),
         "{destroyed}"
     );
+}
+
+/// A child `sgform state hold-lock` holding the state lock of `env`'s directory until dropped
+/// (its stdin closes, it releases the lock and exits).
+struct Holder(std::process::Child);
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
+fn hold_lock(env: &CliEnv) -> Holder {
+    use std::io::BufRead as _;
+    use std::process::Stdio;
+    let mut child = crate::support::sgform()
+        .args(["state", "hold-lock"])
+        .current_dir(env.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("\"id\""), "hold-lock printed {line:?}");
+    Holder(child)
 }
 
 /// An apply's output without what differs between runs: the per-operation lines (finished in
