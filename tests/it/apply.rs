@@ -23,7 +23,7 @@ use sgform::plan::{Action, Plan, PlanOptions};
 use sgform::state::{ManagedMembership, State};
 
 use crate::plan_golden::{load_config, load_state, options, settled};
-use crate::support::emu_env::Emu;
+use crate::support::emu_env::{Emu, members_of};
 use crate::support::run_sgform;
 
 /// The state in memory, as the CLI's file would hold it.
@@ -1074,22 +1074,6 @@ async fn the_first_interrupt_finishes_in_flight_work_and_saves_the_state() {
     assert_eq!(recorded, members, "the state tells the truth");
     assert!(!members.is_empty() && members.len() < n, "{members:?}");
     emu.stop().await;
-}
-
-/// The pairs of `group` in the emulator's world.
-fn members_of(world: &Value, group: &str) -> BTreeSet<String> {
-    world["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| {
-            i["security_group_ids"]
-                .as_array()
-                .unwrap()
-                .contains(&json!(group))
-        })
-        .map(|i| i["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// A second Ctrl-C exits at once (130) without waiting for the calls in flight: each join

@@ -90,11 +90,7 @@ async fn run_with(env: &CliEnv, key: (&str, &str), args: &[&str]) -> Run {
         .output()
         .await
         .unwrap();
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    };
+    let run = Run::from(out);
     for secret in [
         SECRET,
         BLIND_SECRET,

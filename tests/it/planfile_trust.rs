@@ -47,11 +47,7 @@ async fn run_in(env: &CliEnv, cwd: &Path, args: &[&str], overrides: &[(&str, &st
         .output()
         .await
         .unwrap();
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    };
+    let run = Run::from(out);
     assert!(
         !run.stdout.contains(cli_env::SECRET) && !run.stderr.contains(cli_env::SECRET),
         "the secret leaked:\n{run}"
@@ -76,11 +72,7 @@ async fn run_plain(cwd: &Path, args: &[&str]) -> Run {
         .output()
         .await
         .unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    Run::from(out)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

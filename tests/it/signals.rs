@@ -7,13 +7,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde_json::{Value, json};
 use sgform::emulator::Options;
 use tokio::io::{AsyncBufReadExt as _, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, ChildStdout};
 
 use crate::apply::{emulator_config, hcl_list, instance, sgform_with_key, text, world};
-use crate::support::emu_env::Emu;
+use crate::support::emu_env::{Emu, members_of};
 
 const GROUP: &str = "sg-bp1grpa0000000";
 
@@ -23,21 +22,6 @@ fn members_block(ids: &[String]) -> String {
         "group_members \"a\" {{\n  security_group_id = \"{GROUP}\"\n  instance_ids = {}\n}}\n",
         hcl_list(ids)
     )
-}
-
-fn members_of(world: &Value) -> BTreeSet<String> {
-    world["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| {
-            i["security_group_ids"]
-                .as_array()
-                .unwrap()
-                .contains(&json!(GROUP))
-        })
-        .map(|i| i["id"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn recorded(dir: &Path) -> BTreeSet<String> {
@@ -148,7 +132,7 @@ async fn one_signal_cancels(signal: &str, code: i32) {
     );
 
     // The state is the cloud: no completed leave is still recorded, nothing not done is gone.
-    let members = members_of(&emu.world().await);
+    let members = members_of(&emu.world().await, GROUP);
     assert_eq!(recorded(dir.path()), members, "the state tells the truth");
     assert!(
         members.len() > 1 && members.len() < n,
@@ -201,7 +185,7 @@ async fn a_second_signal_of_another_kind_exits_at_once() {
         "{stderr}"
     );
     assert!(!stdout.contains("Apply cancelled:"), "it waited:\n{stdout}");
-    let members = members_of(&emu.world().await);
+    let members = members_of(&emu.world().await, GROUP);
     let state = recorded(dir.path());
     assert!(
         members.is_subset(&state),
@@ -232,7 +216,7 @@ async fn sighup_with_the_output_gone_still_cancels_and_saves() {
     kill(&pid, "HUP");
     let status = child.wait().await.unwrap();
     assert_eq!(status.code(), Some(129), "{}", seen.join("\n"));
-    let members = members_of(&emu.world().await);
+    let members = members_of(&emu.world().await, GROUP);
     assert_eq!(recorded(dir.path()), members, "the state tells the truth");
     assert!(members.len() > 1, "it did not stop: {members:?}");
     emu.stop().await;

@@ -206,3 +206,19 @@ impl Client {
         }
     }
 }
+
+/// The instances in `group` in an emulator's world (as `Emu::world` returns it).
+pub fn members_of(world: &serde_json::Value, group: &str) -> std::collections::BTreeSet<String> {
+    world["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["security_group_ids"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!(group))
+        })
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
