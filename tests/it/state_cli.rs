@@ -450,3 +450,87 @@ fn force_unlock_does_not_break_a_running_holders_lock() {
     assert!(dir.run(&["state", "rm", "group_members.db"]).status.code() == Some(1));
     holder.release();
 }
+
+/// A configuration whose sensitive variables hold a group of the state (by default) and a
+/// target (only when given with `--var`).
+const SENSITIVE_HCL: &str = r#"
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+variable "web_group" {
+  type      = string
+  default   = "sg-bp1web00000000000000"
+  sensitive = true
+}
+
+variable "first_web" {
+  type      = string
+  default   = "none"
+  sensitive = true
+}
+
+membership "web" {
+  for_each          = toset(["i-bp1web0000000000000b"])
+  security_group_id = var.web_group
+  instance_id       = each.value
+}
+"#;
+
+#[test]
+fn state_list_and_show_mask_the_values_of_sensitive_variables() {
+    let dir = Dir::with_state();
+    std::fs::write(dir.path().join("main.hcl"), SENSITIVE_HCL).unwrap();
+    let out = dir.run(&["state", "list"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        "group_members.db\tsg-bp1db00000000000000a/eni-bp1eni0000000000000a\n\
+         membership.web[\"i-bp1web0000000000000a\"]\t(sensitive value)/i-bp1web0000000000000a\n\
+         membership.web[\"i-bp1web0000000000000b\"]\t(sensitive value)/i-bp1web0000000000000b\n"
+    );
+    // A value given on the command line is as sensitive as a default.
+    let out = dir.run(&[
+        "state",
+        "show",
+        "membership.web",
+        "--var",
+        "first_web=i-bp1web0000000000000a",
+    ]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        "membership.web[\"i-bp1web0000000000000a\"]\n\
+         \x20 security_group_id = (sensitive value)\n\
+         \x20 target            = (sensitive value)\n\
+         \x20 region            = \"cn-hangzhou\"\n\
+         \x20 provider          = (default)\n\
+         \n\
+         membership.web[\"i-bp1web0000000000000b\"]\n\
+         \x20 security_group_id = (sensitive value)\n\
+         \x20 target            = \"i-bp1web0000000000000b\"\n\
+         \x20 region            = \"cn-hangzhou\"\n\
+         \x20 provider          = (default)\n"
+    );
+    assert!(!stdout(&out).contains("sg-bp1web"), "{}", stdout(&out));
+}
+
+#[test]
+fn state_list_without_a_configuration_masks_nothing() {
+    // No `*.hcl` in DIR (nor a DIR at all, with `--state`): the state alone, nothing known to be
+    // sensitive.
+    let dir = Dir::with_state();
+    let out = dir.run(&["state", "list"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("sg-bp1web00000000000000/i-bp1web0000000000000a"));
+    let state = dir.state();
+    let out = dir.run(&[
+        "state",
+        "list",
+        "no-such-dir",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+}
