@@ -534,3 +534,61 @@ fn state_list_without_a_configuration_masks_nothing() {
     assert_exit(&out, 0);
     assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
 }
+
+#[test]
+fn show_of_a_directory_prints_its_state_by_address_masked() {
+    let dir = Dir::with_state();
+    std::fs::write(dir.path().join("main.hcl"), SENSITIVE_HCL).unwrap();
+    let expected = "# group_members.db:\n\
+         \x20 sg-bp1db00000000000000a / eni-bp1eni0000000000000a (cn-hangzhou)\n\
+         \n\
+         # membership.web[\"i-bp1web0000000000000a\"]:\n\
+         \x20 (sensitive value) / i-bp1web0000000000000a (cn-hangzhou)\n\
+         \n\
+         # membership.web[\"i-bp1web0000000000000b\"]:\n\
+         \x20 (sensitive value) / i-bp1web0000000000000b (cn-hangzhou)\n";
+    for args in [&["show"][..], &["show", "."]] {
+        let out = dir.run(args);
+        assert_exit(&out, 0);
+        assert_eq!(stdout(&out), expected, "{args:?}");
+    }
+    // The state elsewhere, and a directory without configuration: nothing masked.
+    let other = Dir::empty();
+    let state = dir.state();
+    let out = other.run(&["show", ".", "--state", state.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("  sg-bp1web00000000000000 / i-bp1web0000000000000a (cn-hangzhou)\n"),
+        "{}",
+        stdout(&out)
+    );
+    // Text only: the plan formats are for a plan file.
+    let out = dir.run(&["show", "--json"]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn show_of_an_empty_state_says_so() {
+    let dir = Dir::empty();
+    let out = dir.run(&["show"]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out), "No state.\n");
+}
+
+#[test]
+fn show_of_a_file_that_is_not_a_plan_file_names_it() {
+    let dir = Dir::with_state();
+    std::fs::write(dir.path().join("main.hcl"), SENSITIVE_HCL).unwrap();
+    let out = dir.run(&["show", "main.hcl"]);
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("`main.hcl` is not an sgform plan file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let out = dir.run(&["show", "missing.plan"]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("missing.plan"), "{}", stderr(&out));
+}
