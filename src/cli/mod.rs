@@ -7,9 +7,10 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 pub mod args;
+pub mod argv;
 pub mod commands;
 pub mod env;
 pub mod notice;
@@ -117,7 +118,9 @@ Exit codes:
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // Terraform's single-dash spellings (`-var`, `-out=FILE`, ...) as the double-dash flags.
+    let args = argv::terraform_style(&Cli::command(), std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => return exit::clap(&err),
     };

@@ -9,6 +9,7 @@ mod apply;
 mod apply_crash;
 mod cli_api;
 mod cli_completions_version;
+mod cli_dash;
 mod cli_output;
 mod cli_plan;
 mod cloud_client;

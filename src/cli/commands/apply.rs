@@ -17,6 +17,9 @@
 //! those in flight finish; a second exits at once — the state is persisted after every
 //! operation anyway).
 //!
+//! `--destroy` runs `sgform destroy` (a destroy plan, its prompt and summary), as
+//! Terraform's `apply -destroy`.
+//!
 //! The state lock is held from before the state is read until the last write (`--lock=false`
 //! skips it, `--lock-timeout` waits for it).
 
@@ -45,6 +48,10 @@ pub struct Args {
     /// No joins or leaves: bring the state in line with the cloud (forget pairs that are gone).
     #[arg(long)]
     pub refresh_only: bool,
+    /// Leave every membership the state manages, as `sgform destroy` (Terraform's
+    /// `apply -destroy`): the same plan, prompt and summary. Not with a plan file.
+    #[arg(long, conflicts_with = "refresh_only")]
+    pub destroy: bool,
     /// One JSON event per line on stdout instead of text (and no progress bar; the bar is shown
     /// only when stdout and stderr are terminals).
     #[arg(long)]
@@ -58,7 +65,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         json: args.json,
         change: &args.change,
     };
-    run_with(&run, false)
+    if args.destroy && run.path.is_file() {
+        anyhow::bail!(
+            "`--destroy` makes a new plan; it cannot be combined with a saved plan file (a saved destroy plan is applied as it is: `sgform apply FILE`)"
+        );
+    }
+    run_with(&run, args.destroy)
 }
 
 /// One run of `apply` or `destroy`: the positional path and the flags that are not in a group.
