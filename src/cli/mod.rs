@@ -46,7 +46,7 @@ pub enum Command {
     Fmt(commands::fmt::Args),
     /// Show what apply would change: refresh, check every rule, order the API calls.
     Plan(commands::plan::Args),
-    /// Show a plan file saved by `sgform plan --out FILE`.
+    /// Show a plan file saved by `sgform plan --out FILE`, or (given a directory) the state.
     Show(commands::show::Args),
     /// Carry out a plan: make it (or read a saved one), confirm, call the API, save the state.
     Apply(commands::apply::Args),

@@ -4,14 +4,37 @@
 //! Read-only ops take no lock: a backend's writes are atomic, so they always read a whole
 //! document.
 
+use std::path::Path;
+
 use super::lock::{self, Locking};
+use super::plan::Variables;
 use super::{Environment, Error, Notify, Result};
+use crate::config;
 use crate::ids::Address;
 use crate::state::{self, Backend, Location, LockGuard, LockInfo, ManagedMembership, State};
 
 /// The state at `location` (`state list`).
 pub fn list(location: &Location) -> Result<State> {
     Ok(state::open(location).load()?)
+}
+
+/// The values of the sensitive variables of the configuration in `dir` (every string of 3
+/// characters or more in them, as [`config::Config::sensitive_values`]), so the state
+/// commands can mask them as plans do. No configuration there (a missing path, a file, a
+/// directory with no `*.hcl`) is no error: the state commands work on the state alone, and
+/// then nothing is known to be sensitive. A configuration with errors still gives the values
+/// it could evaluate.
+pub fn sensitive_values(dir: &Path, variables: &Variables) -> Result<Vec<String>> {
+    let inputs = variables.inputs()?;
+    match config::load(dir, &inputs) {
+        Ok((config, _)) => Ok(config.sensitive_values().to_vec()),
+        Err(
+            config::Error::NoDirectory { .. }
+            | config::Error::NotADirectory { .. }
+            | config::Error::NoConfiguration { .. },
+        ) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The entries `query` names (`state show`): exactly its address, or every instance of a block

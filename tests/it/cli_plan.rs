@@ -535,7 +535,7 @@ async fn a_saved_plan_shows_exactly_as_planned() {
 
     // Not a plan file, or none at all: exit 1 naming it.
     for (name, says) in [
-        ("main.hcl", "plan file `main.hcl` is corrupt"),
+        ("main.hcl", "`main.hcl` is not an sgform plan file"),
         ("missing.plan", "failed to read plan file `missing.plan`"),
     ] {
         let run = f.run(&["show", name]).await;

@@ -450,3 +450,145 @@ fn force_unlock_does_not_break_a_running_holders_lock() {
     assert!(dir.run(&["state", "rm", "group_members.db"]).status.code() == Some(1));
     holder.release();
 }
+
+/// A configuration whose sensitive variables hold a group of the state (by default) and a
+/// target (only when given with `--var`).
+const SENSITIVE_HCL: &str = r#"
+provider "alicloud" {
+  region = "cn-hangzhou"
+}
+
+variable "web_group" {
+  type      = string
+  default   = "sg-bp1web00000000000000"
+  sensitive = true
+}
+
+variable "first_web" {
+  type      = string
+  default   = "none"
+  sensitive = true
+}
+
+membership "web" {
+  for_each          = toset(["i-bp1web0000000000000b"])
+  security_group_id = var.web_group
+  instance_id       = each.value
+}
+"#;
+
+#[test]
+fn state_list_and_show_mask_the_values_of_sensitive_variables() {
+    let dir = Dir::with_state();
+    std::fs::write(dir.path().join("main.hcl"), SENSITIVE_HCL).unwrap();
+    let out = dir.run(&["state", "list"]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        "group_members.db\tsg-bp1db00000000000000a/eni-bp1eni0000000000000a\n\
+         membership.web[\"i-bp1web0000000000000a\"]\t(sensitive value)/i-bp1web0000000000000a\n\
+         membership.web[\"i-bp1web0000000000000b\"]\t(sensitive value)/i-bp1web0000000000000b\n"
+    );
+    // A value given on the command line is as sensitive as a default.
+    let out = dir.run(&[
+        "state",
+        "show",
+        "membership.web",
+        "--var",
+        "first_web=i-bp1web0000000000000a",
+    ]);
+    assert_exit(&out, 0);
+    assert_eq!(
+        stdout(&out),
+        "membership.web[\"i-bp1web0000000000000a\"]\n\
+         \x20 security_group_id = (sensitive value)\n\
+         \x20 target            = (sensitive value)\n\
+         \x20 region            = \"cn-hangzhou\"\n\
+         \x20 provider          = (default)\n\
+         \n\
+         membership.web[\"i-bp1web0000000000000b\"]\n\
+         \x20 security_group_id = (sensitive value)\n\
+         \x20 target            = \"i-bp1web0000000000000b\"\n\
+         \x20 region            = \"cn-hangzhou\"\n\
+         \x20 provider          = (default)\n"
+    );
+    assert!(!stdout(&out).contains("sg-bp1web"), "{}", stdout(&out));
+}
+
+#[test]
+fn state_list_without_a_configuration_masks_nothing() {
+    // No `*.hcl` in DIR (nor a DIR at all, with `--state`): the state alone, nothing known to be
+    // sensitive.
+    let dir = Dir::with_state();
+    let out = dir.run(&["state", "list"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("sg-bp1web00000000000000/i-bp1web0000000000000a"));
+    let state = dir.state();
+    let out = dir.run(&[
+        "state",
+        "list",
+        "no-such-dir",
+        "--state",
+        state.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+}
+
+#[test]
+fn show_of_a_directory_prints_its_state_by_address_masked() {
+    let dir = Dir::with_state();
+    std::fs::write(dir.path().join("main.hcl"), SENSITIVE_HCL).unwrap();
+    let expected = "# group_members.db:\n\
+         \x20 sg-bp1db00000000000000a / eni-bp1eni0000000000000a (cn-hangzhou)\n\
+         \n\
+         # membership.web[\"i-bp1web0000000000000a\"]:\n\
+         \x20 (sensitive value) / i-bp1web0000000000000a (cn-hangzhou)\n\
+         \n\
+         # membership.web[\"i-bp1web0000000000000b\"]:\n\
+         \x20 (sensitive value) / i-bp1web0000000000000b (cn-hangzhou)\n";
+    for args in [&["show"][..], &["show", "."]] {
+        let out = dir.run(args);
+        assert_exit(&out, 0);
+        assert_eq!(stdout(&out), expected, "{args:?}");
+    }
+    // The state elsewhere, and a directory without configuration: nothing masked.
+    let other = Dir::empty();
+    let state = dir.state();
+    let out = other.run(&["show", ".", "--state", state.to_str().unwrap()]);
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("  sg-bp1web00000000000000 / i-bp1web0000000000000a (cn-hangzhou)\n"),
+        "{}",
+        stdout(&out)
+    );
+    // Text only: the plan formats are for a plan file.
+    let out = dir.run(&["show", "--json"]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}
+
+#[test]
+fn show_of_an_empty_state_says_so() {
+    let dir = Dir::empty();
+    let out = dir.run(&["show"]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout(&out), "No state.\n");
+}
+
+#[test]
+fn show_of_a_file_that_is_not_a_plan_file_names_it() {
+    let dir = Dir::with_state();
+    std::fs::write(dir.path().join("main.hcl"), SENSITIVE_HCL).unwrap();
+    let out = dir.run(&["show", "main.hcl"]);
+    assert_exit(&out, 1);
+    assert!(
+        stderr(&out).contains("`main.hcl` is not an sgform plan file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    let out = dir.run(&["show", "missing.plan"]);
+    assert_exit(&out, 1);
+    assert!(stderr(&out).contains("missing.plan"), "{}", stderr(&out));
+}

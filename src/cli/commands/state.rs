@@ -5,6 +5,9 @@
 //! - `state rm ADDR...` forgets entries: under the state lock, all or nothing (an address that
 //!   matches nothing is an error and nothing is removed), written atomically with a backup.
 //!
+//! `list` and `show` print an ID that holds the value of a sensitive variable of the
+//! configuration in DIR as plans do, `(sensitive value)` ([`Sensitive`]).
+//!
 //! Each is argument parsing, one op of `ops::state`, and the rendering of its result.
 
 use std::path::PathBuf;
@@ -12,11 +15,13 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::cli::args::{LockArgs, StateArgs};
+use crate::cli::args::{ConfigArgs, LockArgs, StateArgs};
 use crate::cli::{env, notice, printer};
 use crate::ids::Address;
 use crate::ops;
-use crate::state::ManagedMembership;
+
+mod masked;
+pub use masked::Sensitive;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -38,6 +43,8 @@ pub struct ListArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +56,8 @@ pub struct ShowArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -90,40 +99,22 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 
 fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
     let state = ops::state::list(&args.state.location(&args.dir))?;
+    let sensitive = Sensitive::of(&args.dir, &args.config)?;
     let text: String = state
         .memberships
         .iter()
-        .map(|m| format!("{}\n", line(m)))
+        .map(|m| format!("{}\n", masked::line(m, &sensitive)))
         .collect();
     printer::data(&text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn line(m: &ManagedMembership) -> String {
-    format!("{}\t{}/{}", m.address, m.security_group_id, m.target)
 }
 
 fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let location = args.state.location(&args.dir);
     let query = parse_address(&args.address)?;
     let entries = ops::state::show(&location, &query)?;
-    let mut text = String::new();
-    for (i, m) in entries.iter().enumerate() {
-        if i > 0 {
-            text.push('\n');
-        }
-        text.push_str(&format!("{}\n", m.address));
-        text.push_str(&format!(
-            "  security_group_id = \"{}\"\n",
-            m.security_group_id
-        ));
-        text.push_str(&format!("  target            = \"{}\"\n", m.target));
-        text.push_str(&format!("  region            = \"{}\"\n", m.region));
-        match &m.provider {
-            Some(alias) => text.push_str(&format!("  provider          = \"{alias}\"\n")),
-            None => text.push_str("  provider          = (default)\n"),
-        }
-    }
+    let sensitive = Sensitive::of(&args.dir, &args.config)?;
+    let text = masked::entries(&entries, &sensitive);
     printer::data(&text)?;
     Ok(ExitCode::SUCCESS)
 }
