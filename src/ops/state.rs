@@ -120,6 +120,7 @@ pub fn hold_lock(
     env: &Environment,
     notify: &mut Notify<'_>,
 ) -> Result<LockGuard> {
+    super::connect::ensure_state_dir(location)?;
     let backend = state::open(location);
     lock::acquire(&backend, "state hold-lock", locking, env, notify)?
         .ok_or_else(|| Error::refused("the lock was not taken"))
