@@ -1,0 +1,139 @@
+//! The bad-input suite: `testdata/bad/<case>/` is one wrong input and what sgform must say
+//! about it, each case its own `#[test]` (`cargo test --test it bad::CASE` runs one).
+//!
+//! A case directory holds:
+//! - `args`: the command line after `sgform`, one argument per line (no shell quoting, so a line
+//!   may hold spaces; an empty line is an empty argument; a final newline is ignored);
+//! - optionally `env`: `NAME=VALUE` lines added to the hermetic environment, where `$CASE` stands
+//!   for the case's temporary copy;
+//! - `expected.txt`: the first line `exit N` (the exit code), then **the whole stderr**, verbatim
+//!   except that the temporary copy's path reads `$CASE`;
+//! - every other file is an input: configuration (`*.hcl`), var files, state, plan and world
+//!   files, and `home/` for the fake `HOME` (e.g. `home/.aliyun/config.json`).
+//!
+//! The case directory is copied to a temporary directory, the real binary runs there
+//! (`crate::support::sgform`: nothing inherited, `HOME` is the copy's `home/`), and its exit code
+//! and stderr must equal `expected.txt`. The sandbox's banner line (`using local sandbox …`) is
+//! left out of the comparison: where the sandbox lives is not what these cases check.
+//!
+//! To add a case: make the directory with `args` and the inputs, run
+//! `SGFORM_UPDATE_GOLDEN=1 cargo test --test it bad::NAME` (after adding `bad_case!(NAME);`
+//! below), read `expected.txt`: the message must name the file, address or value at fault and
+//! what to do. `every_bad_dir_has_a_case` fails for a directory without its line.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag_golden::assert_golden;
+use crate::support::sgform;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn check(case: &str) {
+    let dir = root().join("testdata/bad").join(case);
+    let args_text = std::fs::read_to_string(dir.join("args"))
+        .unwrap_or_else(|e| panic!("{}/args: {e}", dir.display()));
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("case");
+    copy_dir(&dir, &work);
+    let work_str = work.to_str().unwrap().to_owned();
+
+    let args: Vec<&str> = args_text
+        .strip_suffix('\n')
+        .unwrap_or(&args_text)
+        .split('\n')
+        .collect();
+    let mut cmd = sgform();
+    cmd.current_dir(&work)
+        .args(&args)
+        .env("HOME", work.join("home"));
+    if let Ok(env) = std::fs::read_to_string(dir.join("env")) {
+        for line in env.lines().filter(|l| !l.trim().is_empty()) {
+            let (name, value) = line.split_once('=').expect("env lines are NAME=VALUE");
+            cmd.env(name, value.replace("$CASE", &work_str));
+        }
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(&work_str, "$CASE");
+    let stderr: String = stderr
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("using local sandbox"))
+        .collect();
+    let code = out
+        .status
+        .code()
+        .map_or_else(|| "signal".to_owned(), |c| c.to_string());
+    assert_golden(&dir.join("expected.txt"), &format!("exit {code}\n{stderr}"));
+}
+
+macro_rules! bad_case {
+    ($name:ident) => {
+        #[test]
+        fn $name() {
+            check(stringify!($name));
+        }
+    };
+}
+
+// CASES
+bad_case!(arith_div_zero);
+bad_case!(arith_mod_zero);
+bad_case!(arith_mod_zero_from_var);
+bad_case!(arith_overflow);
+bad_case!(arith_string_plus_number);
+bad_case!(hcl_attribute_twice);
+bad_case!(hcl_bad_utf8);
+bad_case!(hcl_duplicate_membership_name);
+bad_case!(hcl_for_each_number);
+bad_case!(hcl_heredoc_unterminated);
+bad_case!(hcl_instance_id_is_eni);
+bad_case!(hcl_malformed_group_id);
+bad_case!(hcl_membership_set_empty_list);
+bad_case!(hcl_missing_label);
+bad_case!(hcl_number_for_id);
+bad_case!(hcl_provider_without_region);
+bad_case!(hcl_two_default_providers);
+bad_case!(hcl_unclosed_brace);
+bad_case!(hcl_unknown_attribute);
+bad_case!(hcl_unknown_block);
+bad_case!(hcl_unknown_provider_name);
+bad_case!(hcl_unterminated_string);
+bad_case!(ref_each_outside_for_each);
+bad_case!(ref_local_self_cycle);
+bad_case!(ref_local_three_cycle);
+bad_case!(ref_unknown_data_source);
+bad_case!(ref_unknown_function);
+bad_case!(ref_unknown_local);
+bad_case!(ref_unknown_variable);
+
+/// Every directory under `testdata/bad/` has its `bad_case!` line, so no case is forgotten.
+#[test]
+fn every_bad_dir_has_a_case() {
+    let source = std::fs::read_to_string(root().join("tests/it/bad.rs")).unwrap();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root().join("testdata/bad")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !source.contains(&format!("bad_case!({name});")) {
+            missing.push(name);
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "add `bad_case!(NAME);` for: {missing:?}"
+    );
+}
