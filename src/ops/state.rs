@@ -108,6 +108,8 @@ pub fn remove(request: &Remove, env: &Environment, notify: &mut Notify<'_>) -> R
 /// Removes the lock with this id whose holder is gone (`force-unlock`): the holder it had, and
 /// where the state is.
 pub fn force_unlock(location: &Location, id: &str) -> Result<(LockInfo, String)> {
+    // The sandbox's state lives in `.sgform/`: a missing one is "not locked", as elsewhere.
+    super::connect::ensure_state_dir(location)?;
     let backend = state::open(location);
     let holder = backend.force_unlock(id)?;
     Ok((holder, backend.location()))
