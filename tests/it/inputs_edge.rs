@@ -118,3 +118,67 @@ fn a_variable_file_name_with_escapes_is_shown_stripped_in_the_error() {
     assert!(stderr.contains("/nonexistent/vars.tfvars"), "{stderr}");
     assert_no_raw_controls(&out);
 }
+
+/// A stop signal during the refresh (each call answered after 3 s): the apply ends at once with
+/// the signal's code and one line, and nothing was sent or written.
+async fn a_signal_during_the_refresh_cancels_before_any_change(signal: &str, code: i32) {
+    use crate::apply::{emulator_config, hcl_list, instance, sgform_with_key, text, world};
+    use crate::support::emu_env::{Emu, members_of};
+
+    let options = sgform::emulator::Options {
+        latency_ms: 3000,
+        ..sgform::emulator::Options::default()
+    };
+    let emu = Emu::start(world(3, false), options).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<String> = (0..3).map(instance).collect();
+    emulator_config(
+        dir.path(),
+        &emu.base,
+        &format!(
+            "group_members \"a\" {{\n  security_group_id = \"sg-bp1grpa0000000\"\n  instance_ids = {}\n}}\n",
+            hcl_list(&ids)
+        ),
+    );
+    let child = sgform_with_key(dir.path())
+        .args(["apply", ".", "--auto-approve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let pid = child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "SIG{signal} received: cancelled before any change; nothing was sent."
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("sgform.state.json").exists(),
+        "a state was written"
+    );
+    assert!(
+        members_of(&emu.world().await, "sg-bp1grpa0000000").is_empty(),
+        "a join was sent"
+    );
+    emu.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_the_refresh_exits_143_having_sent_and_written_nothing() {
+    a_signal_during_the_refresh_cancels_before_any_change("TERM", 143).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_during_the_refresh_exits_129_having_sent_and_written_nothing() {
+    a_signal_during_the_refresh_cancels_before_any_change("HUP", 129).await;
+}
