@@ -12,6 +12,44 @@ use crate::diag::{Diagnostic, FileId, Severity, SourceMap, Span};
 
 static COLOR: AtomicBool = AtomicBool::new(false);
 
+/// `text` with every line made [`terminal_safe`](crate::cloud::escape::terminal_safe): escape
+/// sequences and control characters (a `\r` included) that came from a configuration value or
+/// a state file cannot drive the terminal. Line breaks and tabs stay; normal text is unchanged.
+pub fn safe_lines(text: &str) -> String {
+    let line = |line: &str| {
+        line.split('\t')
+            .map(crate::cloud::escape::terminal_safe)
+            .collect::<Vec<_>>()
+            .join("\t")
+    };
+    text.split('\n').map(line).collect::<Vec<_>>().join("\n")
+}
+
+/// A source file's text for a snippet, the same length in bytes (spans stay where they were):
+/// every control character but a line break and a tab, and a `\r` not ending a line, becomes
+/// a space, so an ESC or a carriage return in a file is shown, not obeyed.
+fn safe_source(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_at = |i: usize, c: char| {
+        (c.is_control()
+            && c != '\n'
+            && c != '\t'
+            && !(c == '\r' && text[i + 1..].starts_with('\n')))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.char_indices().any(|(i, c)| unsafe_at(i, c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if unsafe_at(i, c) {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Decides once whether stderr gets colour: only on a terminal, never with `--no-color` or
 /// `NO_COLOR` set.
 pub fn init(no_color_flag: bool) {
@@ -56,9 +94,9 @@ pub fn error_chain(err: &anyhow::Error) {
     } else {
         "error"
     };
-    eprintln!("{head}: {err}");
+    eprintln!("{head}: {}", safe_lines(&err.to_string()));
     for cause in err.chain().skip(1) {
-        eprintln!("  Caused by: {cause}");
+        eprintln!("  Caused by: {}", safe_lines(&cause.to_string()));
     }
 }
 
@@ -79,7 +117,8 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
         };
-        let mut group = Group::with_title(level.clone().primary_title(d.summary.as_str()));
+        let summary = safe_lines(&d.summary);
+        let mut group = Group::with_title(level.clone().primary_title(summary.as_str()));
         // One snippet per file, in order of first appearance: the primary span's file first.
         let mut files: Vec<FileId> = Vec::new();
         for span in d.primary.iter().chain(d.labels.iter().map(|l| &l.span)) {
@@ -87,12 +126,16 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
                 files.push(span.file);
             }
         }
-        for file_id in files {
-            let Some(file) = sources.get(file_id) else {
+        let safe_texts: Vec<_> = files
+            .iter()
+            .map(|f| sources.get(*f).map(|file| safe_source(&file.text)))
+            .collect();
+        for (file_id, safe_text) in files.into_iter().zip(&safe_texts) {
+            let (Some(file), Some(text)) = (sources.get(file_id), safe_text) else {
                 continue;
             };
             // Spans are byte ranges; keep them inside the file and on character boundaries.
-            let text = file.text.as_str();
+            let text = text.as_ref();
             let floor = |mut i: usize| {
                 i = i.min(text.len());
                 while !text.is_char_boundary(i) {
@@ -134,7 +177,7 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
             if let Some(p) = d.primary.filter(|p| p.file == file_id) {
                 let mut ann = AnnotationKind::Primary.span(clamp(&p));
                 if let Some(label) = &d.primary_label {
-                    ann = ann.label(label.as_str());
+                    ann = ann.label(safe_lines(label));
                 }
                 snippet = snippet.annotation(ann);
             }
@@ -142,7 +185,7 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
                 snippet = snippet.annotation(
                     AnnotationKind::Context
                         .span(clamp(&l.span))
-                        .label(l.message.as_str()),
+                        .label(safe_lines(&l.message)),
                 );
             }
             group = group.element(snippet);
@@ -151,14 +194,18 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
             group = group.element(
                 Level::NOTE
                     .with_name(Some("address"))
-                    .message(address.to_string()),
+                    .message(safe_lines(&address.to_string())),
             );
         }
         for note in &d.notes {
-            group = group.element(Level::NOTE.message(note.as_str()));
+            group = group.element(Level::NOTE.message(safe_lines(note)));
         }
         for hint in &d.hints {
-            group = group.element(Level::HELP.with_name(Some("hint")).message(hint.as_str()));
+            group = group.element(
+                Level::HELP
+                    .with_name(Some("hint"))
+                    .message(safe_lines(hint)),
+            );
         }
         out.push_str(&renderer.render(&[group]));
         out.push_str("\n\n");

@@ -82,7 +82,7 @@ pub(super) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
     hcl_files(dir)?
         .into_iter()
         .map(|path| {
-            let bytes = std::fs::read(&path).map_err(|source| Error::ReadFile {
+            let bytes = read_capped(&path).map_err(|source| Error::ReadFile {
                 path: path.clone(),
                 source,
             })?;
@@ -91,6 +91,27 @@ pub(super) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
             Ok((path, text))
         })
         .collect()
+}
+
+/// The largest `*.hcl` file read (16 MiB each): a configuration file is hand-written, and
+/// something larger (a device, a mistaken dump) must not be read until memory runs out.
+pub const HCL_FILE_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Reads at most [`HCL_FILE_LIMIT`] bytes of `path`; a larger file is an error saying the limit.
+/// (`config` imports neither `fsutil` nor the clock, so this is its own small copy.)
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(HCL_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)?;
+    if u64::try_from(bytes.len()).map_or(true, |n| n > HCL_FILE_LIMIT) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("over the limit of {HCL_FILE_LIMIT} bytes for a configuration file"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Parses one file; a syntax error becomes a diagnostic at its position.

@@ -24,6 +24,10 @@ pub struct Variables {
     pub given: Vec<Given>,
 }
 
+/// The largest `--var-file` read (16 MiB): a variable file is a few lines, and a device or a
+/// pipe such as `/dev/zero` must not be read until memory runs out.
+pub const VAR_FILE_LIMIT: u64 = 16 * 1024 * 1024;
+
 /// One `--var` or `--var-file`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Given {
@@ -40,9 +44,10 @@ impl Variables {
         for given in &self.given {
             sources.push(match given {
                 Given::File(path) => {
-                    let text = std::fs::read_to_string(path).with_context(|| {
-                        format!("failed to read variable file `{}`", path.display())
-                    })?;
+                    let text = crate::fsutil::read_to_string_capped(path, VAR_FILE_LIMIT)
+                        .with_context(|| {
+                            format!("failed to read variable file `{}`", path.display())
+                        })?;
                     VarSource::File {
                         path: path.clone(),
                         text,

@@ -28,6 +28,7 @@ mod fmt_cases;
 mod forget_proof;
 mod generate;
 mod import;
+mod inputs_edge;
 mod plan_golden;
 mod plan_props;
 mod planfile_trust;

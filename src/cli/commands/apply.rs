@@ -23,7 +23,7 @@
 //! The state lock is held from before the state is read until the last write (`--lock=false`
 //! skips it, `--lock-timeout` waits for it).
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -126,7 +126,18 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
     };
     let env = env::environment();
     let runtime = crate::cli::runtime()?;
-    let session = match runtime.block_on(ops::apply::prepare(&request, &env, &mut notice::show))? {
+    // A stop signal before any operation started (during the refresh, at the prompt) ends the
+    // run at once: nothing was sent, and dropping the session releases the lock.
+    let prepared = runtime.block_on(execute::unless_signalled(ops::apply::prepare(
+        &request,
+        &env,
+        &mut notice::show,
+    )))?;
+    let session = match prepared {
+        Err(code) => return Ok(ExitCode::from(code)),
+        Ok(prepared) => prepared?,
+    };
+    let session = match session {
         Prepared::Ready(session) => session,
         Prepared::Refused {
             config,
@@ -148,9 +159,18 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
         if !args.json {
             printer::data(&plan_cmd::rendered(plan, false, false))?;
         }
-        if !auto_approve && !confirm(plan.destroy)? {
+        // `Err(exit code)` after a stop signal at the prompt.
+        let answer = if auto_approve {
+            Ok(true)
+        } else {
+            runtime.block_on(execute::confirm(plan.destroy))?
+        };
+        if answer != Ok(true) {
             let verb = verb(plan);
             runtime.block_on(session.close())?;
+            if let Err(code) = answer {
+                return Ok(ExitCode::from(code));
+            }
             printer::status(&format!("{verb} cancelled."));
             return Ok(ExitCode::FAILURE);
         }
@@ -178,21 +198,6 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
 /// `Apply` or `Destroy`, for the prompt's answer and the summary.
 pub(super) fn verb(plan: &Plan) -> &'static str {
     if plan.destroy { "Destroy" } else { "Apply" }
-}
-
-/// Asks on stderr and reads one line from stdin; only `yes` proceeds.
-fn confirm(destroy: bool) -> anyhow::Result<bool> {
-    let mut err = std::io::stderr().lock();
-    let question = if destroy {
-        "Do you really want to destroy all managed memberships?\n  sgform will leave every membership shown above. There is no undo.\n  Only 'yes' will be accepted:"
-    } else {
-        "Do you want to apply these changes? Only 'yes' will be accepted:"
-    };
-    write!(err, "\n{question} ")?;
-    err.flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(is_yes(&answer))
 }
 
 pub(crate) fn is_yes(answer: &str) -> bool {

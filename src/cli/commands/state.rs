@@ -105,7 +105,7 @@ fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|m| format!("{}\n", masked::line(m, &sensitive)))
         .collect();
-    printer::data(&text)?;
+    printer::data(&printer::safe_lines(&text))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -115,7 +115,7 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let entries = ops::state::show(&location, &query)?;
     let sensitive = Sensitive::of(&args.dir, &args.config)?;
     let text = masked::entries(&entries, &sensitive);
-    printer::data(&text)?;
+    printer::data(&printer::safe_lines(&text))?;
     Ok(ExitCode::SUCCESS)
 }
 

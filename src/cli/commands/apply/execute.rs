@@ -8,6 +8,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
+use std::io::{BufRead as _, Write as _};
+
 use anyhow::Context as _;
 use tokio::sync::mpsc;
 
@@ -74,6 +76,64 @@ pub(super) async fn execute(
     })
 }
 
+/// Runs `work` (the refresh, the prompt: before any operation started) unless a stop signal
+/// comes first; then `Err(exit code)`, once the one-line message is shown. `work` is dropped,
+/// so nothing more is sent and nothing is written.
+pub(super) async fn unless_signalled<T>(
+    work: impl std::future::Future<Output = T>,
+) -> anyhow::Result<Result<T, u8>> {
+    let mut signals = Signals::listen()?;
+    tokio::select! {
+        out = work => Ok(Ok(out)),
+        Some(signal) = signals.recv() => {
+            printer::status(&format!(
+                "{} received: cancelled before any change; nothing was sent.",
+                signal.name()
+            ));
+            Ok(Err(signal.exit_code()))
+        }
+    }
+}
+
+/// Runs blocking `work` (reading the answer at the prompt) on its own thread, so that
+/// [`unless_signalled`] can stop waiting for it: a thread blocked on stdin does not keep the
+/// process alive once `main` returns.
+pub(super) async fn in_thread<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.await
+        .context("the prompt's thread ended without an answer")?
+}
+
+/// The prompt: `Ok(answer)`, or `Err(exit code)` after a stop signal while it waited.
+pub(super) async fn confirm(destroy: bool) -> anyhow::Result<Result<bool, u8>> {
+    Ok(
+        match unless_signalled(in_thread(move || ask(destroy))).await? {
+            Ok(answer) => Ok(answer?),
+            Err(code) => Err(code),
+        },
+    )
+}
+
+/// Asks on stderr and reads one line from stdin; only `yes` proceeds.
+fn ask(destroy: bool) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
+    let question = if destroy {
+        "Do you really want to destroy all managed memberships?\n  sgform will leave every membership shown above. There is no undo.\n  Only 'yes' will be accepted:"
+    } else {
+        "Do you want to apply these changes? Only 'yes' will be accepted:"
+    };
+    write!(err, "\n{question} ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(super::is_yes(&answer))
+}
+
 /// A signal that stops an apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Signal {
@@ -90,6 +150,14 @@ impl Signal {
             Signal::Interrupt => exit::SIGINT,
             Signal::Terminate => exit::SIGTERM,
             Signal::Hangup => exit::SIGHUP,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "Interrupt",
+            Signal::Terminate => "SIGTERM",
+            Signal::Hangup => "SIGHUP",
         }
     }
 
