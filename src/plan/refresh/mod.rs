@@ -195,6 +195,12 @@ pub async fn refresh(
     calls += data.pages;
     let (declarations, expand_diags) = config.expand(&data.results);
     diagnostics.extend(expand_diags);
+    diagnostics.extend(data::empty_feed_errors(
+        config,
+        &data.empty,
+        &declarations,
+        state,
+    ));
 
     // 2-4. Per provider, what the declarations and the state name.
     let mut wanted = wanted(&declarations, state, clients, &mut diagnostics);
