@@ -291,6 +291,7 @@ plan_case!(destroy_refuses_last_group);
 plan_case!(drift_planned_back, markdown);
 plan_case!(drift_target_deleted);
 plan_case!(empty_data_allow_empty);
+plan_case!(empty_data_destroy_not_blocked);
 plan_case!(empty_data_empties_for_each);
 plan_case!(empty_data_feeds_group_members);
 plan_case!(empty_data_feeds_nothing_managed);
