@@ -7,6 +7,7 @@ mod support;
 
 mod apply;
 mod apply_crash;
+mod bad;
 mod cli_api;
 mod cli_completions_version;
 mod cli_dash;

@@ -1,0 +1,9 @@
+provider "alicloud" {
+  region  = "cn-hangzhou"
+  sandbox = "world.json"
+}
+membership "a" {
+  security_group_id = "sg-bp1webexample01"
+  security_group_id = "sg-bp1appexample01"
+  instance_id       = "i-bp1app0example01"
+}

@@ -1,0 +1,7 @@
+provider "alicloud" {
+  region  = "cn-hangzhou"
+  sandbox = "world.json"
+}
+group_members "a" {
+  instance_ids = ["i-bp1app0example01"]
+}

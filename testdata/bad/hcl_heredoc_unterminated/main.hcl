@@ -1,0 +1,8 @@
+provider "alicloud" {
+  region  = "cn-hangzhou"
+  sandbox = "world.json"
+}
+locals {
+  a = <<EOT
+text
+}

@@ -1,0 +1,3 @@
+provider "alicloud" {
+  sandbox = "world.json"
+}

@@ -1,0 +1,7 @@
+provider "alicloud" {
+  region  = "cn-hangzhou"
+  sandbox = "world.json"
+}
+locals {
+  a = toset()
+}

@@ -1,0 +1,8 @@
+provider "alicloud" {
+  region  = "cn-hangzhou"
+  sandbox = "world.json"
+}
+variable "n" {
+  type    = number
+  default = "three"
+}

@@ -1,0 +1,5 @@
+provider "alicloud" {
+  region  = "cn-hangzhou"
+  sandbox = "world.json"
+}
+
