@@ -88,15 +88,22 @@ impl ConfigArgs {
 /// `--state`: where the state lives, for every command that reads or writes it.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct StateArgs {
-    /// The state file (default: `sgform.state.json` in the configuration directory).
+    /// The state file (default: `sgform.state.json` in the configuration directory;
+    /// `.sgform/sandbox.state.json` there when the command runs on the sandbox).
     #[arg(long = "state", value_name = "PATH")]
     pub state: Option<PathBuf>,
 }
 
 impl StateArgs {
-    /// The state of the configuration in `dir`, unless `--state` names another.
+    /// The state of the configuration in `dir`, unless `--state` names another: the sandbox's
+    /// own when its providers name a sandbox world.
     pub fn location(&self, dir: &Path) -> state::Location {
-        state::Location::for_dir(dir, self.state.as_deref())
+        self.location_with(dir, None)
+    }
+
+    /// [`StateArgs::location`] for a command run with `--sandbox` when `sandbox` is given.
+    pub fn location_with(&self, dir: &Path, sandbox: Option<&Path>) -> state::Location {
+        ops::connect::state_location(dir, self.state.as_deref(), sandbox)
     }
 }
 
@@ -217,7 +224,9 @@ impl SourceArgs {
         ops::Source {
             dir: dir.to_path_buf(),
             variables: self.vars.variables(),
-            state: self.state.location(dir),
+            state: self
+                .state
+                .location_with(dir, self.connection.sandbox.as_deref()),
             locking: self.lock.locking(),
             connect: self.connection.connect(),
             parallelism: self.connection.parallelism,

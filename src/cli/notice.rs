@@ -12,8 +12,10 @@ use crate::plan::render::text::thousands;
 /// Shows `notice` as it comes.
 pub fn show(notice: Notice<'_>) {
     match notice {
-        Notice::Sandbox { world } => {
-            printer::status(&format!("using local sandbox (no cloud calls): {world}"));
+        Notice::Sandbox { world, copy } => {
+            printer::status(&format!(
+                "using local sandbox (no cloud calls): {world}, changes go to {copy}"
+            ));
         }
         Notice::WaitingForLock { timeout, holder } => printer::status(&format!(
             "Waiting up to {timeout:?} for the state lock, held by {holder}..."

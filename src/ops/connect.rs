@@ -8,11 +8,15 @@
 //! the real cloud. The checked-in world is never written: the first use copies it to
 //! `.sgform/sandbox-world.json` beside the configuration (with a `.gitignore` of `*`), and the
 //! emulator runs on that copy and persists every change to it, so plan → apply → plan converges
-//! across runs. [`reset`] (`sgform sandbox reset`) starts over from the checked-in world.
+//! across runs. The sandbox has its own state too, `.sgform/sandbox.state.json` by default
+//! ([`state_location`]; `--state` wins), so a sandbox run never touches `sgform.state.json`.
+//! [`reset`] (`sgform sandbox reset`) starts both over from the checked-in world. What
+//! `.sgform/` records about the world (`sandbox-source`) is relative to the configuration
+//! directory, so a copied or moved directory keeps working.
 //!
 //! A command that uses the sandbox says so in exactly one line on stderr,
-//! `using local sandbox (no cloud calls): <world as given>`: [`connect`] reports it as
-//! [`Notice::Sandbox`] for the caller to print.
+//! `using local sandbox (no cloud calls): <world as given>, changes go to <copy>`: [`connect`]
+//! reports it as [`Notice::Sandbox`] for the caller to print.
 //!
 //! The environment (credential chains, home directory) comes in as an [`Environment`]; nothing
 //! here reads it.
@@ -25,18 +29,22 @@ use tokio::task::JoinHandle;
 use super::{Context as _, Environment, Error, Notice, Notify, Result};
 use crate::cloud::credentials::{self, ProviderSettings};
 use crate::cloud::{Client, ClientConfig, Credentials, Secret};
-use crate::config::{Config, Provider};
+use crate::config::{self, Config, Inputs, Provider};
 use crate::emulator::{self, EmulatorError, Options, World};
 use crate::fsutil;
 use crate::ids::RegionId;
 use crate::plan::refresh::Clients;
+use crate::state::Location;
 
 /// The directory beside the configuration that holds sgform's local files.
 pub const LOCAL_DIR: &str = ".sgform";
 /// The sandbox's working copy of the world, inside [`LOCAL_DIR`].
 pub const COPY_FILE: &str = "sandbox-world.json";
-/// Which checked-in world the copy came from (its canonical path), inside [`LOCAL_DIR`].
+/// Which checked-in world the copy came from (relative to the configuration directory), inside
+/// [`LOCAL_DIR`].
 const SOURCE_FILE: &str = "sandbox-source";
+/// The sandbox's own state, inside [`LOCAL_DIR`].
+pub const STATE_FILE: &str = "sandbox.state.json";
 
 /// The region a sandbox provider without `region` uses when the world has no resources.
 const FALLBACK_REGION: &str = "cn-hangzhou";
@@ -94,6 +102,7 @@ pub async fn connect(
             let sandbox = Sandbox::start(config.dir(), &world).await?;
             notify(Notice::Sandbox {
                 world: &world.shown,
+                copy: &shown_in(config.dir(), &copy_path(Path::new(""))),
             });
             for provider in config.providers() {
                 clients.insert(
@@ -182,15 +191,84 @@ pub fn sandbox_world(config: &Config, sandbox_flag: Option<&Path>) -> Result<Opt
             path.display()
         )));
     }
-    // `sgform plan` in the configuration directory shows `world.json`, not `./world.json`.
-    let shown = match (config.dir().to_str(), &first.sandbox) {
-        (Some("" | "."), Some(given)) => given.display().to_string(),
-        _ => path.display().to_string(),
+    let shown = match &first.sandbox {
+        Some(given) => shown_in(config.dir(), given),
+        None => path.display().to_string(),
     };
     Ok(Some(SandboxWorld {
         shown,
         path: path.clone(),
     }))
+}
+
+/// `name` (relative to the configuration directory `dir`) as a path from the working directory:
+/// `sgform plan` in the configuration directory shows `world.json`, not `./world.json`.
+fn shown_in(dir: &Path, name: &Path) -> String {
+    match dir.to_str() {
+        Some("" | ".") => name.display().to_string(),
+        _ => dir.join(name).display().to_string(),
+    }
+}
+
+/// The sandbox's own state for the configuration in `config_dir`.
+pub fn state_path(config_dir: &Path) -> PathBuf {
+    config_dir.join(LOCAL_DIR).join(STATE_FILE)
+}
+
+/// Where the state of the configuration in `dir` lives: `explicit` (`--state`) when given; else,
+/// when the command runs on the sandbox (`sandbox_flag`, or providers that name a world), the
+/// sandbox's own state ([`state_path`]), so a sandbox run never touches the real state and a
+/// switch to a real endpoint never plans the sandbox's pairs as drift; else
+/// `sgform.state.json` in `dir`. A configuration that cannot be read counts as no sandbox (the
+/// command reports the problem when it loads it).
+pub fn state_location(
+    dir: &Path,
+    explicit: Option<&Path>,
+    sandbox_flag: Option<&Path>,
+) -> Location {
+    if explicit.is_none() && (sandbox_flag.is_some() || names_sandbox(dir)) {
+        return Location::Local(state_path(dir));
+    }
+    Location::for_dir(dir, explicit)
+}
+
+/// Whether the providers of the configuration in `dir` name a sandbox world.
+fn names_sandbox(dir: &Path) -> bool {
+    if config::check_dir(dir).is_err() {
+        return false;
+    }
+    // Only the providers matter; variables and the rest are for the command's own load.
+    config::load(dir, &Inputs::default())
+        .is_ok_and(|(config, _)| config.providers().iter().any(|p| p.sandbox.is_some()))
+}
+
+/// Creates `.sgform/` beside the configuration in `config_dir`, with a `.gitignore` of `*` so
+/// that nothing in it is ever committed.
+pub fn ensure_local_dir(config_dir: &Path) -> Result<()> {
+    let dir = config_dir.join(LOCAL_DIR);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("failed to create directory `{}`", dir.display()))?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(&ignore, "*\n")
+            .with_context(|| format!("failed to write `{}`", ignore.display()))?;
+    }
+    Ok(())
+}
+
+/// Creates `.sgform/` (see [`ensure_local_dir`]) when `location` is the sandbox's own state
+/// ([`state_path`]), which lives there, before its lock is taken or it is written.
+pub fn ensure_state_dir(location: &Location) -> Result<()> {
+    let Location::Local(path) = location;
+    let dir = path
+        .parent()
+        .filter(|d| d.file_name() == Some(LOCAL_DIR.as_ref()));
+    match dir {
+        Some(dir) if path.file_name() == Some(STATE_FILE.as_ref()) => {
+            ensure_local_dir(dir.parent().unwrap_or(Path::new("")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A client for real Alibaba Cloud: the provider's `region`, `profile` and `endpoint`, then the
@@ -267,15 +345,47 @@ pub struct Reset {
     pub copy: PathBuf,
     /// Whether an earlier copy (with whatever changed in it) was replaced.
     pub replaced: bool,
+    /// The sandbox's state, when there was one to remove (with its backup and lock files).
+    pub state: Option<PathBuf>,
 }
 
 /// Starts the sandbox of the configuration in `config_dir` over: the copy becomes the
-/// checked-in world again. The checked-in world is only read.
-pub fn reset(config_dir: &Path, world: &SandboxWorld) -> Result<Reset> {
+/// checked-in world again and the sandbox's own state ([`state_path`]) is removed with its
+/// backup and lock files, taking its lock first (a run in progress is not pulled from under).
+/// The checked-in world is only read.
+pub fn reset(config_dir: &Path, world: &SandboxWorld, env: &Environment) -> Result<Reset> {
+    // Refuse a broken world before anything is removed.
+    World::load(&world.path)?;
+    let state = state_path(config_dir);
+    let existed = state.exists();
+    if existed || fsutil::with_suffix(&state, ".lock").exists() {
+        let backend = crate::state::open(&Location::Local(state.clone()));
+        let guard = backend.lock(super::lock::info("sandbox reset", env), None)?;
+        for path in [state.clone(), fsutil::with_suffix(&state, ".backup")] {
+            remove_if_there(&path)?;
+        }
+        drop(guard);
+        for suffix in [".lock", ".lock.info"] {
+            remove_if_there(&fsutil::with_suffix(&state, suffix))?;
+        }
+    }
     let copy = copy_path(config_dir);
     let replaced = copy.exists();
     make_copy(config_dir, world)?;
-    Ok(Reset { copy, replaced })
+    Ok(Reset {
+        copy,
+        replaced,
+        state: existed.then_some(state),
+    })
+}
+
+fn remove_if_there(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("failed to remove `{}`", path.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Validates the checked-in world and copies it to [`copy_path`], creating `.sgform/` with its
@@ -283,31 +393,33 @@ pub fn reset(config_dir: &Path, world: &SandboxWorld) -> Result<Reset> {
 fn make_copy(config_dir: &Path, world: &SandboxWorld) -> Result<()> {
     // Refuse a broken world before anything is written, naming the checked-in file.
     World::load(&world.path)?;
+    ensure_local_dir(config_dir)?;
     let dir = config_dir.join(LOCAL_DIR);
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("failed to create directory `{}`", dir.display()))?;
-    let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
-        std::fs::write(&ignore, "*\n")
-            .with_context(|| format!("failed to write `{}`", ignore.display()))?;
-    }
     let copy = copy_path(config_dir);
     // Written whole (a crash never leaves half a world for the next run), owner-only.
     let bytes = std::fs::read(&world.path)
         .with_context(|| format!("failed to read `{}`", world.path.display()))?;
     fsutil::write_atomic(&copy, &bytes, fsutil::Mode::Exactly(fsutil::OWNER_ONLY))?;
     let source = dir.join(SOURCE_FILE);
-    std::fs::write(&source, format!("{}\n", source_key(&world.path)))
-        .with_context(|| format!("failed to write `{}`", source.display()))?;
+    std::fs::write(
+        &source,
+        format!("{}\n", source_key(config_dir, &world.path)),
+    )
+    .with_context(|| format!("failed to write `{}`", source.display()))?;
     Ok(())
 }
 
-/// The world's identity for the source record: its canonical path when it has one.
-fn source_key(path: &Path) -> String {
-    std::fs::canonicalize(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string()
+/// The world's identity for the source record: its path relative to the configuration
+/// directory (so a copied or moved directory keeps working), `/`-separated.
+fn source_key(config_dir: &Path, path: &Path) -> String {
+    super::plan::file::relative_to_config(config_dir, path)
+}
+
+/// Whether the `recorded` source names the world at `path`: relative to the configuration
+/// directory, or (as records made before they were relative) its canonical path.
+fn same_source(recorded: &str, config_dir: &Path, path: &Path) -> bool {
+    recorded == source_key(config_dir, path)
+        || std::fs::canonicalize(path).is_ok_and(|p| Path::new(recorded) == p)
 }
 
 /// The embedded emulator serving the sandbox copy. Dropping it stops the server (requests in
@@ -333,9 +445,8 @@ impl Sandbox {
             let recorded = std::fs::read_to_string(config_dir.join(LOCAL_DIR).join(SOURCE_FILE))
                 .ok()
                 .map(|s| s.trim().to_owned());
-            let wanted = source_key(&world.path);
             if let Some(recorded) = recorded
-                && recorded != wanted
+                && !same_source(&recorded, config_dir, &world.path)
             {
                 return Err(Error::refused(format!(
                     "the sandbox copy `{}` was made from `{recorded}`, not `{}`; run `sgform sandbox reset {}` to start over from `{}`",

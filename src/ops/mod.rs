@@ -70,6 +70,7 @@ impl Source {
         Option<crate::state::LockGuard>,
     )> {
         crate::config::check_dir(&self.dir)?;
+        connect::ensure_state_dir(&self.state)?;
         let backend = crate::state::open(&self.state);
         let lock = lock::acquire(&backend, operation, self.locking, env, notify)?;
         Ok((backend, lock))
@@ -104,8 +105,10 @@ impl Environment {
 /// stderr, except [`Notice::Importing`], which is `import`'s first line on stdout).
 #[derive(Debug)]
 pub enum Notice<'a> {
-    /// The clients point at the embedded sandbox running this world (as the user named it).
-    Sandbox { world: &'a str },
+    /// The clients point at the embedded sandbox running this world (as the user named it),
+    /// whose changes go to `copy` (the working copy in `.sgform/`, as a path from the working
+    /// directory).
+    Sandbox { world: &'a str, copy: &'a str },
     /// The state lock is held by `holder`; waiting up to `timeout` for it.
     WaitingForLock { timeout: Duration, holder: &'a str },
     /// The refresh read this much.

@@ -278,7 +278,7 @@ pub async fn refresh_and_plan(
     })
 }
 
-mod file;
+pub(super) mod file;
 
 pub use file::{
     PLAN_FILE_LIMIT, Saved, check_out, config_digest, connection_record, locate, plan_file,

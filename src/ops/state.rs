@@ -108,6 +108,8 @@ pub fn remove(request: &Remove, env: &Environment, notify: &mut Notify<'_>) -> R
 /// Removes the lock with this id whose holder is gone (`force-unlock`): the holder it had, and
 /// where the state is.
 pub fn force_unlock(location: &Location, id: &str) -> Result<(LockInfo, String)> {
+    // The sandbox's state lives in `.sgform/`: a missing one is "not locked", as elsewhere.
+    super::connect::ensure_state_dir(location)?;
     let backend = state::open(location);
     let holder = backend.force_unlock(id)?;
     Ok((holder, backend.location()))
@@ -120,6 +122,7 @@ pub fn hold_lock(
     env: &Environment,
     notify: &mut Notify<'_>,
 ) -> Result<LockGuard> {
+    super::connect::ensure_state_dir(location)?;
     let backend = state::open(location);
     lock::acquire(&backend, "state hold-lock", locking, env, notify)?
         .ok_or_else(|| Error::refused("the lock was not taken"))

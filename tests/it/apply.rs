@@ -1262,7 +1262,7 @@ async fn refresh_only_forgets_what_is_gone_and_calls_nothing() {
     let dir = quickstart_copy();
     let apply = sgform_in(dir.path(), &["apply", ".", "--auto-approve"]).await;
     assert!(apply.status.success(), "{}", text(&apply));
-    let state_path = dir.path().join("sgform.state.json");
+    let state_path = dir.path().join(".sgform/sandbox.state.json");
     let before = sgform::state::read(&state_path).unwrap();
 
     // Behind sgform's back, a managed pair disappears from the sandbox's world.
@@ -1326,8 +1326,11 @@ async fn a_second_apply_fails_naming_the_holder_then_proceeds_after_a_sigkill() 
     let err = String::from_utf8_lossy(&blocked.stderr);
     assert!(err.contains("is locked by bob@"), "{err}");
     assert!(err.contains(info["id"].as_str().unwrap()), "{err}");
-    assert!(!dir.path().join("sgform.state.json").exists());
-    assert!(!dir.path().join(".sgform").exists(), "nothing ran");
+    assert!(!dir.path().join(".sgform/sandbox.state.json").exists());
+    assert!(
+        !dir.path().join(".sgform/sandbox-world.json").exists(),
+        "nothing ran"
+    );
 
     holder.kill().unwrap(); // SIGKILL: the OS lock dies with the process
     holder.wait().unwrap();

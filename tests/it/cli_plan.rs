@@ -804,7 +804,9 @@ async fn the_provider_sandbox_says_so_once_and_never_mutates() {
         assert!(matches!(out.code, Some(0 | 2)), "{args:?}: {}", out.stderr);
         assert_eq!(
             sandbox_lines(&out.stderr),
-            ["using local sandbox (no cloud calls): world.json"],
+            [
+                "using local sandbox (no cloud calls): world.json, changes go to .sgform/sandbox-world.json"
+            ],
             "{args:?}"
         );
         out.refreshed();
@@ -863,7 +865,7 @@ async fn the_sandbox_flag_replaces_every_provider_endpoint() {
     assert_eq!(
         sandbox_lines(&run.stderr),
         [format!(
-            "using local sandbox (no cloud calls): {}",
+            "using local sandbox (no cloud calls): {}, changes go to .sgform/sandbox-world.json",
             world.display()
         )]
     );

@@ -155,7 +155,7 @@ impl Example {
         assert!(
             plan.stderr
                 .lines()
-                .any(|l| l == format!("using local sandbox (no cloud calls): {dir}/world.json")),
+                .any(|l| l == format!("using local sandbox (no cloud calls): {dir}/world.json, changes go to {dir}/.sgform/sandbox-world.json")),
             "{}",
             plan.stderr
         );
@@ -507,9 +507,10 @@ fn multi_region_plans_each_region_through_its_provider() {
     let applied = ex.apply_and_converge();
     assert_contains(&applied, "Apply complete! 3 joined, 0 left, 0 replaced in ");
     // The state records each membership with its provider and region.
-    let state: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(ex.dir().join("sgform.state.json")).unwrap())
-            .unwrap();
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ex.dir().join(".sgform/sandbox.state.json")).unwrap(),
+    )
+    .unwrap();
     let mut seen: Vec<(String, String)> = state["memberships"]
         .as_array()
         .unwrap()

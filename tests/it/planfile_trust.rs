@@ -88,10 +88,11 @@ async fn the_readme_sequence_plans_a_directory_and_applies_the_file_from_the_sam
     let apply = run_plain(top.path(), &["apply", "quickstart.plan"]).await;
     assert_eq!(apply.code, Some(0), "{apply}");
     assert!(apply.stdout.contains("Apply complete!"), "{apply}");
-    // The state is the configuration's, beside it, as for `apply examples/quickstart`.
+    // The state is the configuration's sandbox state, beside it, as for
+    // `apply examples/quickstart`.
     assert!(
         top.path()
-            .join("examples/quickstart/sgform.state.json")
+            .join("examples/quickstart/.sgform/sandbox.state.json")
             .is_file()
     );
     assert!(!top.path().join("sgform.state.json").exists());

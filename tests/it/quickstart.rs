@@ -103,7 +103,9 @@ fn quickstart_plan_runs_as_the_readme_says() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
         stderr.lines().next(),
-        Some("using local sandbox (no cloud calls): examples/quickstart/world.json"),
+        Some(
+            "using local sandbox (no cloud calls): examples/quickstart/world.json, changes go to examples/quickstart/.sgform/sandbox-world.json"
+        ),
         "{stderr}"
     );
     assert!(

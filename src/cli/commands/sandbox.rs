@@ -1,18 +1,19 @@
 //! `sgform sandbox reset [DIR] [--sandbox FILE]`: start the embedded sandbox over from the
-//! checked-in world (its copy in `DIR/.sgform/sandbox-world.json` is replaced).
+//! checked-in world (its copy in `DIR/.sgform/sandbox-world.json` is replaced) with an empty
+//! state (the sandbox's own, `DIR/.sgform/sandbox.state.json`, is removed).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::cli::printer;
+use crate::cli::{env, printer};
 use crate::config::{self, Inputs};
 use crate::ops::connect as sandbox;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Start the sandbox over from the checked-in world (discarding every change made in it).
+    /// Start the sandbox over from the checked-in world and an empty state (discarding every change made in it).
     Reset(ResetArgs),
 }
 
@@ -48,10 +49,14 @@ fn reset(args: ResetArgs) -> anyhow::Result<ExitCode> {
             args.dir.display()
         )
     })?;
-    let done = sandbox::reset(&args.dir, &world)?;
+    let done = sandbox::reset(&args.dir, &world, &env::environment())?;
     let verb = if done.replaced { "replaced" } else { "created" };
+    let state = match &done.state {
+        Some(state) => format!("; removed the sandbox state `{}`", state.display()),
+        None => String::new(),
+    };
     printer::status(&format!(
-        "sandbox reset: {verb} `{}` from `{}`",
+        "sandbox reset: {verb} `{}` from `{}`{state}",
         done.copy.display(),
         world.shown
     ));

@@ -86,8 +86,16 @@ async fn the_first_use_copies_the_world_and_changes_persist_only_in_the_copy() {
     drop(sandbox);
 
     // Reset starts over from the checked-in world.
-    let done = reset(dir.path(), &world).unwrap();
+    let state = state_path(dir.path());
+    std::fs::write(&state, "{}").unwrap();
+    std::fs::write(crate::fsutil::with_suffix(&state, ".backup"), "{}").unwrap();
+    let done = reset(dir.path(), &world, &Environment::empty()).unwrap();
     assert!(done.replaced);
+    assert_eq!(done.state.as_deref(), Some(state.as_path()));
+    for suffix in ["", ".backup", ".lock", ".lock.info"] {
+        let path = crate::fsutil::with_suffix(&state, suffix);
+        assert!(!path.exists(), "{} is removed", path.display());
+    }
     let sandbox = Sandbox::start(dir.path(), &world).await.unwrap();
     let client = sandbox.client(&provider()).unwrap();
     assert_eq!(
@@ -213,4 +221,48 @@ fn the_implicit_default_provider_follows_aliased_ones_onto_the_sandbox() {
         sandbox_world(&config, None).unwrap().unwrap().shown,
         "world.json"
     );
+}
+
+#[test]
+fn the_source_record_is_relative_to_the_configuration_directory() {
+    let (dir, world) = config_dir();
+    let recorded = source_key(dir.path(), &world.path);
+    assert!(!Path::new(&recorded).is_absolute(), "{recorded}");
+    assert!(same_source(&recorded, dir.path(), &world.path));
+    // Records made before they were relative still match.
+    let canonical = std::fs::canonicalize(&world.path).unwrap();
+    assert!(same_source(
+        &canonical.display().to_string(),
+        dir.path(),
+        &world.path
+    ));
+    assert!(!same_source("other.json", dir.path(), &world.path));
+}
+
+#[test]
+fn the_default_state_is_the_sandboxs_own_on_the_sandbox_and_state_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.hcl"),
+        "provider \"alicloud\" {\n  region = \"cn-hangzhou\"\n}\n",
+    )
+    .unwrap();
+    let real = Location::for_dir(dir.path(), None);
+    assert_eq!(state_location(dir.path(), None, None), real);
+    let own = Location::Local(state_path(dir.path()));
+    assert_eq!(
+        state_location(dir.path(), None, Some(Path::new("w.json"))),
+        own
+    );
+    let explicit = Path::new("elsewhere.json");
+    assert_eq!(
+        state_location(dir.path(), Some(explicit), Some(Path::new("w.json"))),
+        Location::for_dir(dir.path(), Some(explicit))
+    );
+    std::fs::write(
+        dir.path().join("main.hcl"),
+        "provider \"alicloud\" {\n  sandbox = \"w.json\"\n}\n",
+    )
+    .unwrap();
+    assert_eq!(state_location(dir.path(), None, None), own);
 }

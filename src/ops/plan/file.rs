@@ -95,7 +95,7 @@ pub fn connection_record(
 
 /// `path` relative to the configuration directory `dir` (both resolved), `/`-separated; the
 /// absolute path when one of them cannot be resolved.
-fn relative_to_config(dir: &Path, path: &Path) -> String {
+pub(in crate::ops) fn relative_to_config(dir: &Path, path: &Path) -> String {
     match (std::fs::canonicalize(dir), std::fs::canonicalize(path)) {
         (Ok(dir), Ok(path)) => slashed(&relative(&dir, &path)),
         _ => std::path::absolute(path)
