@@ -423,6 +423,14 @@ impl Decoder<'_> {
         let (allowed, required) = (kind.attributes(), kind.required());
         let what = format!("a `{}` block", kind.as_str());
         let attrs = self.attrs(block, header, &what, allowed, required);
+        if let Some(attr) = attrs.get("allow_empty")
+            && attr.expr.as_bool().is_none()
+        {
+            self.diags.push(
+                Diagnostic::error("wrong type for `allow_empty`")
+                    .with_span_label(attr.value_span, "expected `true` or `false`"),
+            );
+        }
         let name = labels[0].clone();
         let key = (kind, name.clone());
         if let Some(first) = self.out.resources.get(&key) {

@@ -31,6 +31,7 @@ mod cost;
 mod decode;
 mod eval;
 mod expr;
+mod feeds;
 pub mod format;
 mod functions;
 pub mod generate;
@@ -43,6 +44,7 @@ mod variables;
 mod tests;
 
 pub use crate::ids::{DataKind, DeclarationKind};
+pub use feeds::EmptyFeed;
 pub use load::check_dir;
 pub use variables::{Inputs, VarSource};
 

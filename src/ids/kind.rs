@@ -52,6 +52,7 @@ impl DeclarationKind {
                 "network_interface_id",
                 "provider",
                 "depends_on",
+                "allow_empty",
             ],
             DeclarationKind::MembershipSet => &[
                 "for_each",
@@ -61,6 +62,7 @@ impl DeclarationKind {
                 "ignore_security_group_ids",
                 "provider",
                 "depends_on",
+                "allow_empty",
             ],
             DeclarationKind::GroupMembers => &[
                 "for_each",
@@ -69,6 +71,7 @@ impl DeclarationKind {
                 "network_interface_ids",
                 "provider",
                 "depends_on",
+                "allow_empty",
             ],
         }
     }

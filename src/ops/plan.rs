@@ -261,6 +261,10 @@ pub async fn refresh_and_plan(
 ) -> Result<PlanRun, refresh::Error> {
     let refreshed = refresh::refresh(clients, config, state, parallelism).await?;
     let mut diagnostics = refreshed.diagnostics;
+    if !options.destroy && !options.refresh_only {
+        diagnostics.extend(refreshed.empty_feeds);
+        crate::diag::sort(&mut diagnostics);
+    }
     let limits = Limits::from_providers(config.providers());
     let (plan, plan_diags) = crate::plan::plan(
         &refreshed.declarations,

@@ -18,6 +18,7 @@ mod config_dir;
 mod config_eval;
 mod destroy;
 mod diag_golden;
+mod empty_data;
 mod emulator_files;
 mod emulator_limits;
 mod emulator_sdk;

@@ -11,10 +11,11 @@ use crate::cloud::Client;
 use crate::cloud::api::{
     DescribeInstances, DescribeNetworkInterfaces, Instance, MAX_IDS_PER_CALL, NetworkInterface,
 };
-use crate::config::{Config, DataKind, DataRecord, DataRequest, DataResults};
+use crate::config::{Config, DataKind, DataRecord, DataRequest, DataResults, Declaration};
 use crate::diag::Diagnostic;
-use crate::ids::{InstanceId, NetworkInterfaceId};
+use crate::ids::{Address, BlockKind, DeclarationKind, InstanceId, NetworkInterfaceId};
 use crate::plan::inventory::ProviderAlias;
+use crate::state::State;
 
 /// Full descriptions already read (by a data source or a member listing), per provider.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +28,8 @@ pub(super) struct DataRead {
     pub(super) results: DataResults,
     pub(super) known: BTreeMap<ProviderAlias, Known>,
     pub(super) pages: u64,
+    /// The data sources read without error that matched nothing (kind, name).
+    pub(super) empty: BTreeSet<(DataKind, String)>,
 }
 
 /// One data source's requests (several when `ids` holds more than 100) and its regex.
@@ -35,6 +38,8 @@ pub(super) struct DataJob {
     pub(super) regex: Option<regex_automata::meta::Regex>,
     /// Indices into the instance or ENI request lists.
     pub(super) calls: Vec<usize>,
+    /// A filter was rejected (already reported): its emptiness says nothing.
+    pub(super) failed: bool,
 }
 
 pub(super) async fn read_data_sources(
@@ -65,6 +70,7 @@ pub(super) async fn read_data_sources(
                         request: request.clone(),
                         regex: None,
                         calls: Vec::new(),
+                        failed: true,
                     });
                     continue;
                 }
@@ -85,6 +91,7 @@ pub(super) async fn read_data_sources(
                 request: request.clone(),
                 regex: None,
                 calls: Vec::new(),
+                failed: true,
             });
             continue;
         }
@@ -131,6 +138,7 @@ pub(super) async fn read_data_sources(
             request: request.clone(),
             regex,
             calls,
+            failed: false,
         });
     }
 
@@ -141,6 +149,7 @@ pub(super) async fn read_data_sources(
     let pages = instances.pages + enis.pages;
     let mut results = DataResults::new();
     let mut known: BTreeMap<ProviderAlias, Known> = BTreeMap::new();
+    let mut empty = BTreeSet::new();
     for job in jobs {
         let alias = job.request.provider.clone();
         let entry = known.entry(alias).or_default();
@@ -172,13 +181,89 @@ pub(super) async fn read_data_sources(
                 }
             }
         }
+        if records.is_empty() && !job.failed {
+            diagnostics.push(matched_nothing(&job.request));
+            empty.insert((job.request.kind, job.request.name.clone()));
+        }
         results.insert(job.request.kind, job.request.name.clone(), records);
     }
     Ok(DataRead {
         results,
         known,
         pages,
+        empty,
     })
+}
+
+/// The warning for a data source that matched nothing: often a typo in a filter.
+fn matched_nothing(request: &DataRequest) -> Diagnostic {
+    let mut d = Diagnostic::warning(format!(
+        "data source `{}` matched nothing",
+        request.address
+    ))
+    .with_address(request.address.clone())
+    .with_note(format!("its filters: {}", request.filters()))
+    .with_hint(
+        "check the filters (tag keys and values, VPC, IDs, name_regex) and the provider's region",
+    );
+    if let Some(span) = request.span {
+        d = d.with_span(span);
+    }
+    d
+}
+
+/// Errors for blocks an empty data source would empty: a `group_members` or `membership_set`
+/// that reads one (directly or through locals), or a block whose `for_each` now yields nothing
+/// while the state manages earlier instances of it (the plan would leave them). A block with
+/// `allow_empty = true` is planned as written.
+pub(super) fn empty_feed_errors(
+    config: &Config,
+    empty: &BTreeSet<(DataKind, String)>,
+    declarations: &[Declaration],
+    state: &State,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for feed in config.empty_feeds(empty) {
+        if feed.allow_empty {
+            continue;
+        }
+        let block = &feed.block;
+        let same = |a: &Address| a.kind == block.kind && a.name == block.name;
+        let authoritative = matches!(
+            block.kind,
+            BlockKind::Declaration(DeclarationKind::GroupMembers | DeclarationKind::MembershipSet)
+        );
+        let emptied = !declarations.iter().any(|d| same(d.address()))
+            && state.memberships.iter().any(|m| same(&m.address));
+        if !authoritative && !emptied {
+            continue;
+        }
+        let names: Vec<String> = feed
+            .sources
+            .iter()
+            .map(|r| format!("`{}`", r.address))
+            .collect();
+        let mut d = Diagnostic::error(format!(
+            "`{block}` reads {}, which matched nothing: planning it would {}",
+            names.join(", "),
+            if authoritative {
+                "leave the members it manages"
+            } else {
+                "leave every instance of it the state manages"
+            }
+        ))
+        .with_address(block.clone());
+        if let Some(span) = feed.span {
+            d = d.with_span(span);
+        }
+        for r in &feed.sources {
+            d = d.with_note(format!("`{}` filters: {}", r.address, r.filters()));
+        }
+        out.push(d.with_hint(
+            "check the data source's filters; if the block may really be empty, set `allow_empty = true` in it",
+        ));
+    }
+    out
 }
 
 pub(super) fn data_diag(request: &DataRequest, summary: String, note: String) -> Diagnostic {

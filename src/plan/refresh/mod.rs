@@ -126,6 +126,10 @@ pub struct Refreshed {
     /// From `Config::expand` and from the refresh itself (a `name_regex` that does not compile,
     /// a malformed `ids` entry, a state entry whose provider is gone), sorted.
     pub diagnostics: Vec<Diagnostic>,
+    /// Errors for blocks a data source that matched nothing would empty (their leaves are
+    /// wrong if the filter is): for a plan that may leave, not for `--destroy` or
+    /// `--refresh-only`, which do not plan from the configuration's memberships.
+    pub empty_feeds: Vec<Diagnostic>,
     pub stats: RefreshStats,
 }
 
@@ -195,6 +199,7 @@ pub async fn refresh(
     calls += data.pages;
     let (declarations, expand_diags) = config.expand(&data.results);
     diagnostics.extend(expand_diags);
+    let empty_feeds = data::empty_feed_errors(config, &data.empty, &declarations, state);
 
     // 2-4. Per provider, what the declarations and the state name.
     let mut wanted = wanted(&declarations, state, clients, &mut diagnostics);
@@ -292,6 +297,7 @@ pub async fn refresh(
         inventory,
         declarations,
         diagnostics,
+        empty_feeds,
         stats,
     })
 }
