@@ -8,6 +8,9 @@
 //!   for the case's temporary copy;
 //! - `expected.txt`: the first line `exit N` (the exit code), then **the whole stderr**, verbatim
 //!   except that the temporary copy's path reads `$CASE`;
+//! - optionally `fixture`: the name of a directory under `testdata/` (e.g. `cli_fixture`, a
+//!   configuration with its sandbox world) copied in first, so cases that differ only in their
+//!   arguments share one configuration;
 //! - every other file is an input: configuration (`*.hcl`), var files, state, plan and world
 //!   files, and `home/` for the fake `HOME` (e.g. `home/.aliyun/config.json`).
 //!
@@ -49,7 +52,11 @@ fn check(case: &str) {
         .unwrap_or_else(|e| panic!("{}/args: {e}", dir.display()));
     let tmp = tempfile::tempdir().unwrap();
     let work = tmp.path().join("case");
+    if let Ok(fixture) = std::fs::read_to_string(dir.join("fixture")) {
+        copy_dir(&root().join("testdata").join(fixture.trim()), &work);
+    }
     copy_dir(&dir, &work);
+    let _ = std::fs::remove_file(work.join("fixture"));
     let work_str = work.to_str().unwrap().to_owned();
 
     let args: Vec<&str> = args_text
