@@ -215,8 +215,14 @@ async fn check_remote(
     })
 }
 
+/// `stale plan: run sgform plan again (WHAT CHANGED)`: the documented prefix, then each change
+/// once (the `Stale` error's own wording would say "stale" and "run `sgform plan` again" twice).
 fn stale_plan(stale: &planfile::Stale) -> Error {
-    Error::refused(format!("stale plan: run sgform plan again ({stale})"))
+    let changes: Vec<String> = stale.changes.iter().map(ToString::to_string).collect();
+    Error::refused(format!(
+        "stale plan: run sgform plan again ({})",
+        changes.join("; ")
+    ))
 }
 
 fn refused_file(saved: &plan_op::Saved, why: &dyn std::fmt::Display) -> Error {

@@ -161,7 +161,7 @@ fn against(connection: &Connection, provider: Option<&super::ProviderRef>) -> St
     ) {
         (Some(world), _) => format!("the sandbox (world `{world}`)"),
         (None, Some(endpoint)) => format!("endpoint `{endpoint}`"),
-        (None, None) => "no endpoint".to_owned(),
+        (None, None) => "the default endpoint".to_owned(),
     }
 }
 
@@ -180,16 +180,15 @@ pub fn check_connection(file: &PlanFile, now: &Connection) -> Result<(), Elsewhe
                 .providers
                 .iter()
                 .map(|(name, p)| match &p.endpoint {
-                    Some(e) => format!("`{e}` (provider `{name}`)"),
-                    None => format!("no endpoint (provider `{name}`)"),
+                    Some(e) => format!("endpoint `{e}` (provider `{name}`)"),
+                    // No `endpoint` attribute: the cloud's own endpoint for the region.
+                    None => format!(
+                        "the default endpoint of region `{}` (provider `{name}`)",
+                        p.region
+                    ),
                 })
                 .collect();
-            let noun = if all.len() == 1 {
-                "endpoint"
-            } else {
-                "endpoints"
-            };
-            format!("{noun} {}", all.join(", "))
+            all.join(", ")
         };
         differences.push(format!(
             "the plan was made against {} but this run talks to {}",
