@@ -8,9 +8,9 @@
 //!   for the case's temporary copy;
 //! - `expected.txt`: the first line `exit N` (the exit code), then **the whole stderr**, verbatim
 //!   except that the temporary copy's path reads `$CASE`;
-//! - optionally `fixture`: the name of a directory under `testdata/` (e.g. `cli_fixture`, a
-//!   configuration with its sandbox world) copied in first, so cases that differ only in their
-//!   arguments share one configuration;
+//! - optionally `fixture`: the name of a directory under `testdata/` (`cli_fixture`, a
+//!   configuration with its sandbox world; `var_fixture`; `cred_fixture`) copied in first, so
+//!   cases that differ only in their arguments or one file share one configuration;
 //! - every other file is an input: configuration (`*.hcl`), var files, state, plan and world
 //!   files, and `home/` for the fake `HOME` (e.g. `home/.aliyun/config.json`).
 //!
