@@ -237,7 +237,7 @@ impl Session {
     /// state is written through the session's backend after every completed operation.
     pub async fn execute(&self, events: UnboundedSender<Event>, cancel: Cancel) -> Report {
         let sink = StoreSink::new(Arc::clone(&self.backend), self.state.clone());
-        let (report, _sink) = apply::execute(
+        let (mut report, sink) = apply::execute(
             &self.plan,
             &self.connection.clients,
             sink,
@@ -246,6 +246,17 @@ impl Session {
             cancel,
         )
         .await;
+        // Every commit is already durable; settling only compacts, so a failure here loses
+        // nothing, but it is still reported (the next load replays what it could not fold).
+        let settled = tokio::task::spawn_blocking(move || sink.settle()).await;
+        let failed = match settled {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(format!("the state write did not finish: {e}")),
+        };
+        if report.persist_error.is_none() {
+            report.persist_error = failed;
+        }
         report
     }
 
@@ -257,9 +268,9 @@ impl Session {
     }
 }
 
-/// The state in a backend, rewritten on every record: one compare-and-swap write per record
+/// The state in a backend, changed on every record: one compare-and-swap commit per record
 /// (`serial` +1), refused if anything else wrote the state since it was read (the session also
-/// holds the lock).
+/// holds the lock). [`StoreSink::settle`] ends the series.
 pub struct StoreSink<B: Backend> {
     backend: B,
     state: State,
@@ -276,6 +287,11 @@ impl<B: Backend> StoreSink<B> {
     pub fn state(&self) -> &State {
         &self.state
     }
+
+    /// Ends the commits ([`Backend::settle`]).
+    pub fn settle(&self) -> Result<(), crate::state::Error> {
+        self.backend.settle(&self.state)
+    }
 }
 
 impl<B: Backend> StateSink for StoreSink<B> {
@@ -284,13 +300,7 @@ impl<B: Backend> StateSink for StoreSink<B> {
         add: &[ManagedMembership],
         remove: &[ManagedMembership],
     ) -> Result<(), SinkError> {
-        let mut next = self.state.clone();
-        for m in remove {
-            next.memberships.remove(m);
-        }
-        next.memberships.extend(add.iter().cloned());
-        self.state = self.backend.write(&next)?;
-        Ok(())
+        Ok(self.backend.commit(&mut self.state, add, remove)?)
     }
 }
 

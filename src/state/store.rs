@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::lock::{Backoff, FileLock, LockGuard, LockInfo};
-use super::{Error, MAX_STATE_BYTES, State, VERSION};
+use super::{Error, MAX_STATE_BYTES, ManagedMembership, State, VERSION};
 use crate::fsutil::{self, Mode, OWNER_ONLY, ReadError};
 
 /// A place that keeps one state document, with a lock.
@@ -57,6 +57,25 @@ pub trait Backend: Send + Sync {
     /// Stores `state` if the stored one still has `state`'s lineage and serial; returns the
     /// stored state (serial + 1).
     fn write(&self, state: &State) -> Result<State, Error>;
+    /// Persists a change of `state` (as loaded, or as the previous `commit` left it): `add`
+    /// joins the managed set, `remove` leaves it. A compare-and-swap on `state`'s lineage and
+    /// serial, like [`write`](Backend::write); on success `state` is updated in place (the
+    /// change applied, `serial + 1`, a new lineage if it was new), on error it is left as it
+    /// was. Where the backend can, it costs O(change), not O(state): this is what `apply`
+    /// calls after every batch of completed operations.
+    fn commit(
+        &self,
+        state: &mut State,
+        add: &[ManagedMembership],
+        remove: &[ManagedMembership],
+    ) -> Result<(), Error>;
+    /// Ends a series of [`commit`](Backend::commit)s with `state` as the last one left it: a
+    /// backend that records commits as a journal folds it into the document here. Nothing is
+    /// lost when it is never called (a crash): the next `load` replays what was committed.
+    fn settle(&self, state: &State) -> Result<(), Error> {
+        let _ = state;
+        Ok(())
+    }
     /// Takes the exclusive lock for `info.operation`.
     fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error>;
     /// Removes the lock with this id whose holder is gone.
@@ -74,6 +93,17 @@ macro_rules! forward_backend {
             }
             fn write(&self, state: &State) -> Result<State, Error> {
                 (**self).write(state)
+            }
+            fn commit(
+                &self,
+                state: &mut State,
+                add: &[ManagedMembership],
+                remove: &[ManagedMembership],
+            ) -> Result<(), Error> {
+                (**self).commit(state, add, remove)
+            }
+            fn settle(&self, state: &State) -> Result<(), Error> {
+                (**self).settle(state)
             }
             fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error> {
                 (**self).lock(info, timeout)
@@ -243,6 +273,22 @@ impl Backend for LocalFile {
         fsutil::write_atomic(&target, bytes.as_bytes(), Mode::Exactly(OWNER_ONLY))?;
         self.last_written.remember(&next, bytes);
         Ok(next)
+    }
+
+    /// For now a whole-document [`write`](Backend::write) per commit.
+    fn commit(
+        &self,
+        state: &mut State,
+        add: &[ManagedMembership],
+        remove: &[ManagedMembership],
+    ) -> Result<(), Error> {
+        let mut next = state.clone();
+        for m in remove {
+            next.memberships.remove(m);
+        }
+        next.memberships.extend(add.iter().cloned());
+        *state = self.write(&next)?;
+        Ok(())
     }
 
     fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error> {
