@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::{Context as _, Environment, Error, Notice, Notify, Result};
-use crate::cloud::credentials::{self, ProviderSettings};
+use crate::cloud::credentials::{self, Origin, ProviderSettings};
 use crate::cloud::{Client, ClientConfig, Credentials, Secret};
 use crate::config::{self, Config, Inputs, Provider};
 use crate::emulator::{self, EmulatorError, Options, World};
@@ -288,6 +288,10 @@ fn cloud_client_limited(
         region: provider.region.as_ref().map(ToString::to_string),
         profile: provider.profile.clone(),
         endpoint: provider.endpoint.clone(),
+        origin: Origin::Provider {
+            name: provider.name(),
+            declared: provider.span.is_some(),
+        },
         ..ProviderSettings::default()
     };
     let mut config = real_cloud_config(&settings, None, "provider client", env)?;
