@@ -43,3 +43,4 @@ mod state_cli;
 mod state_files;
 mod state_read;
 mod tidy;
+mod var_files;
