@@ -578,6 +578,15 @@ pub fn load(dir: &Path, inputs: &Inputs) -> Result<(Config, Vec<Diagnostic>), Er
     Ok((config, diags))
 }
 
+/// The configuration of a directory that has no `*.hcl` file yet (`sgform generate` writing
+/// its first one): the default provider the loader adds, and `inputs` resolved against no
+/// declarations.
+pub fn empty(dir: &Path, inputs: &Inputs) -> (Config, Vec<Diagnostic>) {
+    let (mut config, diags) = load_sources(Vec::new(), inputs);
+    config.dir = dir.to_path_buf();
+    (config, diags)
+}
+
 /// Like [`load`] but from in-memory files (`(display path, text)`), as tests and the fuzz target
 /// use it. Never panics, whatever the text.
 pub fn load_sources(files: Vec<(PathBuf, String)>, inputs: &Inputs) -> (Config, Vec<Diagnostic>) {
