@@ -20,6 +20,7 @@ mod destroy;
 mod diag_golden;
 mod empty_data;
 mod emulator_files;
+mod emulator_generate_args;
 mod emulator_limits;
 mod emulator_sdk;
 mod emulator_wire;
