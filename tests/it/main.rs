@@ -34,6 +34,7 @@ mod inputs_edge;
 mod plan_golden;
 mod plan_props;
 mod planfile_trust;
+mod provider_banner;
 mod quickstart;
 mod readme;
 mod refresh;
