@@ -400,7 +400,10 @@ fn command_paths() -> Vec<Vec<String>> {
 fn reference_entries(reference: &str) -> Vec<(Vec<String>, BTreeSet<String>)> {
     let mut entries: Vec<(Vec<String>, BTreeSet<String>)> = Vec::new();
     for line in reference.lines() {
-        if let Some(heading) = line.strip_prefix("### ") {
+        if let Some(heading) = line
+            .strip_prefix("#### ")
+            .or_else(|| line.strip_prefix("### "))
+        {
             let inner = heading.trim().trim_matches('`');
             let words: Vec<String> = inner
                 .split_whitespace()
