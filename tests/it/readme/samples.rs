@@ -717,11 +717,12 @@ fn the_shell_reader_splits_commands_and_drops_redirections() {
 // ---------------------------------------------------------------------------------------------
 // links
 
-/// GitHub's anchors for the headings of `text`: lower case, punctuation other than `-` and `_`
-/// dropped, spaces as `-`, `-1`, `-2`, … after repeats.
-fn anchors(text: &str) -> BTreeSet<String> {
+/// The headings of `text`, in order: `(level, GitHub's anchor)`. An anchor is the heading's
+/// text in lower case, punctuation other than `-` and `_` dropped, spaces as `-`, with `-1`,
+/// `-2`, … after repeats.
+fn headings(text: &str) -> Vec<(usize, String)> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out = BTreeSet::new();
+    let mut out = Vec::new();
     let mut heading: Option<String> = None;
     for event in Parser::new(text) {
         match event {
@@ -731,7 +732,7 @@ fn anchors(text: &str) -> BTreeSet<String> {
                     h.push_str(&t);
                 }
             }
-            Event::End(TagEnd::Heading(_)) => {
+            Event::End(TagEnd::Heading(level)) => {
                 let h = heading.take().unwrap_or_default();
                 let slug: String = h
                     .trim()
@@ -741,13 +742,49 @@ fn anchors(text: &str) -> BTreeSet<String> {
                     .map(|c| if c == ' ' { '-' } else { c })
                     .collect();
                 let n = seen.entry(slug.clone()).or_insert(0);
-                out.insert(if *n == 0 { slug } else { format!("{slug}-{n}") });
+                let anchor = if *n == 0 { slug } else { format!("{slug}-{n}") };
                 *n += 1;
+                out.push((level as usize, anchor));
             }
             _ => {}
         }
     }
     out
+}
+
+fn anchors(text: &str) -> BTreeSet<String> {
+    headings(text).into_iter().map(|(_, a)| a).collect()
+}
+
+/// The README's Contents links every section: each `###` heading, and each `##` heading that
+/// is not a part's title (one whose next heading is a `###`).
+#[test]
+fn the_contents_list_every_section() {
+    let readme = super::readme();
+    let contents = super::section(&readme, "Contents");
+    let listed: BTreeSet<&str> = contents
+        .split("](#")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .collect();
+    let all = headings(&readme);
+    let mut unlisted = Vec::new();
+    for (i, (level, anchor)) in all.iter().enumerate() {
+        let part_title = *level == 2 && all.get(i + 1).is_some_and(|(next, _)| *next == 3);
+        let wanted = (*level == 3 || (*level == 2 && !part_title)) && anchor != "contents";
+        if wanted && !listed.contains(anchor.as_str()) {
+            unlisted.push(anchor.as_str());
+        }
+    }
+    assert!(
+        listed.len() >= 20,
+        "Contents has only {} links",
+        listed.len()
+    );
+    assert!(
+        unlisted.is_empty(),
+        "README.md's Contents lacks these sections (add a link `[title](#anchor)` to it): {unlisted:?}"
+    );
 }
 
 #[test]
