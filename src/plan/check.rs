@@ -14,7 +14,7 @@ use crate::ids::Address;
 
 use super::{Plan, PlanOptions};
 
-/// [`check_known`] with only the plan's own addresses to suggest (a saved plan keeps no
+/// `check_known` with only the plan's own addresses to suggest (a saved plan keeps no
 /// others).
 pub fn check(plan: &Plan, options: &PlanOptions) -> Vec<Diagnostic> {
     check_known(plan, options, std::iter::empty())
