@@ -265,6 +265,17 @@ async fn every_event_of_a_failed_apply_is_documented() {
     assert_eq!(failure["action"], "LeaveSecurityGroup", "{failure}");
     assert_eq!(failure["address"], "group_members.grp", "{failure}");
     assert!(failure["request_id"].is_string(), "{failure}");
+
+    // The same run in text: the summary counts what was skipped too.
+    let again = CliEnv::start_with(failing_world(), FAILING, Options::default()).await;
+    let text = again.run(&["apply", "--auto-approve"]).await;
+    assert_eq!(text.code, Some(1), "{text}");
+    assert!(
+        text.stdout.ends_with(
+            "\nApply failed: 3 joined, 0 left, 0 replaced, 0 adopted, 0 forgotten, 1 failed, 1 skipped.\n"
+        ),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -310,8 +310,16 @@ pub(super) fn summary(
             printer::data(&format!("\n{f}"))?;
         }
     }
+    // What did not happen beyond the failures, when something did not.
+    let mut undone = String::new();
+    if report.skipped > 0 {
+        undone.push_str(&format!(", {} skipped", thousands(report.skipped)));
+    }
+    if report.not_started > 0 {
+        undone.push_str(&format!(", {} not started", thousands(report.not_started)));
+    }
     let text = format!(
-        "\n{verb} failed: {}, {} failed.",
+        "\n{verb} failed: {}, {} failed{undone}.",
         done(plan, report),
         thousands(report.failed)
     );
