@@ -1,4 +1,4 @@
-//! The `apply --json` event schema (README, "`apply --json` events"): the machine-readable list
+//! The `apply --json` event schema (README, Reference, "`apply --json` events"): the machine-readable list
 //! below is checked against the README's tables, and every event the real binary prints in
 //! real applies against the emulator (a failure, an operation skipped because of it, a wait
 //! for a starting instance, throttling retried, a cancellation, a clean run and one with
@@ -75,10 +75,16 @@ fn readme_tables() -> (BTreeMap<String, Vec<String>>, FieldRows) {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let start = readme
-        .find("\n## `apply --json` events\n")
+        .find("\n### `apply --json` events\n")
         .expect("README has an \"`apply --json` events\" section");
     let section = &readme[start + 1..];
-    let section = &section[..section[1..].find("\n## ").map_or(section.len(), |e| e + 1)];
+    // Up to the next heading of its level or above.
+    let end = [section[1..].find("\n### "), section[1..].find("\n## ")]
+        .into_iter()
+        .flatten()
+        .min()
+        .map_or(section.len(), |e| e + 1);
+    let section = &section[..end];
     let (events, fields) = section
         .split_once("| field | meaning |")
         .expect("the section has a field table");
