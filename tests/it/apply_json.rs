@@ -196,12 +196,16 @@ const GRP: &str = "sg-bp1cligrp000001";
 const WEB: &str = "sg-bp1cliweb000001";
 
 /// A key that may not call `LeaveSecurityGroup`; A is in GRP unlisted (its leave fails), B's
-/// join waits for that (and is skipped), C is starting (apply waits), D and E join GRP at once
+/// join waits for that (and is skipped), C may be starting (apply waits), D and E join GRP at once
 /// (the emulator's one call per second per action throttles one of them; it is retried).
-fn failing_world() -> World {
-    let mut starting = instance("i-bp1clic000000001", &[BASE]);
-    starting["status"] = json!("Starting");
-    starting["transition"] = json!({"to": "Running", "after_ms": 2500});
+/// With `starting`, C turns Running that long after the emulator started: long enough that the
+/// refresh (slowed by the rate limit) is over and apply sees it starting.
+fn failing_world(starting: Option<u64>) -> World {
+    let mut c = instance("i-bp1clic000000001", &[BASE]);
+    if let Some(after_ms) = starting {
+        c["status"] = json!("Starting");
+        c["transition"] = json!({"to": "Running", "after_ms": after_ms});
+    }
     let file = json!({
         "accounts": [{"id": ACCOUNT, "access_keys": [
             {"id": KEY_ID, "secret": SECRET, "deny_actions": ["LeaveSecurityGroup"]}]}],
@@ -210,7 +214,7 @@ fn failing_world() -> World {
         "instances": [
             instance("i-bp1clia000000001", &[BASE, GRP]),
             instance("i-bp1clib000000001", &[BASE]),
-            starting,
+            c,
             instance("i-bp1clid000000001", &[BASE]),
             instance("i-bp1clie000000001", &[BASE]),
         ],
@@ -237,7 +241,7 @@ async fn every_event_of_a_failed_apply_is_documented() {
         rate_limit: Some(1),
         ..Options::default()
     };
-    let env = CliEnv::start_with(failing_world(), FAILING, options).await;
+    let env = CliEnv::start_with(failing_world(Some(8000)), FAILING, options).await;
     let out = env
         .run(&["apply", "--json", "--auto-approve", "--parallelism", "4"])
         .await;
@@ -273,7 +277,7 @@ async fn every_event_of_a_failed_apply_is_documented() {
     assert!(failure["request_id"].is_string(), "{failure}");
 
     // The same run in text: the summary counts what was skipped too.
-    let again = CliEnv::start_with(failing_world(), FAILING, Options::default()).await;
+    let again = CliEnv::start_with(failing_world(None), FAILING, Options::default()).await;
     let text = again.run(&["apply", "--auto-approve"]).await;
     assert_eq!(text.code, Some(1), "{text}");
     assert!(
