@@ -20,7 +20,8 @@
 //! ```
 //!
 //! `change.actions` keep Terraform's meaning, so a policy written for Terraform plans reads
-//! them right (see `actions`; the README maps them). A run that failed prints [`errored_string`] instead.
+//! them right (see `actions`; the README maps them). A run that failed prints
+//! [`errored_string`] instead.
 //!
 //! `before`/`after` per type: `membership` a pair object
 //! (`{"security_group_id", "instance_id" | "network_interface_id"}`) or `null`;
