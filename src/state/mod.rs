@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{Address, RegionId, SecurityGroupId, Target};
 
 mod document;
+mod journal;
 pub mod lock;
 pub mod store;
 
@@ -177,6 +178,19 @@ pub enum Error {
     /// A local file could not be written (the message names it).
     #[error(transparent)]
     Write(#[from] crate::fsutil::WriteError),
+    #[error(
+        "state journal `{journal}` does not continue state file `{location}`: {reason}; sgform will not guess which holds what it manages\n  hint: the journal holds the commits of a command that did not finish; if `{location}` is the state you mean, move `{journal}` away and run `sgform plan` to see what the cloud has"
+    )]
+    Journal {
+        location: String,
+        journal: String,
+        reason: String,
+    },
+    #[error("failed to write state journal `{location}`")]
+    JournalWrite {
+        location: String,
+        source: std::io::Error,
+    },
     #[error(
         "state file `{location}` changed since it was read (expected {expected}, found {found}); another run wrote it, so sgform will not overwrite it: run the command again"
     )]

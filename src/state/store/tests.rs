@@ -459,3 +459,6 @@ fn a_read_only_directory_gives_a_hint() {
     );
     assert!(shown.contains("\n  hint: "), "{shown}");
 }
+
+#[cfg(unix)]
+mod commit;
