@@ -254,9 +254,16 @@ fn lock_hint(source: &std::io::Error, lock_file: &str) -> String {
         std::io::ErrorKind::ReadOnlyFilesystem => "is on a read-only file system",
         _ => return String::new(),
     };
-    let dir = match Path::new(lock_file).parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
-        _ => ".".to_owned(),
+    // The lock file is in `.sgform/locks/` beside the state: the state's directory is the one
+    // that must be writable.
+    let mut dir = Path::new(lock_file).parent().unwrap_or(Path::new(""));
+    if dir.ends_with(".sgform/locks") {
+        dir = dir.parent().and_then(Path::parent).unwrap_or(Path::new(""));
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        ".".to_owned()
+    } else {
+        dir.display().to_string()
     };
     format!(
         ": the directory `{dir}` {why}\n  hint: sgform locks the state with a file beside it, so its directory must be writable: make `{dir}` writable, keep the state elsewhere (`--state PATH`), or, for a command that only reads the state, pass `--lock=false`"

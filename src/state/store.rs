@@ -1,23 +1,33 @@
-//! Where the state lives: the [`Backend`] interface (load, compare-and-swap write, lock,
-//! force-unlock) and [`LocalFile`], the state file beside the configuration.
+//! Where the state lives: the [`Backend`] interface (load, compare-and-swap write and commit,
+//! lock, force-unlock) and [`LocalFile`], the state file beside the configuration.
 //!
-//! `apply` and the state commands talk to a `&dyn Backend`, so a remote backend (an OSS bucket
-//! with a table lock, say) can be added without touching them.
+//! `apply` and the state commands talk to a `&dyn Backend`, so a remote backend can be added
+//! without touching them.
 //!
-//! Every local write is atomic ([`fsutil::write_atomic`]): the new document goes to a temporary
-//! file in the same directory (0600 from its creation), is flushed to disk, renamed over the
-//! state file, and the directory is flushed, so a crash at any point leaves either the old or
-//! the new state, never a torn one. The state file is 0600 (a looser mode is narrowed: the
-//! state may hold sensitive values) and keeps its owner where the process may set it. The
-//! previous version is first kept as `<state>.backup`.
+//! Every whole write of the local file is atomic ([`fsutil::write_atomic`]): the new document
+//! goes to a temporary file in the same directory (0600 from its creation), is flushed to disk,
+//! renamed over the state file, and the directory is flushed, so a crash at any point leaves
+//! either the old or the new state, never a torn one. The state file is 0600 (a looser mode is
+//! narrowed: the state may hold sensitive values) and keeps its owner where the process may set
+//! it. The previous version is first kept as `<state>.backup`.
+//!
+//! A commit ([`Backend::commit`], after every batch of an apply) does not rewrite the document:
+//! it appends the change to `<state>.journal` (0600) and flushes it, O(change) however large the
+//! state (the format is `journal`'s). [`Backend::settle`] at the end of the command, or any
+//! whole write, folds the journal into the document (one atomic write, the document before the
+//! command kept as the backup) and removes it, so the journal exists only while a command
+//! commits, or after one was killed; then the next read replays it. Its compare-and-swap check
+//! compares the identities (device, inode, size, times) of the document and the journal with
+//! those this store last read or wrote, instead of reading the document again; a change by any
+//! other process (a rename over the document, an append to the journal) changes them.
 //!
 //! A state file that is a *symbolic link* stays one: the write goes to the file it points to,
-//! and the backup (`<target>.backup`) and the lock (`<target>.lock`, `<target>.lock.info`) live
-//! beside that target, not beside the link. So two configurations that link to one state file
-//! share one lock (two locks beside two links would let both write), and the backup's hard link
-//! stays on the target's file system. Messages name the state as given (the link); the reader's
-//! messages about the content (unreadable, corrupt, newer) name the file read, beside which its
-//! backup is.
+//! and the backup (`<target>.backup`), the journal (`<target>.journal`) and the lock (in
+//! `.sgform/locks/` beside the target: see `lock`) live beside that target, not beside the link.
+//! So two configurations that link to one state file share one lock (two locks beside two links
+//! would let both write), and the backup's hard link stays on the target's file system.
+//! Messages name the state as given (the link); the reader's messages about the content
+//! (unreadable, corrupt, newer) name the file read, beside which its backup is.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -119,7 +129,8 @@ macro_rules! forward_backend {
 // A boxed or shared backend (what `state::open` returns) is a backend.
 forward_backend!(Box<B>, std::sync::Arc<B>, &B);
 
-/// The state in a local file, locked through `<file>.lock`, backed up to `<file>.backup`,
+/// The state in a local file, locked through `.sgform/locks/<file>.lock`, backed up to
+/// `<file>.backup`,
 /// committed to through `<file>.journal` (`<file>` being a symbolic link's target when the
 /// state is a link: see the module docs).
 #[derive(Debug, Clone)]
