@@ -317,6 +317,19 @@ fn create_lock_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
+    // The state's own directory is not created: a `--state` in a missing directory is an
+    // error, as its write would be.
+    let local = dir.parent().unwrap_or(Path::new("."));
+    let state_dir = match local.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !state_dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no directory `{}`", state_dir.display()),
+        ));
+    }
     std::fs::create_dir_all(dir)?;
     if let Some(local) = dir.parent() {
         let ignore = local.join(".gitignore");

@@ -186,6 +186,8 @@ pub enum Error {
         journal: String,
         reason: String,
     },
+    #[error("the state backend at `{location}` does not support {what}")]
+    Unsupported { location: String, what: String },
     #[error("failed to write state journal `{location}`")]
     JournalWrite {
         location: String,

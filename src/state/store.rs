@@ -87,6 +87,17 @@ pub trait Backend: Send + Sync {
         let _ = state;
         Ok(())
     }
+    /// Stores `state` exactly as given, its lineage and serial included (`state push`), if
+    /// the stored state is still `expected`: its `(lineage, serial)`, `None` when nothing is
+    /// stored. A compare-and-swap like [`write`](Backend::write), refused the same ways. The
+    /// default refuses: a backend that can store a given lineage and serial overrides it.
+    fn replace(&self, expected: Option<(&str, u64)>, state: &State) -> Result<(), Error> {
+        let _ = (expected, state);
+        Err(Error::Unsupported {
+            location: self.location(),
+            what: "replacing the whole state (`state push`)".to_owned(),
+        })
+    }
     /// Takes the exclusive lock for `info.operation`.
     fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error>;
     /// Removes the lock with this id whose holder is gone.
@@ -115,6 +126,9 @@ macro_rules! forward_backend {
             }
             fn settle(&self, state: &State) -> Result<(), Error> {
                 (**self).settle(state)
+            }
+            fn replace(&self, expected: Option<(&str, u64)>, state: &State) -> Result<(), Error> {
+                (**self).replace(expected, state)
             }
             fn lock(&self, info: LockInfo, timeout: Option<Duration>) -> Result<LockGuard, Error> {
                 (**self).lock(info, timeout)
@@ -460,6 +474,36 @@ impl Backend for LocalFile {
         }
         let current = self.current(&target)?;
         check_unchanged(&self.location(), state, current.facts())?;
+        let mut next = state.clone();
+        next.version = VERSION;
+        self.store(&target, &next, current.doc.is_some())
+    }
+
+    fn replace(&self, expected: Option<(&str, u64)>, state: &State) -> Result<(), Error> {
+        let target = self.target();
+        let current = self.current(&target)?;
+        let location = self.location();
+        match (expected, current.facts()) {
+            (None, None) => {}
+            (Some((lineage, _)), Some((found, _))) if lineage != found => {
+                return Err(Error::OtherLineage {
+                    location,
+                    expected: lineage.to_owned(),
+                    found: found.to_owned(),
+                });
+            }
+            (e, f) if e == f => {}
+            (e, f) => {
+                let describe = |facts: Option<(&str, u64)>| {
+                    facts.map_or_else(|| "no state file".to_owned(), |(l, s)| describe_facts(l, s))
+                };
+                return Err(Error::ChangedUnderneath {
+                    location,
+                    expected: describe(e),
+                    found: describe(f),
+                });
+            }
+        }
         let mut next = state.clone();
         next.version = VERSION;
         self.store(&target, &next, current.doc.is_some())

@@ -42,4 +42,5 @@ mod signals;
 mod state_cli;
 mod state_files;
 mod state_read;
+mod state_transfer;
 mod tidy;
