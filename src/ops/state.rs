@@ -270,6 +270,27 @@ pub fn decide_push(
     }))
 }
 
+/// Refuses to go on when the state of the configuration in `dir` is remote
+/// ([`Location::is_remote`]) while a local `sgform.state.json` still sits beside it: that file
+/// is a state the remote one does not hold (it was never pushed, or pushed and left there), and
+/// planning against the remote one alone would adopt, or leave, what it manages.
+pub fn refuse_local_state_left_behind(dir: &Path, location: &Location) -> Result<()> {
+    left_behind(dir, location.is_remote(), &location.to_string())
+}
+
+/// [`refuse_local_state_left_behind`], with whether the state is remote given.
+fn left_behind(dir: &Path, remote: bool, location: &str) -> Result<()> {
+    let local = dir.join(state::DEFAULT_FILE);
+    if !remote || !local.exists() {
+        return Ok(());
+    }
+    let local = local.display();
+    let dir = dir.display();
+    Err(Error::refused(format!(
+        "a local state file `{local}` sits beside the configuration in `{dir}`, whose state is in `{location}`: sgform will not plan against one and leave the other behind\n  hint: move it into the configured state with `sgform state push {local} {dir}`, then move `{local}` away (keep it as a backup elsewhere); if the configured state already holds it, just move it away"
+    )))
+}
+
 /// The entries `query` names: exactly its address, or every instance of a block without key.
 fn matching(state: &State, query: &Address) -> Vec<ManagedMembership> {
     state

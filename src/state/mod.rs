@@ -48,6 +48,14 @@ impl Location {
     pub fn for_dir(dir: &Path, state: Option<&Path>) -> Self {
         Self::Local(state.map_or_else(|| dir.join(DEFAULT_FILE), Path::to_path_buf))
     }
+
+    /// Whether the state lives anywhere but a local file: then a `sgform.state.json` beside
+    /// the configuration is a state left behind, which `plan` and `apply` refuse to ignore.
+    pub fn is_remote(&self) -> bool {
+        match self {
+            Self::Local(_) => false,
+        }
+    }
 }
 
 impl std::fmt::Display for Location {

@@ -143,3 +143,33 @@ fn a_push_keeps_a_newer_serial_and_otherwise_advances_the_stored_one() {
     let forced = decide_push(&stored, &older, true).unwrap().unwrap();
     assert_eq!((forced.serial, forced.memberships), (8, older.memberships));
 }
+
+#[test]
+fn a_local_state_beside_a_remote_one_stops_plan_and_apply_saying_how_to_push_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = "postgres://db.internal/sgform (workspace default)";
+    // Nothing left behind: fine, remote or not.
+    assert!(left_behind(dir.path(), true, remote).is_ok());
+    std::fs::write(dir.path().join("sgform.state.json"), "{}").unwrap();
+    let err = left_behind(dir.path(), true, remote)
+        .unwrap_err()
+        .to_string();
+    let local = dir.path().join("sgform.state.json");
+    let local = local.display();
+    let d = dir.path().display();
+    assert!(
+        err.starts_with(&format!("a local state file `{local}` sits beside the configuration in `{d}`, whose state is in `{remote}`")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "sgform state push {local} {d}`, then move `{local}` away"
+        )),
+        "{err}"
+    );
+    // The local file is the state itself when the state is local.
+    assert!(left_behind(dir.path(), false, "sgform.state.json").is_ok());
+    let location = Location::for_dir(dir.path(), None);
+    assert!(!location.is_remote());
+    assert!(refuse_local_state_left_behind(dir.path(), &location).is_ok());
+}
