@@ -1047,11 +1047,6 @@ async fn markdown_through_the_sandbox_is_a_pull_request_comment() {
         "{md}"
     );
     assert_eq!(details_balance(md), (2, 2), "{md}");
-    assert_eq!(
-        &readme_markdown_sample(),
-        md,
-        "README.md's \"Plans as pull-request comments\" sample is not what the quickstart prints"
-    );
 
     // `show` prints the same sections from the plan file, without reading the cloud.
     let shown = run(&["show", "q.plan", "--format", "markdown"]).await;
@@ -1183,19 +1178,4 @@ async fn markdown_shows_the_errors_that_block_a_plan_and_exits_1() {
     );
     assert_eq!(f.calls().await, calls);
     f.finish().await;
-}
-
-/// The Markdown the README shows under "Plans as pull-request comments".
-fn readme_markdown_sample() -> String {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let intro = "`sgform plan examples/quickstart --format markdown` prints:\n\n````markdown\n";
-    let start = readme
-        .find(intro)
-        .expect("the README introduces the Markdown sample")
-        + intro.len();
-    let len = readme[start..]
-        .find("````\n")
-        .expect("the sample's block ends");
-    readme[start..start + len].to_owned()
 }
