@@ -183,7 +183,9 @@ pub fn push(request: &Push, env: &Environment, notify: &mut Notify<'_>) -> Resul
             "`{file}` is not a state file: no such file"
         )));
     }
-    let pushed = state::read(&request.file)?;
+    // FILE is a local state file whatever the configured backend (a journal beside it, left by
+    // a crash, is replayed as for any read).
+    let pushed = state::open(&Location::Local(request.file.clone())).load()?;
     if pushed.is_new() {
         return Err(Error::refused(format!(
             "`{file}` holds no state: nothing to push"
