@@ -80,21 +80,21 @@ impl Run {
 }
 
 /// `Refreshed N targets and M groups with K API calls in T s` (an optional `(R retries)`
-/// after `calls`) → (N, M, K).
+/// after `calls`; each noun singular after 1) → (N, M, K).
 fn parse_refresh_line(line: &str) -> Option<(u64, u64, u64)> {
     let n = |w: &str| w.replace(',', "").parse::<u64>().ok();
     let words: Vec<&str> = line.split(' ').collect();
     let [
         "Refreshed",
         targets,
-        "targets",
+        "target" | "targets",
         "and",
         groups,
-        "groups",
+        "group" | "groups",
         "with",
         calls,
         "API",
-        "calls",
+        "call" | "calls",
         rest @ ..,
     ] = words.as_slice()
     else {
@@ -626,21 +626,31 @@ async fn target_limits_the_plan_to_the_addresses_given() {
     );
     assert!(!one.stdout.contains("i-bp1web0example02"), "{}", one.stdout);
 
-    // A mistyped address selects nothing: a warning, not a silent "No changes".
-    let typo = f.run(&["plan", "--target", "membership.web_opz"]).await;
-    assert_eq!(typo.code, Some(0), "{}", typo.stderr);
-    assert_eq!(
-        typo.stdout,
-        "No changes. Membership matches the configuration.\n"
+    // Targeting says that the plan may be incomplete.
+    assert!(
+        one.stderr
+            .contains("warning: targeting is in effect: this plan may be incomplete"),
+        "{}",
+        one.stderr
     );
+    // A mistyped address selects nothing: an error with the closest address, not a silent
+    // "No changes".
+    let typo = f.run(&["plan", "--target", "membership.web_opz"]).await;
+    assert_eq!(typo.code, Some(1), "{}", typo.stderr);
+    assert_eq!(typo.stdout, "");
     assert!(
         typo.stderr.contains(
-            "warning: `--target membership.web_opz` selects nothing in the configuration or the state"
+            "error: `--target membership.web_opz` matches nothing in the configuration or the state"
         ),
         "{}",
         typo.stderr
     );
-    assert!(!one.stderr.contains("selects nothing"), "{}", one.stderr);
+    assert!(
+        typo.stderr.contains("did you mean `membership.web_ops`?"),
+        "{}",
+        typo.stderr
+    );
+    assert!(!one.stderr.contains("matches nothing"), "{}", one.stderr);
 
     let bad = f.run(&["plan", "--target", "web_ops"]).await;
     assert_eq!(bad.code, Some(1), "{}", bad.stderr);
@@ -887,6 +897,10 @@ fn the_refresh_line_parser_reads_the_report() {
     assert_eq!(
         parse_refresh_line("Refreshed 4 targets and 4 groups with 5 API calls (1 retry) in 0.02 s"),
         Some((4, 4, 5))
+    );
+    assert_eq!(
+        parse_refresh_line("Refreshed 1 target and 1 group with 1 API call in 0.01 s"),
+        Some((1, 1, 1))
     );
     assert_eq!(parse_refresh_line("Refreshed 4 targets"), None);
 }

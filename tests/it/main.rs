@@ -7,6 +7,7 @@ mod support;
 
 mod apply;
 mod apply_crash;
+mod apply_json;
 mod bad;
 mod cli_api;
 mod cli_completions_version;
@@ -43,4 +44,5 @@ mod state_cli;
 mod state_files;
 mod state_read;
 mod state_transfer;
+mod summaries;
 mod tidy;
