@@ -380,29 +380,32 @@ pub struct Reset {
     pub copy: PathBuf,
     /// Whether an earlier copy (with whatever changed in it) was replaced.
     pub replaced: bool,
-    /// The sandbox's state, when there was one to remove (with its backup and lock files).
+    /// The sandbox's state, when there was one to remove (with its backup and journal).
     pub state: Option<PathBuf>,
 }
 
 /// Starts the sandbox of the configuration in `config_dir` over: the copy becomes the
 /// checked-in world again and the sandbox's own state ([`state_path`]) is removed with its
-/// backup and lock files, taking its lock first (a run in progress is not pulled from under).
+/// backup and journal, taking its lock first (a run in progress is not pulled from under).
 /// The checked-in world is only read.
 pub fn reset(config_dir: &Path, world: &SandboxWorld, env: &Environment) -> Result<Reset> {
     // Refuse a broken world before anything is removed.
     World::load(&world.path)?;
     let state = state_path(config_dir);
     let existed = state.exists();
-    if existed || fsutil::with_suffix(&state, ".lock").exists() {
+    let journal = fsutil::with_suffix(&state, ".journal");
+    if existed || journal.exists() {
         let backend = crate::state::open(&Location::Local(state.clone()));
         let guard = backend.lock(super::lock::info("sandbox reset", env), None)?;
-        for path in [state.clone(), fsutil::with_suffix(&state, ".backup")] {
+        for path in [
+            state.clone(),
+            fsutil::with_suffix(&state, ".backup"),
+            journal,
+        ] {
             remove_if_there(&path)?;
         }
-        drop(guard);
-        for suffix in [".lock", ".lock.info"] {
-            remove_if_there(&fsutil::with_suffix(&state, suffix))?;
-        }
+        // The lock file stays: a process waiting on it must find the inode it waits on.
+        guard.unlock()?;
     }
     let copy = copy_path(config_dir);
     let replaced = copy.exists();

@@ -46,6 +46,7 @@ mod signals;
 mod state_cli;
 mod state_files;
 mod state_read;
+mod state_transfer;
 mod summaries;
 mod tidy;
 mod var_files;

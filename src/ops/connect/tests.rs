@@ -92,7 +92,10 @@ async fn the_first_use_copies_the_world_and_changes_persist_only_in_the_copy() {
     let done = reset(dir.path(), &world, &Environment::empty()).unwrap();
     assert!(done.replaced);
     assert_eq!(done.state.as_deref(), Some(state.as_path()));
-    for suffix in ["", ".backup", ".lock", ".lock.info"] {
+    std::fs::write(crate::fsutil::with_suffix(&state, ".journal"), "").unwrap();
+    let done = reset(dir.path(), &world, &Environment::empty()).unwrap();
+    assert!(done.replaced);
+    for suffix in ["", ".backup", ".journal"] {
         let path = crate::fsutil::with_suffix(&state, suffix);
         assert!(!path.exists(), "{} is removed", path.display());
     }
