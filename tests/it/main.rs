@@ -30,6 +30,7 @@ mod forget_proof;
 mod generate;
 mod import;
 mod inputs_edge;
+mod pg;
 mod plan_golden;
 mod plan_props;
 mod planfile_trust;

@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (removed, location) = ops::state::force_unlock(&args.state.location(&args.dir), &args.id)?;
+    let (removed, location) = ops::state::force_unlock(&args.state.location(&args.dir)?, &args.id)?;
     printer::data(&format!(
         "Removed the lock on `{location}` held by {removed}.\n"
     ))?;
