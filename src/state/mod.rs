@@ -258,16 +258,6 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// Whether this is a refused compare-and-swap: the stored state moved or is another.
-    pub fn is_conflict(&self) -> bool {
-        matches!(
-            self,
-            Self::ChangedUnderneath { .. } | Self::OtherLineage { .. }
-        )
-    }
-}
-
 /// What to do when the lock file cannot be created: its directory is read-only.
 fn lock_hint(source: &std::io::Error, lock_file: &str) -> String {
     let why = match source.kind() {
