@@ -179,6 +179,19 @@ async fn plan_apply_plan_keeps_the_state_in_postgres_and_no_local_file() {
     assert!(!dir.path().join("sgform.state.json").exists());
     assert!(!dir.path().join(".sgform").exists());
 
+    // A plan file records the state's lineage and serial, not where it is or how to reach it.
+    let saved = run(dir.path(), &["plan", ".", "--out", "saved.plan"]).await;
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved));
+    let file = std::fs::read_to_string(dir.path().join("saved.plan")).unwrap();
+    assert!(
+        !file.contains(&password()),
+        "the plan file holds the password"
+    );
+    assert!(
+        !file.contains("127.0.0.1:") || !file.contains("postgres"),
+        "{file}"
+    );
+
     // The same document as a file would hold.
     let state = Pg::new(location(&schema, "default")).load().unwrap();
     assert!(state.serial >= 1);
@@ -312,15 +325,47 @@ async fn other_workspaces_and_other_schemas_do_not_wait() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_holder_leaves_no_lock_behind() {
-    let emu = Emu::start(world(1, false), Options::default()).await;
+async fn a_killed_apply_leaves_no_lock_behind_and_the_next_run_converges() {
+    let n = 5;
+    let options = Options {
+        latency_ms: 200,
+        ..Options::default()
+    };
+    let emu = Emu::start(world(n, false), options).await;
     let dir = tempfile::tempdir().unwrap();
     let schema = unique_schema("kill");
-    pg_config(dir.path(), &emu, &schema, "default", 1);
-    let (mut child, _) = hold_lock(dir.path()).await;
-    // SIGKILL: no unlock runs; the server ends the session when its connection closes.
+    pg_config(dir.path(), &emu, &schema, "default", n);
+    let mut child = sgform_pg(dir.path())
+        .args(["apply", ".", "--auto-approve", "--parallelism", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    wait_for_holder(&schema, "default").await;
+    // Let it commit something, then SIGKILL it: no unlock runs; the server ends the session
+    // when its connection closes.
+    let start = Instant::now();
+    while Pg::new(location(&schema, "default"))
+        .load()
+        .unwrap()
+        .memberships
+        .is_empty()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the apply committed nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     child.start_kill().unwrap();
     child.wait().await.unwrap();
+    let killed_at = Pg::new(location(&schema, "default")).load().unwrap();
+    assert!(
+        killed_at.memberships.len() < n,
+        "the apply finished before the kill"
+    );
+
     let start = Instant::now();
     loop {
         let out = run(
@@ -338,6 +383,11 @@ async fn a_killed_holder_leaves_no_lock_behind() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let state = Pg::new(location(&schema, "default")).load().unwrap();
+    assert_eq!(state.memberships.len(), n);
+    assert_eq!(state.lineage, killed_at.lineage);
+    let again = run(dir.path(), &["plan", ".", "--detailed-exitcode"]).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
     emu.stop().await;
 }
 
