@@ -97,13 +97,23 @@ pub struct StateArgs {
 impl StateArgs {
     /// The state of the configuration in `dir`, unless `--state` names another: the sandbox's
     /// own when its providers name a sandbox world.
-    pub fn location(&self, dir: &Path) -> state::Location {
+    pub fn location(&self, dir: &Path) -> anyhow::Result<state::Location> {
         self.location_with(dir, None)
     }
 
     /// [`StateArgs::location`] for a command run with `--sandbox` when `sandbox` is given.
-    pub fn location_with(&self, dir: &Path, sandbox: Option<&Path>) -> state::Location {
-        ops::connect::state_location(dir, self.state.as_deref(), sandbox)
+    pub fn location_with(
+        &self,
+        dir: &Path,
+        sandbox: Option<&Path>,
+    ) -> anyhow::Result<state::Location> {
+        let env = crate::cli::env::environment();
+        Ok(ops::connect::state_location(
+            dir,
+            self.state.as_deref(),
+            sandbox,
+            &env,
+        )?)
     }
 }
 
@@ -220,17 +230,17 @@ pub struct SourceArgs {
 
 impl SourceArgs {
     /// What an op starts from (`ops::Source`), for the configuration in `dir`.
-    pub fn source(&self, dir: &Path) -> ops::Source {
-        ops::Source {
+    pub fn source(&self, dir: &Path) -> anyhow::Result<ops::Source> {
+        Ok(ops::Source {
             dir: dir.to_path_buf(),
             variables: self.vars.variables(),
             state: self
                 .state
-                .location_with(dir, self.connection.sandbox.as_deref()),
+                .location_with(dir, self.connection.sandbox.as_deref())?,
             locking: self.lock.locking(),
             connect: self.connection.connect(),
             parallelism: self.connection.parallelism,
-        }
+        })
     }
 }
 

@@ -41,6 +41,25 @@ pub const LOGNAME: &str = "LOGNAME";
 /// The terminal type; unset or `dumb` means no cursor movement, so `apply` shows no progress bar.
 pub const TERM: &str = "TERM";
 
+/// The PostgreSQL state backend's connection string (`postgres://user:password@host/db` or
+/// `host=… user=…`) when the `backend "pg"` block has no `conn_str`; never shown.
+pub const SGFORM_PG_CONN_STR: &str = "SGFORM_PG_CONN_STR";
+/// The state backend's workspace, over the `backend` block's `workspace`.
+pub const SGFORM_WORKSPACE: &str = "SGFORM_WORKSPACE";
+/// The libpq variables the PostgreSQL backend reads for what its connection string leaves out
+/// (`state::pg::PG_VARS` keeps the same list: `state` may not import `cli`).
+pub const LIBPQ_VARS: &[&str] = &[
+    "PGHOST",
+    "PGPORT",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGDATABASE",
+    "PGSSLMODE",
+    "PGAPPNAME",
+    "PGCONNECT_TIMEOUT",
+    "PGOPTIONS",
+];
+
 /// Shown at the end of `sgform --help`.
 pub const HELP: &str = "\
 Environment:
@@ -50,6 +69,9 @@ Environment:
   ALIBABA_CLOUD_REGION_ID, ALICLOUD_REGION                           region
   ALIBABA_CLOUD_ENDPOINT_ECS   ECS endpoint override
   SGFORM_VAR_<name>            value of input variable <name>
+  SGFORM_PG_CONN_STR           PostgreSQL state backend connection string (backend \"pg\")
+  SGFORM_WORKSPACE             state backend workspace (over the block's `workspace`)
+  PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, …      libpq defaults for it
   SGFORM_LOG                   log filter, e.g. `debug` (secrets and sensitive values masked)
   USER, LOGNAME                who holds a state lock (`user@host`)
   NO_COLOR                     disable colour
@@ -89,6 +111,8 @@ pub fn environment() -> crate::ops::Environment {
         home: non_empty(HOME).map(std::path::PathBuf::from),
         user: user(),
         host: host(),
+        pg_conn_str: non_empty(SGFORM_PG_CONN_STR),
+        workspace: non_empty(SGFORM_WORKSPACE),
     }
 }
 

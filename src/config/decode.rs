@@ -8,6 +8,7 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Body, Structure};
 use indexmap::IndexMap;
 
+use super::backend::{self, Backend};
 use super::{DataKind, suggest};
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::ids::{Address, DeclarationKind};
@@ -59,9 +60,13 @@ pub(super) struct Decoded {
     pub locals: IndexMap<String, Attr>,
     pub data: IndexMap<(DataKind, String), RawBlock>,
     pub resources: IndexMap<(DeclarationKind, String), Resource>,
+    /// The `backend` block, if any: what it says, or `Err` (with its header) when it is wrong
+    /// (reported), so no command falls back to another state.
+    pub backend: Option<(Result<Backend, ()>, Span)>,
 }
 
 const TOP_BLOCKS: &[&str] = &[
+    "backend",
     "provider",
     "variable",
     "locals",
@@ -196,6 +201,7 @@ impl Decoder<'_> {
             "variable" => self.variable(block, header),
             "locals" => self.locals(block, header),
             "data" => self.data(block, header),
+            "backend" => self.backend(block, header),
             _ => match DeclarationKind::parse(ident) {
                 Some(kind) => self.resource(kind, block, header),
                 None => {
@@ -438,6 +444,38 @@ impl Decoder<'_> {
             return;
         }
         self.out.data.insert(key, RawBlock { attrs, header });
+    }
+
+    fn backend(&mut self, block: &Block, header: Span) {
+        if let Some((_, first)) = &self.out.backend {
+            self.diags.push(backend::duplicate(header, *first));
+            return;
+        }
+        let Some(labels) = self.labels(block, header, &["TYPE"]) else {
+            self.out.backend = Some((Err(()), header));
+            return;
+        };
+        if labels[0] != "pg" {
+            let label_span = span(self.file, block.labels.first().and_then(|l| l.span()));
+            self.diags
+                .push(backend::unknown_type(&labels[0], label_span));
+            self.out.backend = Some((Err(()), header));
+            return;
+        }
+        let errors = self.diags.len();
+        let what = "a `backend \"pg\"` block";
+        let attrs = self.attrs(block, header, what, backend::PG_ATTRS, &[]);
+        let given: Vec<backend::Given<'_>> = attrs
+            .values()
+            .map(|a| backend::Given {
+                name: &a.name,
+                literal: a.expr.as_str(),
+                value_span: a.value_span,
+            })
+            .collect();
+        let decoded =
+            backend::pg(header, &given, self.diags).filter(|_| self.diags.len() == errors);
+        self.out.backend = Some((decoded.ok_or(()), header));
     }
 
     fn resource(&mut self, kind: DeclarationKind, block: &Block, header: Span) {

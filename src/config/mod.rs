@@ -26,6 +26,7 @@ use crate::ids::{
 };
 
 mod arith;
+pub mod backend;
 mod checks;
 mod cost;
 mod decode;
@@ -498,6 +499,13 @@ impl Config {
     /// The provider for an alias (`None`: the default one).
     pub fn provider(&self, alias: Option<&str>) -> Option<&Provider> {
         self.providers.iter().find(|p| p.alias.as_deref() == alias)
+    }
+
+    /// The `backend` block: `None` without one; `Some(Err(header))` when it is wrong (the load
+    /// reported why), so that nothing falls back to the local file.
+    pub fn backend(&self) -> Option<Result<&backend::Backend, crate::diag::Span>> {
+        let (decoded, header) = self.model.decoded.backend.as_ref()?;
+        Some(decoded.as_ref().map_err(|()| *header))
     }
 
     /// Declared variables with their values (sensitive ones display redacted).

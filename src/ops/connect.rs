@@ -224,28 +224,73 @@ pub fn state_path(config_dir: &Path) -> PathBuf {
 /// Where the state of the configuration in `dir` lives: `explicit` (`--state`) when given; else,
 /// when the command runs on the sandbox (`sandbox_flag`, or providers that name a world), the
 /// sandbox's own state ([`state_path`]), so a sandbox run never touches the real state and a
-/// switch to a real endpoint never plans the sandbox's pairs as drift; else
-/// `sgform.state.json` in `dir`. A configuration that cannot be read counts as no sandbox (the
-/// command reports the problem when it loads it).
+/// switch to a real endpoint never plans the sandbox's pairs as drift; else the configuration's
+/// `backend` block ([`backend_location`]); else `sgform.state.json` in `dir`. A configuration
+/// that cannot be read counts as no sandbox and no backend (the command reports the problem when
+/// it loads it); a `backend` block that is wrong, or one beside `--state`, is refused.
 pub fn state_location(
     dir: &Path,
     explicit: Option<&Path>,
     sandbox_flag: Option<&Path>,
-) -> Location {
-    if explicit.is_none() && (sandbox_flag.is_some() || names_sandbox(dir)) {
-        return Location::Local(state_path(dir));
+    env: &Environment,
+) -> Result<Location> {
+    let config = quiet_load(dir);
+    let backend = config.as_ref().and_then(Config::backend);
+    if let (Some(_), Some(path)) = (&backend, explicit) {
+        return Err(Error::refused(format!(
+            "`--state {}` names a local state file, but the configuration in `{}` keeps its state in a `backend` block\n  hint: drop `--state` to use the backend; to work on a local copy, remove the `backend` block from a copy of the configuration",
+            path.display(),
+            dir.display()
+        )));
     }
-    Location::for_dir(dir, explicit)
+    let sandbox = sandbox_flag.is_some()
+        || config
+            .as_ref()
+            .is_some_and(|c| c.providers().iter().any(|p| p.sandbox.is_some()));
+    if explicit.is_none() && sandbox {
+        return Ok(Location::Local(state_path(dir)));
+    }
+    match backend {
+        Some(Ok(backend)) => backend_location(backend, env),
+        Some(Err(_)) => Err(Error::refused(format!(
+            "the `backend` block of the configuration in `{}` is invalid, so sgform cannot tell where the state is\n  hint: `sgform validate {}` shows why",
+            dir.display(),
+            dir.display()
+        ))),
+        None => Ok(Location::for_dir(dir, explicit)),
+    }
 }
 
-/// Whether the providers of the configuration in `dir` name a sandbox world.
-fn names_sandbox(dir: &Path) -> bool {
+/// The state a `backend` block names, with the environment's say: `SGFORM_PG_CONN_STR` when
+/// the block has no `conn_str` (and the libpq `PG*` variables for what the string leaves out),
+/// `SGFORM_WORKSPACE` over the block's `workspace`.
+pub fn backend_location(backend: &config::backend::Backend, env: &Environment) -> Result<Location> {
+    let config::backend::Backend::Pg(pg) = backend;
+    let workspace = env
+        .workspace
+        .clone()
+        .or_else(|| pg.workspace.clone())
+        .unwrap_or_else(|| config::backend::DEFAULT_WORKSPACE.to_owned());
+    config::backend::check_workspace(&workspace).map_err(|why| {
+        Error::refused(format!(
+            "invalid workspace (`SGFORM_WORKSPACE` or the `backend` block): {why}"
+        ))
+    })?;
+    let conn_str = pg.conn_str.as_deref().or(env.pg_conn_str.as_deref());
+    let location =
+        crate::state::pg::PgLocation::new(conn_str, &env.var, &pg.schema_name, &workspace)?;
+    Ok(Location::Pg(Box::new(location)))
+}
+
+/// The configuration in `dir`, if it loads at all (its diagnostics are the command's to report).
+fn quiet_load(dir: &Path) -> Option<Config> {
     if config::check_dir(dir).is_err() {
-        return false;
+        return None;
     }
-    // Only the providers matter; variables and the rest are for the command's own load.
+    // Only the providers and the backend matter here; variables are for the command's own load.
     config::load(dir, &Inputs::default())
-        .is_ok_and(|(config, _)| config.providers().iter().any(|p| p.sandbox.is_some()))
+        .ok()
+        .map(|(config, _)| config)
 }
 
 /// Creates `.sgform/` beside the configuration in `config_dir`, with a `.gitignore` of `*` so
@@ -265,7 +310,9 @@ pub fn ensure_local_dir(config_dir: &Path) -> Result<()> {
 /// Creates `.sgform/` (see [`ensure_local_dir`]) when `location` is the sandbox's own state
 /// ([`state_path`]), which lives there, before its lock is taken or it is written.
 pub fn ensure_state_dir(location: &Location) -> Result<()> {
-    let Location::Local(path) = location;
+    let Location::Local(path) = location else {
+        return Ok(());
+    };
     let dir = path
         .parent()
         .filter(|d| d.file_name() == Some(LOCAL_DIR.as_ref()));

@@ -79,8 +79,9 @@ impl Source {
     }
 }
 
-/// What an op needs from the process environment, read by the caller.
-#[derive(Debug, Clone)]
+/// What an op needs from the process environment, read by the caller. `Debug` leaves out the
+/// connection string (it may hold a password).
+#[derive(Clone)]
 pub struct Environment {
     /// One environment variable (credentials, region, endpoint, profile chains).
     pub var: fn(&str) -> Option<String>,
@@ -89,6 +90,23 @@ pub struct Environment {
     /// Who holds a lock this process takes: the user and the host.
     pub user: String,
     pub host: String,
+    /// `SGFORM_PG_CONN_STR`: the PostgreSQL backend's connection string when the `backend`
+    /// block has none (it may hold a password: never shown).
+    pub pg_conn_str: Option<String>,
+    /// `SGFORM_WORKSPACE`: the workspace, over the `backend` block's.
+    pub workspace: Option<String>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field("home", &self.home)
+            .field("user", &self.user)
+            .field("host", &self.host)
+            .field("pg_conn_str", &self.pg_conn_str.as_ref().map(|_| "(set)"))
+            .field("workspace", &self.workspace)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Environment {
@@ -99,6 +117,8 @@ impl Environment {
             home: None,
             user: "unknown".to_owned(),
             host: "unknown".to_owned(),
+            pg_conn_str: None,
+            workspace: None,
         }
     }
 }

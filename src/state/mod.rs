@@ -29,6 +29,7 @@ use crate::ids::{Address, RegionId, SecurityGroupId, Target};
 mod document;
 mod journal;
 pub mod lock;
+pub mod pg;
 pub mod store;
 
 pub use lock::{Backoff, HeldLock, LockGuard, LockInfo};
@@ -41,6 +42,8 @@ pub use store::{Backend, LocalFile};
 pub enum Location {
     /// A local file (`sgform.state.json` beside the configuration, or `--state PATH`).
     Local(PathBuf),
+    /// A workspace in a PostgreSQL schema (the configuration's `backend "pg"` block).
+    Pg(Box<pg::PgLocation>),
 }
 
 impl Location {
@@ -54,6 +57,7 @@ impl Location {
     pub fn is_remote(&self) -> bool {
         match self {
             Self::Local(_) => false,
+            Self::Pg(_) => true,
         }
     }
 }
@@ -62,6 +66,7 @@ impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Local(path) => write!(f, "{}", path.display()),
+            Self::Pg(pg) => write!(f, "{pg}"),
         }
     }
 }
@@ -70,6 +75,7 @@ impl std::fmt::Display for Location {
 pub fn open(location: &Location) -> Box<dyn Backend> {
     match location {
         Location::Local(path) => Box::new(LocalFile::new(path.clone())),
+        Location::Pg(pg) => Box::new(pg::Pg::new((**pg).clone())),
     }
 }
 
@@ -254,6 +260,26 @@ pub enum Error {
     LockStillHeld {
         location: String,
         holder: Box<LockInfo>,
+    },
+    /// The PostgreSQL backend's settings are wrong (the message never quotes a password).
+    #[error("invalid PostgreSQL connection settings: {reason}")]
+    PgSettings { reason: String },
+    /// A database step failed; `reason` is the driver's or server's message, scrubbed of the
+    /// password.
+    #[error("state `{location}`: failed to {what}: {reason}")]
+    Database {
+        location: String,
+        what: String,
+        reason: String,
+    },
+    #[error(
+        "the lock on state `{location}` is held by {holder}, whose database session (pid {pid}) this database user may not end ({reason})\n  hint: ask a superuser, or a member of the role that session runs as, to run `SELECT pg_terminate_backend({pid});` and then run force-unlock again"
+    )]
+    TerminateRefused {
+        location: String,
+        holder: Box<LockInfo>,
+        pid: i32,
+        reason: String,
     },
 }
 

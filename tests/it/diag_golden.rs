@@ -117,6 +117,8 @@ diag_case!(for_each_sensitive);
 diag_case!(many_problems_sorted);
 diag_case!(data_source_problems);
 diag_case!(variable_problems);
+diag_case!(backend_problems);
+diag_case!(backend_unknown_type);
 
 /// Every directory under `testdata/diag/` has its `diag_case!` line, so no case is forgotten.
 #[test]

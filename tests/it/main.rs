@@ -32,6 +32,7 @@ mod forget_proof;
 mod generate;
 mod import;
 mod inputs_edge;
+mod pg;
 mod plan_golden;
 mod plan_json;
 mod plan_props;

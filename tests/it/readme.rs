@@ -267,7 +267,7 @@ fn script_commands(script: &str) -> Vec<String> {
         }
         let command = std::mem::take(&mut pending);
         let first = command.split_whitespace().next().unwrap_or("");
-        if !["set", "cd", "export", "echo", "rustup"].contains(&first) {
+        if !["set", "cd", "export", "echo", "rustup", "trap"].contains(&first) {
             commands.push(command);
         }
     }
@@ -279,14 +279,28 @@ fn the_test_command_is_the_one_ci_runs() {
     let readme = readme();
     let first_screen = &readme[..readme.find("\n## ").expect("README has sections")];
     let ci = script_commands(&read(&root().join(".ci/run")));
-    // The README's test command: the `cargo test` line of a block on its first screen.
-    let given: Vec<String> = fenced_blocks(first_screen)
+    // The README's test commands: the lines of the first-screen block with the `cargo test`
+    // line, up to it (after it comes the clean-up, which .ci/run runs on exit), comments cut.
+    let block: Vec<String> = fenced_blocks(first_screen)
         .iter()
-        .flat_map(|(_, body)| body.lines().map(str::trim).map(str::to_owned))
-        .filter(|l| l.starts_with("cargo test"))
+        .map(|(_, body)| {
+            body.lines()
+                .map(|l| l.split("  #").next().unwrap_or("").trim().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .find(|lines| lines.iter().any(|l| l.starts_with("cargo test")))
+        .expect("the README's first screen gives the test command");
+    let tests = block
+        .iter()
+        .position(|l| l.starts_with("cargo test"))
+        .unwrap_or(0);
+    let given: Vec<String> = block[..=tests]
+        .iter()
+        .filter(|l| !l.is_empty())
+        .cloned()
         .collect();
     assert_eq!(
-        given.len(),
+        given.iter().filter(|l| l.starts_with("cargo test")).count(),
         1,
         "the README's first screen must give one test command: {given:?}"
     );
@@ -299,12 +313,12 @@ fn the_test_command_is_the_one_ci_runs() {
     assert_eq!(runs_checks.len(), 3, ".ci/run: fmt, clippy and doc: {ci:?}");
     assert_eq!(
         others,
-        [&given[0]],
-        ".ci/run must run exactly the README's test command besides fmt, clippy and doc"
+        given.iter().collect::<Vec<_>>(),
+        ".ci/run must run exactly the README's test commands besides fmt, clippy and doc"
     );
     assert_eq!(
         ci.last(),
-        Some(&given[0]),
+        given.last(),
         ".ci/run ends with the test command"
     );
 }

@@ -115,7 +115,7 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
         None => args.path.to_path_buf(),
     };
     let request = ops::apply::Request {
-        source: change.source.source(&dir),
+        source: change.source.source(&dir)?,
         plan_file: saved,
         options: PlanOptions {
             targets: change.targets.addresses()?,

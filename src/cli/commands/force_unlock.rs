@@ -2,8 +2,8 @@
 //!
 //! The local lock is an OS lock that dies with its process, so what can outlive a holder is
 //! its info file (after a SIGKILL or a crash) or, with a remote backend, the lock itself. The
-//! id must match the lock's, and a lock whose holder still runs is never broken: stop the
-//! holder instead.
+//! id must match the lock's. A local lock whose holder still runs is never broken: stop the
+//! holder instead; the PostgreSQL backend ends the holder's database session where allowed.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (removed, location) = ops::state::force_unlock(&args.state.location(&args.dir), &args.id)?;
+    let (removed, location) = ops::state::force_unlock(&args.state.location(&args.dir)?, &args.id)?;
     printer::data(&format!(
         "Removed the lock on `{location}` held by {removed}.\n"
     ))?;

@@ -23,7 +23,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let request = ops::plan::Request {
-        source: args.source.source(&args.dir),
+        source: args.source.source(&args.dir)?,
         options: PlanOptions::default(),
     };
     let env = crate::cli::env::environment();

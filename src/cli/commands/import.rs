@@ -48,7 +48,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("invalid address `{}`", args.address))?;
     let (group, target) = parse_id(&args.id)?;
     let request = ops::import::Request {
-        source: args.source.source(&args.dir),
+        source: args.source.source(&args.dir)?,
         address,
         group,
         target,

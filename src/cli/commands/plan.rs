@@ -72,7 +72,7 @@ impl Args {
     /// The op's request.
     fn request(&self) -> anyhow::Result<ops::plan::Request> {
         Ok(ops::plan::Request {
-            source: self.source.source(&self.dir),
+            source: self.source.source(&self.dir)?,
             options: PlanOptions {
                 targets: self.targets.addresses()?,
                 refresh_only: self.refresh_only,

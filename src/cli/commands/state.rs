@@ -107,7 +107,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let state = ops::state::list(&args.state.location(&args.dir))?;
+    let state = ops::state::list(&args.state.location(&args.dir)?)?;
     let sensitive = Sensitive::of(&args.dir, &args.config)?;
     let text: String = state
         .memberships
@@ -119,7 +119,7 @@ fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let location = args.state.location(&args.dir);
+    let location = args.state.location(&args.dir)?;
     let query = parse_address(&args.address)?;
     let entries = ops::state::show(&location, &query)?;
     let sensitive = Sensitive::of(&args.dir, &args.config)?;
@@ -148,7 +148,7 @@ impl RmArgs {
 fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
     let (queries, dir) = args.split()?;
     let request = ops::state::Remove {
-        location: args.state.location(&dir),
+        location: args.state.location(&dir)?,
         locking: args.lock.locking(),
         queries,
         dry_run: args.dry_run,
@@ -185,7 +185,7 @@ fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
 
 fn hold_lock(args: &HoldArgs) -> anyhow::Result<ExitCode> {
     let guard = ops::state::hold_lock(
-        &args.state.location(&args.dir),
+        &args.state.location(&args.dir)?,
         args.lock.locking(),
         &env::environment(),
         &mut notice::show,

@@ -251,15 +251,30 @@ fn the_default_state_is_the_sandboxs_own_on_the_sandbox_and_state_wins() {
     )
     .unwrap();
     let real = Location::for_dir(dir.path(), None);
-    assert_eq!(state_location(dir.path(), None, None), real);
+    assert_eq!(
+        state_location(dir.path(), None, None, &Environment::empty()).unwrap(),
+        real
+    );
     let own = Location::Local(state_path(dir.path()));
     assert_eq!(
-        state_location(dir.path(), None, Some(Path::new("w.json"))),
+        state_location(
+            dir.path(),
+            None,
+            Some(Path::new("w.json")),
+            &Environment::empty()
+        )
+        .unwrap(),
         own
     );
     let explicit = Path::new("elsewhere.json");
     assert_eq!(
-        state_location(dir.path(), Some(explicit), Some(Path::new("w.json"))),
+        state_location(
+            dir.path(),
+            Some(explicit),
+            Some(Path::new("w.json")),
+            &Environment::empty()
+        )
+        .unwrap(),
         Location::for_dir(dir.path(), Some(explicit))
     );
     std::fs::write(
@@ -267,7 +282,75 @@ fn the_default_state_is_the_sandboxs_own_on_the_sandbox_and_state_wins() {
         "provider \"alicloud\" {\n  sandbox = \"w.json\"\n}\n",
     )
     .unwrap();
-    assert_eq!(state_location(dir.path(), None, None), own);
+    assert_eq!(
+        state_location(dir.path(), None, None, &Environment::empty()).unwrap(),
+        own
+    );
+}
+
+#[test]
+fn a_backend_block_puts_the_state_in_postgres_with_the_environments_say() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.hcl"),
+        "backend \"pg\" {\n  conn_str = \"postgres://alice:pw-in-file@db:5433/states\"\n  workspace = \"prod\"\n}\n",
+    )
+    .unwrap();
+    let env = Environment::empty();
+    let location = state_location(dir.path(), None, None, &env).unwrap();
+    assert_eq!(
+        location.to_string(),
+        "pg://alice@db:5433/states (schema sgform, workspace prod)"
+    );
+    let env = Environment {
+        workspace: Some("staging".to_owned()),
+        ..Environment::empty()
+    };
+    let location = state_location(dir.path(), None, None, &env).unwrap();
+    assert!(
+        location
+            .to_string()
+            .ends_with("(schema sgform, workspace staging)")
+    );
+    // `--state` beside a backend is refused, not silently preferred.
+    let err = state_location(dir.path(), Some(Path::new("x.json")), None, &env).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("keeps its state in a `backend` block"),
+        "{err}"
+    );
+    // A sandbox run keeps its own local state.
+    let sandbox = state_location(dir.path(), None, Some(Path::new("w.json")), &env).unwrap();
+    assert_eq!(sandbox, Location::Local(state_path(dir.path())));
+    let env = Environment {
+        workspace: Some("no spaces".to_owned()),
+        ..Environment::empty()
+    };
+    assert!(state_location(dir.path(), None, None, &env).is_err());
+}
+
+#[test]
+fn the_connection_string_comes_from_the_environment_when_the_block_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.hcl"), "backend \"pg\" {\n}\n").unwrap();
+    let env = Environment {
+        pg_conn_str: Some("host=envhost user=bob password=pw-in-env".to_owned()),
+        ..Environment::empty()
+    };
+    let location = state_location(dir.path(), None, None, &env).unwrap();
+    assert_eq!(
+        location.to_string(),
+        "pg://bob@envhost:5432/bob (schema sgform, workspace default)"
+    );
+    assert!(!format!("{location:?} {env:?}").contains("pw-in-env"));
+}
+
+#[test]
+fn an_invalid_backend_block_is_refused_rather_than_read_as_the_local_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.hcl"), "backend \"s3\" {\n}\n").unwrap();
+    let err = state_location(dir.path(), None, None, &Environment::empty()).unwrap_err();
+    assert!(err.to_string().contains("`backend` block"), "{err}");
 }
 
 #[test]

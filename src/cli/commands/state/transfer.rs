@@ -42,7 +42,7 @@ pub struct PushArgs {
 
 pub fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
     let state = ops::state::pull(
-        &args.state.location(&args.dir),
+        &args.state.location(&args.dir)?,
         args.lock.locking(),
         &env::environment(),
         &mut notice::show,
@@ -52,7 +52,7 @@ pub fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub fn push(args: &PushArgs) -> anyhow::Result<ExitCode> {
-    let location = args.state.location(&args.dir);
+    let location = args.state.location(&args.dir)?;
     let request = ops::state::Push {
         file: args.file.clone(),
         location: location.clone(),
