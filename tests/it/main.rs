@@ -35,6 +35,7 @@ mod plan_props;
 mod planfile_trust;
 mod quickstart;
 mod readme;
+mod reliability;
 mod refresh;
 mod sandbox;
 mod sensitive_logs;
