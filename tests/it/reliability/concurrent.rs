@@ -83,14 +83,21 @@ async fn four_concurrent_applies_on_one_state_serialise_and_agree_with_the_cloud
         let out = out.as_ref().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            out.status.success() || (stderr.contains("` is locked by ") && stderr.contains("state")),
+            out.status.success()
+                || (stderr.contains("` is locked by ") && stderr.contains("state")),
             "{}",
             fleet::text(out)
         );
         done += applied(&String::from_utf8_lossy(&out.stdout));
     }
-    let changes = fleet.pairs(&before).symmetric_difference(&fleet.pairs(&after)).count();
-    assert_eq!(done, changes, "the operations were done once between the four");
+    let changes = fleet
+        .pairs(&before)
+        .symmetric_difference(&fleet.pairs(&after))
+        .count();
+    assert_eq!(
+        done, changes,
+        "the operations were done once between the four"
+    );
     let cloud = fleet::cloud_pairs(&emu.world().await);
     assert_eq!(cloud, fleet.pairs(&after));
     assert_eq!(fleet::state_pairs(dir.path()).await, cloud);
@@ -98,15 +105,20 @@ async fn four_concurrent_applies_on_one_state_serialise_and_agree_with_the_cloud
     let last = sgform::state::read(&state_path).unwrap();
     assert_eq!(last.lineage, first.lineage);
     assert!(last.serial > first.serial);
-    assert!(serials.iter().all(|s| *s >= first.serial && *s <= last.serial), "{serials:?}");
+    assert!(
+        serials
+            .iter()
+            .all(|s| *s >= first.serial && *s <= last.serial),
+        "{serials:?}"
+    );
     emu.stop().await;
     assert!(fleet::read_log(&log).resent.is_empty());
 }
 
 /// Awaits every future, in order.
-async fn futures_join<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output>
+async fn futures_join<F>(futures: Vec<F>) -> Vec<F::Output>
 where
-    F: Send + 'static,
+    F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     let handles: Vec<_> = futures.into_iter().map(tokio::spawn).collect();

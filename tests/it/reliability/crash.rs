@@ -121,7 +121,11 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
     let (applies, retries) = converge(dir.path(), 10).await;
     let cloud = fleet::cloud_pairs(&emu.world().await);
     assert_eq!(cloud, fleet.pairs(&after), "cloud vs configuration");
-    assert_eq!(fleet::state_pairs(dir.path()).await, cloud, "state vs cloud");
+    assert_eq!(
+        fleet::state_pairs(dir.path()).await,
+        cloud,
+        "state vs cloud"
+    );
     emu.stop().await;
     let log = fleet::read_log(&log);
     assert!(

@@ -100,7 +100,10 @@ impl Fleet {
         let mut tries = 0;
         while done < n {
             tries += 1;
-            assert!(tries < 100 * n + 1000, "cannot toggle {n} pairs in {self:?}");
+            assert!(
+                tries < 100 * n + 1000,
+                "cannot toggle {n} pairs in {self:?}"
+            );
             let p = (rng.below(self.targets()), rng.below(self.groups));
             if !touched.insert(p) {
                 continue;
@@ -158,11 +161,7 @@ impl Fleet {
         };
         let groups_of = |t: usize| {
             let mut groups = vec![BASE.to_owned()];
-            groups.extend(
-                pairs
-                    .range((t, 0)..(t + 1, 0))
-                    .map(|&(_, g)| self.group(g)),
-            );
+            groups.extend(pairs.range((t, 0)..(t + 1, 0)).map(|&(_, g)| self.group(g)));
             groups
         };
         let instances: Vec<Value> = (0..self.instances)
@@ -262,6 +261,7 @@ pub async fn state_pairs(dir: &Path) -> BTreeSet<Pair> {
 
 /// `sgform plan --detailed-exitcode` until it answers 0 (nothing to do) or 2 (changes); an
 /// error (a refresh that met too many faults) is tried again. True when nothing is to do.
+#[allow(clippy::print_stderr)] // a test's own progress, shown when it fails
 pub async fn plan_is_empty(dir: &Path) -> bool {
     for _ in 0..5 {
         let out = sgform(dir)
@@ -282,7 +282,14 @@ pub async fn plan_is_empty(dir: &Path) -> bool {
 pub fn retries(stdout: &str) -> u64 {
     stdout
         .lines()
-        .filter_map(|l| l.split_once(" API calls, ")?.1.split_once(" retries")?.0.parse::<u64>().ok())
+        .filter_map(|l| {
+            l.split_once(" API calls, ")?
+                .1
+                .split_once(" retries")?
+                .0
+                .parse::<u64>()
+                .ok()
+        })
         .sum()
 }
 

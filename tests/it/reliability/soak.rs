@@ -23,6 +23,7 @@ fn size(name: &str, default: usize) -> usize {
 }
 
 /// Applies until `plan` is empty, at most ten times; returns (applies, retries).
+#[allow(clippy::print_stderr)] // a test's own progress, shown when it fails
 pub async fn converge(dir: &std::path::Path, parallelism: usize) -> (u64, u64) {
     let (mut applies, mut retries) = (0, 0);
     loop {
@@ -37,7 +38,10 @@ pub async fn converge(dir: &std::path::Path, parallelism: usize) -> (u64, u64) {
         applies += 1;
         retries += fleet::retries(&String::from_utf8_lossy(&out.stdout));
         if out.status.code() != Some(0) {
-            eprintln!("apply {applies} did not finish (applied again):\n{}", fleet::text(&out));
+            eprintln!(
+                "apply {applies} did not finish (applied again):\n{}",
+                fleet::text(&out)
+            );
         }
         if fleet::plan_is_empty(dir).await {
             return (applies, retries);
@@ -84,7 +88,11 @@ async fn soak_with_faults_converges_and_never_resends_a_confirmed_operation() {
         applies += a;
         retries += r;
         let cloud = fleet::cloud_pairs(&emu.world().await);
-        assert_eq!(cloud, fleet.pairs(&desired), "round {rounds}: cloud vs configuration");
+        assert_eq!(
+            cloud,
+            fleet.pairs(&desired),
+            "round {rounds}: cloud vs configuration"
+        );
         assert_eq!(
             fleet::state_pairs(dir.path()).await,
             cloud,
@@ -100,10 +108,18 @@ async fn soak_with_faults_converges_and_never_resends_a_confirmed_operation() {
         log.resent.join("\n")
     );
     for kind in fleet::FAULTS {
-        assert!(log.codes.get(*kind).is_some_and(|c| *c > 0), "no {kind}: {:?}", log.codes);
+        assert!(
+            log.codes.get(*kind).is_some_and(|c| *c > 0),
+            "no {kind}: {:?}",
+            log.codes
+        );
     }
     let rate = log.faults() as f64 / log.requests as f64;
-    assert!((0.12..0.28).contains(&rate), "fault rate {rate}: {:?}", log.codes);
+    assert!(
+        (0.12..0.28).contains(&rate),
+        "fault rate {rate}: {:?}",
+        log.codes
+    );
     println!(
         "soak: {total} operations in {rounds} rounds over {} instances, {} ENIs, {} groups: \
          converged with {applies} applies in {:.1} s; {} API calls ({} mutations, {} committed), \
