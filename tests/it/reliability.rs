@@ -5,8 +5,9 @@
 //! (as `sgform state list` prints it) equals the cloud, `sgform plan` has nothing to do, and
 //! the emulator's request log shows no mutation sent again after the emulator had committed it.
 //!
-//! The soak and the crash run are `#[ignore]`d: `.ci/soak` and `.ci/crash` run them, at CI
-//! size by default, at full size with `--full` (RELIABILITY.md has the figures).
+//! `cargo test` (and so `.ci/run`) runs the soak and the crash run at CI size (300 operations;
+//! 5 kills over 150); `.ci/soak --full` and `.ci/crash --full` run them at full size (5,000
+//! operations; 50 kills over 1,000), and RELIABILITY.md has the figures.
 
 mod concurrent;
 mod crash;

@@ -8,8 +8,7 @@
 //!
 //! A kill lands after a random number of the apply's operation lines (up to twice its share of
 //! what is left, so the kills spread over the whole apply), then a random 0–30 ms more: during
-//! a call, a retry's wait, a state write, or before the first operation (the lock, the
-//! refresh).
+//! a call, a state write, or (after none) just as the first operations start.
 
 use std::time::{Duration, Instant};
 
@@ -44,7 +43,6 @@ fn is_operation_line(line: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "run by .ci/crash (CI size) and .ci/crash --full"]
 async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
     let ops = size("SGFORM_CRASH_OPS", 150);
     let kills = size("SGFORM_CRASH_KILLS", 5);
@@ -104,7 +102,10 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
         let _ = child.start_kill(); // SIGKILL
         let status = child.wait().await.unwrap();
         lines_total += seen;
-        if ended && status.success() {
+        // An apply that ended by itself (not by the signal) must have succeeded: there are no
+        // faults here.
+        if ended && status.code().is_some() {
+            assert!(status.success(), "an apply failed: {status}");
             finished += 1;
             break;
         }

@@ -50,7 +50,6 @@ pub async fn converge(dir: &std::path::Path, parallelism: usize) -> (u64, u64) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "run by .ci/soak (CI size) and .ci/soak --full"]
 async fn soak_with_faults_converges_and_never_resends_a_confirmed_operation() {
     let total = size("SGFORM_SOAK_OPS", 300);
     let round = (total / 2).clamp(1, 500);
