@@ -13,6 +13,7 @@ mod cli_completions_version;
 mod cli_dash;
 mod cli_output;
 mod cli_plan;
+mod cli_trust;
 mod cloud_client;
 mod config_dir;
 mod config_eval;
