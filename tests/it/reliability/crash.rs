@@ -6,9 +6,10 @@
 //! empty, the state equals the cloud and the request log shows no committed mutation sent
 //! again.
 //!
-//! A kill lands after a random number of the apply's operation lines (up to twice its share of
-//! what is left, so the kills spread over the whole apply), then a random 0–30 ms more: during
-//! a call, a state write, or (after none) just as the first operations start.
+//! A kill lands after a random number of the apply's operation lines (up to 1.5 times its
+//! share of all operations, so the kills spread over about three quarters of the work), then a
+//! random 0–30 ms more: during a call, a state write, or (after no line) just as the first
+//! operations start.
 
 use std::time::{Duration, Instant};
 
@@ -70,6 +71,7 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
 
     let (mut killed, mut finished, mut lines_total) = (0, 0, 0);
     let mut remaining_kills = kills;
+    let mut first_plan = None;
     while remaining_kills > 0 {
         let mut child = fleet::sgform(dir.path())
             .args(["apply", ".", "--auto-approve", "--parallelism", "10"])
@@ -91,10 +93,13 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
                 break;
             };
             if let Some(n) = planned(&line) {
-                // Up to twice this kill's share of the operation lines left (two per
-                // operation), so on average half its share.
-                let share = 2 * n / remaining_kills;
-                kill_after = Some(rng.below(share.max(1) + 1));
+                // The first plan says how many operations there are in all; each kill then
+                // comes after up to 1.5 times its share of them (two lines each), so on average
+                // the kills spread over three quarters of the apply and the last apply still has
+                // work to do.
+                let total = *first_plan.get_or_insert(n);
+                let lines = 3 * total / kills;
+                kill_after = Some(rng.below(lines.max(1) + 1));
             }
             seen += usize::from(is_operation_line(&line));
         }
