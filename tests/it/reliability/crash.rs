@@ -7,9 +7,8 @@
 //! again.
 //!
 //! A kill lands after a random number of the apply's operation lines (up to 1.5 times its
-//! share of all operations, so the kills spread over about three quarters of the work), then a
-//! random 0–30 ms more: during a call, a state write, or (after no line) just as the first
-//! operations start.
+//! share of the operations left), then a random 0–30 ms more: during a call, a state write, or
+//! (after no line) just as the first operations start.
 
 use std::time::{Duration, Instant};
 
@@ -71,7 +70,6 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
 
     let (mut killed, mut finished, mut lines_total) = (0, 0, 0);
     let mut remaining_kills = kills;
-    let mut first_plan = None;
     while remaining_kills > 0 {
         let mut child = fleet::sgform(dir.path())
             .args(["apply", ".", "--auto-approve", "--parallelism", "10"])
@@ -93,12 +91,10 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
                 break;
             };
             if let Some(n) = planned(&line) {
-                // The first plan says how many operations there are in all; each kill then
-                // comes after up to 1.5 times its share of them (two lines each), so on average
-                // the kills spread over three quarters of the apply and the last apply still has
-                // work to do.
-                let total = *first_plan.get_or_insert(n);
-                let lines = 3 * total / kills;
+                // Up to 1.5 times this kill's share of the operations left (two lines each):
+                // on average three quarters of it, so even the last kill rarely comes after the
+                // apply ended, and the converging apply still has work to do.
+                let lines = 3 * n / remaining_kills;
                 kill_after = Some(rng.below(lines.max(1) + 1));
             }
             seen += usize::from(is_operation_line(&line));
