@@ -318,7 +318,15 @@ async fn rule_violations_exit_1_with_diagnostics_and_no_plan() {
             args.extend_from_slice(extra);
             let run = f.run(&args).await;
             assert_eq!(run.code, Some(1), "{args:?}:\n{}", run.stderr);
-            assert_eq!(run.stdout, "", "no plan for a rejected configuration");
+            if extra == ["--json"] {
+                // No plan: one errored document, with the rule's diagnostic.
+                let doc = run.json();
+                assert_eq!(doc["errored"], true);
+                assert!(doc.get("resource_changes").is_none(), "{doc:#}");
+                assert!(doc["diagnostics"].to_string().contains(code), "{doc:#}");
+            } else {
+                assert_eq!(run.stdout, "", "no plan for a rejected configuration");
+            }
             assert!(run.stderr.contains(code), "{args:?}:\n{}", run.stderr);
             assert!(run.stderr.contains("--> main.hcl:"), "{}", run.stderr);
             assert!(

@@ -19,10 +19,16 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The SDKs `.ci/sdk-setup` installs: where under `target/sdk`, from which registry.
-const SDKS: [(&str, &str, &str); 2] = [
-    ("python", "aliyun-python-sdk-core", "PyPI"),
-    ("node", "@alicloud/pop-core", "npm"),
+/// The SDKs `.ci/sdk-setup` installs: where under `target/sdk`, the package, its registry,
+/// and the installer the script names when an attempt fails.
+const SDKS: [(&str, &str, &str, &str); 2] = [
+    (
+        "python",
+        "aliyun-python-sdk-core",
+        "PyPI",
+        "python3 -m pip install",
+    ),
+    ("node", "@alicloud/pop-core", "npm", "npm install"),
 ];
 
 /// Runs `.ci/sdk-setup` once for this test process, holding an exclusive lock on
@@ -54,22 +60,42 @@ fn install_sdks() -> &'static Result<(), String> {
         if out.status.success() {
             return Ok(());
         }
-        let missing: Vec<String> = SDKS
+        let said = String::from_utf8_lossy(&out.stderr);
+        // The installs that failed (the script names each failed attempt), else those missing.
+        let failed: Vec<_> = SDKS
             .iter()
-            .filter(|(dir, _, _)| !installed(&root().join("target/sdk").join(dir)))
-            .map(|(_, package, registry)| format!("{package} from {registry}"))
+            .filter(|(.., installer)| said.contains(&format!("failed: {installer}")))
+            .collect();
+        let failed = if failed.is_empty() {
+            SDKS.iter()
+                .filter(|(dir, ..)| !installed(&root().join("target/sdk").join(dir)))
+                .collect()
+        } else {
+            failed
+        };
+        let what: Vec<String> = failed
+            .iter()
+            .map(|(_, package, registry, _)| format!("{package} from {registry}"))
             .collect();
         Err(format!(
             "the emulator interop tests need the official SDKs, and `.ci/sdk-setup` could not \
-             install {}: is the registry reachable (and python3/pip, node/npm installed)? \
-             Run `bash .ci/sdk-setup` by hand to retry; it said:\n{}{}",
-            if missing.is_empty() {
+             install {}: is {} reachable from here (and python3 with pip, node with npm \
+             installed)? Run `bash .ci/sdk-setup` by hand to retry. It said:\n{}{said}",
+            if what.is_empty() {
                 "them".to_owned()
             } else {
-                missing.join(" and ")
+                what.join(" and ")
+            },
+            if failed.is_empty() {
+                "the registry".to_owned()
+            } else {
+                failed
+                    .iter()
+                    .map(|(_, _, registry, _)| *registry)
+                    .collect::<Vec<_>>()
+                    .join(" and ")
             },
             String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
         ))
     })
 }

@@ -33,6 +33,7 @@ mod generate;
 mod import;
 mod inputs_edge;
 mod plan_golden;
+mod plan_json;
 mod plan_props;
 mod planfile_trust;
 mod quickstart;
