@@ -109,6 +109,16 @@ pub enum Notice<'a> {
     /// whose changes go to `copy` (the working copy in `.sgform/`, as a path from the working
     /// directory).
     Sandbox { world: &'a str, copy: &'a str },
+    /// A provider's client talks to Alibaba Cloud (not the sandbox): which region, where its
+    /// credentials come from (`profile NAME`, `environment ALIBABA_CLOUD_ACCESS_KEY_ID`; never a
+    /// key or a secret) and the endpoint (without any user info or query). Once per provider.
+    Provider {
+        /// `alicloud` or `alicloud.ALIAS`.
+        name: &'a str,
+        region: &'a str,
+        credentials: &'a str,
+        endpoint: &'a str,
+    },
     /// The state lock is held by `holder`; waiting up to `timeout` for it.
     WaitingForLock { timeout: Duration, holder: &'a str },
     /// The refresh read this much.

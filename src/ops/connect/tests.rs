@@ -266,3 +266,21 @@ fn the_default_state_is_the_sandboxs_own_on_the_sandbox_and_state_wins() {
     .unwrap();
     assert_eq!(state_location(dir.path(), None, None), own);
 }
+
+#[test]
+fn the_banner_shows_an_endpoint_without_user_info_or_query() {
+    for (given, shown) in [
+        (
+            "https://ecs.cn-hangzhou.aliyuncs.com",
+            "https://ecs.cn-hangzhou.aliyuncs.com",
+        ),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+        (
+            "https://user:hunter2@proxy.example:8443/ecs?token=abc#x",
+            "https://proxy.example:8443/ecs",
+        ),
+        ("ecs.example.com", "ecs.example.com"),
+    ] {
+        assert_eq!(shown_endpoint(given), shown, "{given}");
+    }
+}
