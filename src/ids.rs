@@ -15,6 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 mod kind;
+pub mod text;
 
 pub use kind::{BlockKind, DataKind, DeclarationKind};
 

@@ -101,6 +101,22 @@ impl StateArgs {
         self.location_with(dir, None)
     }
 
+    /// [`StateArgs::location`] for a command that only reads the state (`state list|show`,
+    /// `show DIR`): an explicit `--state PATH` that does not exist is an error naming it (a
+    /// typo must not read as "nothing is managed"), while a missing default state is the empty
+    /// state. Commands that write (`apply --state new.json`) create it and use `location`.
+    pub fn location_to_read(&self, dir: &Path) -> anyhow::Result<state::Location> {
+        if let Some(path) = &self.state
+            && std::fs::symlink_metadata(path).is_err()
+        {
+            anyhow::bail!(
+                "state file `{}` does not exist\n  hint: `--state` names a state to read: check the path (without `--state`, the state is `sgform.state.json` in the configuration directory, and none there means nothing is managed yet)",
+                path.display()
+            );
+        }
+        self.location(dir)
+    }
+
     /// [`StateArgs::location`] for a command run with `--sandbox` when `sandbox` is given.
     pub fn location_with(
         &self,

@@ -12,13 +12,13 @@ use crate::diag::{Diagnostic, FileId, Severity, SourceMap, Span};
 
 static COLOR: AtomicBool = AtomicBool::new(false);
 
-/// `text` with every line made [`terminal_safe`](crate::cloud::escape::terminal_safe): escape
+/// `text` with every line made [`terminal_safe`](crate::ids::text::terminal_safe): escape
 /// sequences and control characters (a `\r` included) that came from a configuration value or
 /// a state file cannot drive the terminal. Line breaks and tabs stay; normal text is unchanged.
 pub fn safe_lines(text: &str) -> String {
     let line = |line: &str| {
         line.split('\t')
-            .map(crate::cloud::escape::terminal_safe)
+            .map(crate::ids::text::terminal_safe)
             .collect::<Vec<_>>()
             .join("\t")
     };

@@ -7,12 +7,16 @@
 //! - `lineage` is a UUID in its hyphenated form (what the first write makes).
 //! - each entry's address is a declaration (`membership`, `membership_set`, `group_members`),
 //!   the only blocks that manage memberships;
-//! - no entry appears twice (the set in memory would silently drop the copy).
+//! - no entry appears twice (the set in memory would silently drop the copy);
+//! - no address lists one pair twice (with another provider or region), and no pair is in two
+//!   regions (a group lives in one): either would have sgform manage the same membership as two.
+//!   Two *addresses* may list the same pair: a `membership` and a `group_members` that both
+//!   want it each record it, and the pair leaves only when neither does.
 //!
 //! A serial at `u64::MAX` reads (every read-only command works) but cannot be written again:
 //! see [`Error::SerialExhausted`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
@@ -44,6 +48,15 @@ pub(super) fn parse(location: &str, text: &str) -> Result<State, Error> {
         location: location.to_owned(),
         reason,
     };
+    // JSON that is not an object (an array, a string, a number, `true`, `null`) is some other
+    // file: say what a state is rather than what serde expected of an internal type. (Text
+    // that is not JSON at all keeps the parser's message, which says where it breaks.)
+    if matches!(
+        text.trim_start().chars().next(),
+        Some('[' | '"' | '-' | '0'..='9' | 't' | 'f' | 'n')
+    ) {
+        return Err(corrupt(NOT_A_DOCUMENT.to_owned()));
+    }
     let version: Version = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
     match version.version {
         None => return Err(corrupt("it has no `version` field".to_owned())),
@@ -71,6 +84,9 @@ pub(super) fn parse(location: &str, text: &str) -> Result<State, Error> {
         )));
     }
     let mut memberships = BTreeSet::new();
+    // (address, group, target) and (group, target) → the first entry that named them.
+    let mut by_address: BTreeMap<(&Address, &str, String), usize> = BTreeMap::new();
+    let mut by_pair: BTreeMap<(&str, String), usize> = BTreeMap::new();
     for (i, entry) in doc.memberships.iter().enumerate() {
         if !is_declaration(&entry.address) {
             return Err(corrupt(format!(
@@ -90,6 +106,35 @@ pub(super) fn parse(location: &str, text: &str) -> Result<State, Error> {
                 entry.security_group_id
             )));
         }
+        let group = entry.security_group_id.as_str();
+        let target = entry.target.to_string();
+        let first = *by_address
+            .entry((&entry.address, group, target.clone()))
+            .or_insert(i);
+        if first != i {
+            let other = &doc.memberships[first];
+            return Err(corrupt(format!(
+                "entries {} and {} both say `{}` manages {target} in {group} (one through {}, one through {}); an address lists each pair once",
+                first + 1,
+                i + 1,
+                entry.address,
+                where_(other),
+                where_(entry),
+            )));
+        }
+        let first = *by_pair.entry((group, target.clone())).or_insert(i);
+        let other = &doc.memberships[first];
+        if other.region != entry.region {
+            return Err(corrupt(format!(
+                "entries {} (`{}`) and {} (`{}`) put {target} in {group} in two regions, `{}` and `{}`; a security group lives in one region",
+                first + 1,
+                other.address,
+                i + 1,
+                entry.address,
+                other.region,
+                entry.region,
+            )));
+        }
     }
     Ok(State {
         version: doc.version,
@@ -99,7 +144,23 @@ pub(super) fn parse(location: &str, text: &str) -> Result<State, Error> {
     })
 }
 
+/// What a file that is JSON but not an object is told.
+const NOT_A_DOCUMENT: &str =
+    "not a state document: expected a JSON object with version, lineage, serial, memberships";
+
+/// Where an entry says its pair is: the provider (`default` for none) and the region.
+fn where_(entry: &ManagedMembership) -> String {
+    format!(
+        "provider `{}` in region `{}`",
+        entry.provider.as_deref().unwrap_or("default"),
+        entry.region
+    )
+}
+
 /// A UUID in the hyphenated form `8-4-4-4-12` hex digits (any case), as sgform writes it.
 fn is_uuid(text: &str) -> bool {
     text.len() == 36 && uuid::Uuid::try_parse(text).is_ok()
 }
+
+#[cfg(test)]
+mod tests;

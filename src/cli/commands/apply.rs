@@ -93,6 +93,10 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
             "`--target` and `--refresh-only` shape a new plan; they cannot be combined with a saved plan file"
         );
     }
+    if !from_file {
+        // Not a configuration directory: said first, whatever the flags.
+        crate::config::check_dir(args.path).map_err(ops::Error::from)?;
+    }
     if !from_file && !auto_approve && args.json {
         anyhow::bail!(
             "`--json` has no prompt; pass `--auto-approve` too, or apply a saved plan file (as Terraform's `-json`)"

@@ -93,7 +93,7 @@ fn show_state(args: &Args, format: Format) -> anyhow::Result<ExitCode> {
     let location = StateArgs {
         state: args.state.clone(),
     }
-    .location(dir)?;
+    .location_to_read(dir)?;
     let state = ops::state::list(&location)?;
     let sensitive = Sensitive::of(dir, &args.config)?;
     printer::data(&render_state(&state, &sensitive))?;

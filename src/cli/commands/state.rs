@@ -107,7 +107,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let state = ops::state::list(&args.state.location(&args.dir)?)?;
+    let state = ops::state::list(&args.state.location_to_read(&args.dir)?)?;
     let sensitive = Sensitive::of(&args.dir, &args.config)?;
     let text: String = state
         .memberships
@@ -119,7 +119,7 @@ fn list(args: &ListArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let location = args.state.location(&args.dir)?;
+    let location = args.state.location_to_read(&args.dir)?;
     let query = parse_address(&args.address)?;
     let entries = ops::state::show(&location, &query)?;
     let sensitive = Sensitive::of(&args.dir, &args.config)?;

@@ -42,7 +42,7 @@ pub struct PushArgs {
 
 pub fn pull(args: &PullArgs) -> anyhow::Result<ExitCode> {
     let state = ops::state::pull(
-        &args.state.location(&args.dir)?,
+        &args.state.location_to_read(&args.dir)?,
         args.lock.locking(),
         &env::environment(),
         &mut notice::show,
