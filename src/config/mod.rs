@@ -38,6 +38,7 @@ pub mod generate;
 mod load;
 mod refs;
 mod show;
+mod syntax;
 mod variables;
 
 #[cfg(test)]
