@@ -102,6 +102,8 @@ pub async fn execute<S: StateSink + 'static>(
     if !plan.adopt.is_empty() || !plan.forget.is_empty() {
         match write(&sink, plan.adopt.clone(), plan.forget.clone()).await {
             Ok(()) => {
+                report.adopted = plan.adopt.len();
+                report.forgotten = plan.forget.len();
                 let _ = events.send(Event::Persisted { index: None });
             }
             Err(e) => report.persist_error = Some(e),

@@ -84,6 +84,10 @@ pub struct Report {
     pub joined: usize,
     pub left: usize,
     pub replaced: usize,
+    /// State entries the plan adopted (pairs already in the cloud, now managed), once persisted.
+    pub adopted: usize,
+    /// State entries the plan forgot (pairs proven gone), once persisted.
+    pub forgotten: usize,
     pub failed: usize,
     /// Skipped because something they depend on failed.
     pub skipped: usize,

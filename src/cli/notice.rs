@@ -7,7 +7,7 @@ use crate::cli::printer;
 use crate::config::generate::Stats;
 use crate::ops::Notice;
 use crate::plan::refresh::RefreshStats;
-use crate::plan::render::text::thousands;
+use crate::plan::render::text::count;
 
 /// Shows `notice` as it comes.
 pub fn show(notice: Notice<'_>) {
@@ -21,10 +21,10 @@ pub fn show(notice: Notice<'_>) {
             "Waiting up to {timeout:?} for the state lock, held by {holder}..."
         )),
         Notice::Refreshed(stats) => printer::status(&format!(
-            "Refreshed {} targets and {} groups with {} API calls{} in {:.2} s",
-            thousands(stats.targets),
-            thousands(stats.groups),
-            thousands(stats.calls as usize),
+            "Refreshed {} and {} with {}{} in {:.2} s",
+            count(stats.targets, "target", "targets"),
+            count(stats.groups, "group", "groups"),
+            count(stats.calls as usize, "API call", "API calls"),
             retries(stats),
             stats.elapsed.as_secs_f64()
         )),
@@ -33,10 +33,10 @@ pub fn show(notice: Notice<'_>) {
             "No --vpc, --tag or --security-group: reading every instance and network interface in region `{region}` (provider `{provider}`)"
         )),
         Notice::Read { stats, data_calls } => printer::status(&format!(
-            "Read {} targets and {} groups with {} API calls{} in {:.2} s",
-            thousands(stats.targets),
-            thousands(stats.groups),
-            thousands((stats.calls + data_calls) as usize),
+            "Read {} and {} with {}{} in {:.2} s",
+            count(stats.targets, "target", "targets"),
+            count(stats.groups, "group", "groups"),
+            count((stats.calls + data_calls) as usize, "API call", "API calls"),
             retries(stats),
             stats.elapsed.as_secs_f64()
         )),
@@ -52,8 +52,7 @@ pub fn show(notice: Notice<'_>) {
 fn retries(stats: &RefreshStats) -> String {
     match stats.retries {
         0 => String::new(),
-        1 => " (1 retry)".to_owned(),
-        r => format!(" ({} retries)", thousands(r as usize)),
+        r => format!(" ({})", count(r as usize, "retry", "retries")),
     }
 }
 
@@ -62,10 +61,7 @@ fn left_out(stats: &Stats, dir: &Path) {
     if stats.skipped_pairs > 0 {
         let mut line = format!(
             "Skipped {} already declared in `{}`",
-            match stats.skipped_pairs {
-                1 => "1 membership".to_owned(),
-                n => format!("{} memberships", thousands(n)),
-            },
+            count(stats.skipped_pairs, "membership", "memberships"),
             dir.display()
         );
         if !stats.skipped_blocks.is_empty() {
@@ -95,19 +91,13 @@ fn left_out(stats: &Stats, dir: &Path) {
     if stats.service_managed_pairs > 0 {
         printer::status(&format!(
             "Left out {} of service-managed network interfaces or groups: their owning cloud service manages them.",
-            match stats.service_managed_pairs {
-                1 => "1 membership".to_owned(),
-                n => format!("{} memberships", thousands(n)),
-            }
+            count(stats.service_managed_pairs, "membership", "memberships")
         ));
     }
     if stats.renamed > 0 {
         printer::status(&format!(
             "{} named with a `_N` suffix: `{}` uses the plain name already.",
-            match stats.renamed {
-                1 => "1 block is".to_owned(),
-                n => format!("{} blocks are", thousands(n)),
-            },
+            count(stats.renamed, "block is", "blocks are"),
             dir.display()
         ));
     }

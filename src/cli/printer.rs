@@ -213,11 +213,15 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     if errors > 0 || warnings > 0 {
-        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        use crate::plan::render::text::count;
         let summary = match (errors, warnings) {
-            (e, 0) => plural(e, "error"),
-            (0, w) => plural(w, "warning"),
-            (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+            (e, 0) => count(e, "error", "errors"),
+            (0, w) => count(w, "warning", "warnings"),
+            (e, w) => format!(
+                "{}, {}",
+                count(e, "error", "errors"),
+                count(w, "warning", "warnings")
+            ),
         };
         out.push_str(&format!("{summary} found\n"));
     }

@@ -10,6 +10,7 @@ pub mod planfile;
 pub mod refresh;
 pub mod render;
 
+pub use check::check;
 pub use inventory::{
     GroupFacts, GroupType, InstanceFacts, Inventory, NetworkInterfaceFacts, ProviderAlias,
 };
@@ -18,6 +19,7 @@ pub use model::{
     TargetChange,
 };
 
+mod check;
 mod diff;
 mod rules;
 mod schedule;
@@ -61,6 +63,7 @@ pub fn plan(
 
     let mut plan = Plan {
         destroy: options.destroy,
+        scope: options.targets.clone(),
         ..Plan::default()
     };
 
@@ -328,7 +331,11 @@ pub fn plan(
     crate::diag::sort(&mut diagnostics);
     // After the sorted ones: the checks over the finished plan, in their own order.
     diagnostics.extend(empty_configuration(declarations, &plan, options));
-    diagnostics.extend(check(&plan, options));
+    let known = declarations
+        .iter()
+        .map(|d| &d.common().address)
+        .chain(state.memberships.iter().map(|m| &m.address));
+    diagnostics.extend(check::check_known(&plan, options, known));
     (plan, diagnostics)
 }
 
@@ -344,7 +351,8 @@ fn empty_configuration(
     let leaves = plan.operations.len();
     (declarations.is_empty() && leaves > 0 && !options.destroy).then(|| {
             Diagnostic::error(format!(
-                "the configuration declares no membership, so this plan would leave {leaves} managed membership(s): an empty configuration never plans to leave anything"
+                "the configuration declares no membership, so this plan would leave {}: an empty configuration never plans to leave anything",
+                render::text::count(leaves, "managed membership", "managed memberships")
             ))
             .with_note(
                 "no `membership`, `membership_set` or `group_members` block, or only blocks whose `for_each` is empty",
@@ -353,36 +361,6 @@ fn empty_configuration(
                 "to leave every membership the state manages, run `sgform destroy`; to stop managing them without leaving, `sgform state rm`; if the configuration is in another directory, pass it as DIR",
             )
     })
-}
-
-/// The checks over a finished plan, whatever made it (a fresh plan, or one read from a plan
-/// file by `apply FILE` and `show`): each looks only at the plan and the options it was made
-/// with. A policy over the planned end state belongs here.
-///
-/// Today one check: a warning for each `--target` that selects nothing, so a mistyped address
-/// does not pass for "No changes". The plan's `resource_changes` hold every address in scope
-/// (declarations and state entries), so a target that selects none of them selected nothing;
-/// the rule is the diff's (`diff::selected`): without a key, an address selects all its
-/// instances.
-pub fn check(plan: &Plan, options: &PlanOptions) -> Vec<Diagnostic> {
-    options
-        .targets
-        .iter()
-        .filter(|t| {
-            !plan.resource_changes.iter().any(|c| {
-                let a = &c.address;
-                a.kind == t.kind && a.name == t.name && (t.key.is_none() || t.key == a.key)
-            })
-        })
-        .map(|t| {
-            Diagnostic::warning(format!(
-                "`--target {t}` selects nothing in the configuration or the state"
-            ))
-            .with_hint(
-                "check the address: `sgform plan --json` lists every address under `resource_changes`",
-            )
-        })
-        .collect()
 }
 
 /// How deep each block sits in `depends_on` (block → the blocks it waits for): 0 for a block

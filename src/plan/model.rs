@@ -287,6 +287,11 @@ pub struct Plan {
     /// Recorded so that a saved plan says what it is (absent in older plan files: `false`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub destroy: bool,
+    /// The `--target` addresses the plan is limited to (empty: none, everything is in scope).
+    /// Recorded so that a saved plan's preview and prompt say what they cover (absent in older
+    /// plan files: empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scope: Vec<Address>,
     /// Every declaration (and every address only the state still knows), sorted by address.
     pub resource_changes: Vec<ResourceChange>,
     pub drift: Vec<Drift>,

@@ -591,7 +591,14 @@ fn check_target(cx: &mut Ctx<'_, '_>, target: &Target, t: &TargetDiff<'_>, limit
         let detail: Vec<String> = desired
             .iter()
             .filter_map(|g| {
-                facts_of(g).map(|f| format!("{} ({} rules)", cx.group(t, g), f.rule_count))
+                facts_of(g).map(|f| {
+                    let rules = super::render::text::count(
+                        usize::try_from(f.rule_count).unwrap_or(usize::MAX),
+                        "rule",
+                        "rules",
+                    );
+                    format!("{} ({rules})", cx.group(t, g))
+                })
             })
             .collect();
         let d = Diagnostic::error(format!(

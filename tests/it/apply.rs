@@ -909,7 +909,7 @@ async fn on_a_terminal_a_progress_bar_runs_below_the_lines_and_is_cleared_for_th
     let last = lines.iter().rev().find(|l| !l.is_empty()).unwrap();
     assert!(
         last.starts_with(&format!(
-            "Apply complete! {n} joined, 0 left, 0 replaced in "
+            "Apply complete! {n} joined, 0 left, 0 replaced, 0 adopted, 0 forgotten in "
         )),
         "{lines:#?}"
     );
@@ -938,7 +938,7 @@ async fn on_a_terminal_a_progress_bar_runs_below_the_lines_and_is_cleared_for_th
     );
     assert!(
         stdout.contains(&format!(
-            "\nApply complete! {n} joined, 0 left, 0 replaced in "
+            "\nApply complete! {n} joined, 0 left, 0 replaced, 0 adopted, 0 forgotten in "
         )),
         "{stdout}"
     );
@@ -1215,6 +1215,8 @@ async fn json_output_is_one_event_per_line() {
     assert_eq!(last["type"], "complete");
     assert_eq!(last["counts"]["joined"], 1);
     assert_eq!(last["counts"]["replaced"], 1);
+    assert_eq!(last["counts"]["adopted"], 3, "{last}");
+    assert!(events.iter().all(|e| e["version"] == 1), "{events:?}");
 }
 
 /// The emulator limits each action to 10 calls/s and sgform is not told: throttling answers
@@ -1286,6 +1288,11 @@ async fn refresh_only_forgets_what_is_gone_and_calls_nothing() {
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("1 to forget"), "{stdout}");
+    // A refresh-only apply changes nothing in the cloud, and its summary counts what it forgot.
+    assert!(
+        stdout.contains("Apply complete! 0 joined, 0 left, 0 replaced, 0 adopted, 1 forgotten in "),
+        "{stdout}"
+    );
     assert!(stdout.contains("(0 API calls, 0 retries)"), "{stdout}");
     let after = sgform::state::read(&state_path).unwrap();
     assert_eq!(after.memberships.len() + 1, before.memberships.len());

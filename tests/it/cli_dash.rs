@@ -141,7 +141,7 @@ async fn apply_takes_auto_approve_and_lock_false_and_apply_destroy_is_destroy() 
     assert!(
         destroyed
             .stdout
-            .contains("Destroy complete! 0 joined, 2 left, 0 replaced"),
+            .contains("Destroy complete! 2 left, 0 forgotten"),
         "{destroyed}"
     );
 }

@@ -225,7 +225,7 @@ async fn an_empty_configuration_never_plans_to_leave_anything() {
     let sent = env.mutations().await;
     let state = std::fs::read(env.path("sgform.state.json")).unwrap();
 
-    let expected = "error: the configuration declares no membership, so this plan would leave 2 managed membership(s): an empty configuration never plans to leave anything";
+    let expected = "error: the configuration declares no membership, so this plan would leave 2 managed memberships: an empty configuration never plans to leave anything";
     let provider_only = format!(
         "provider \"alicloud\" {{\n  region   = \"cn-hangzhou\"\n  endpoint = \"{}\"\n}}\n",
         env.emu.base

@@ -1,9 +1,14 @@
 //! The official Alibaba Cloud SDKs call the emulator unchanged: the Python core SDK
 //! (`CommonRequest` with a `host:port` domain over http) and Node's `@alicloud/pop-core`.
-//! The scripts live in `tests/sdk/`; the SDKs are installed into `target/sdk` by
-//! `bash .ci/sdk-setup` (CI runs it before the tests).
+//! The scripts live in `tests/sdk/`; the pinned SDKs live in `target/sdk`, installed by the
+//! idempotent `bash .ci/sdk-setup`, which these tests run themselves before the first of them
+//! starts (once per test process, under a file lock so parallel runs never install at once), so
+//! `cargo test --locked` on a fresh clone needs nothing done by hand.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use sgform::emulator::Options;
@@ -14,13 +19,111 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The SDKs `.ci/sdk-setup` installs: where under `target/sdk`, the package, its registry,
+/// and the installer the script names when an attempt fails.
+const SDKS: [(&str, &str, &str, &str); 2] = [
+    (
+        "python",
+        "aliyun-python-sdk-core",
+        "PyPI",
+        "python3 -m pip install",
+    ),
+    ("node", "@alicloud/pop-core", "npm", "npm install"),
+];
+
+/// Runs `.ci/sdk-setup` once for this test process, holding an exclusive lock on
+/// `target/sdk.lock` meanwhile: a second process (another `cargo test`) waits for the first
+/// and then finds everything installed. The script is idempotent, so running it again costs
+/// two file checks. A failure names the registry whose SDK is missing and the command to run
+/// by hand.
+fn install_sdks() -> &'static Result<(), String> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let target = root().join("target");
+        std::fs::create_dir_all(&target)
+            .map_err(|e| format!("cannot create `{}`: {e}", target.display()))?;
+        let lock_path = target.join("sdk.lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| format!("cannot open `{}`: {e}", lock_path.display()))?;
+        lock.lock()
+            .map_err(|e| format!("cannot lock `{}`: {e}", lock_path.display()))?;
+        let out = Command::new("bash")
+            .arg(root().join(".ci/sdk-setup"))
+            .current_dir(root())
+            .output()
+            .map_err(|e| format!("cannot run `bash .ci/sdk-setup`: {e}"))?;
+        drop(lock);
+        if out.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&out.stderr);
+        // The installs that failed (the script names each failed attempt), else those missing.
+        let failed: Vec<_> = SDKS
+            .iter()
+            .filter(|(.., installer)| said.contains(&format!("failed: {installer}")))
+            .collect();
+        let failed = if failed.is_empty() {
+            SDKS.iter()
+                .filter(|(dir, ..)| !installed(&root().join("target/sdk").join(dir)))
+                .collect()
+        } else {
+            failed
+        };
+        let what: Vec<String> = failed
+            .iter()
+            .map(|(_, package, registry, _)| format!("{package} from {registry}"))
+            .collect();
+        Err(format!(
+            "the emulator interop tests need the official SDKs, and `.ci/sdk-setup` could not \
+             install {}: is {} reachable from here (and python3 with pip, node with npm \
+             installed)? Run `bash .ci/sdk-setup` by hand to retry. It said:\n{}{said}",
+            if what.is_empty() {
+                "them".to_owned()
+            } else {
+                what.join(" and ")
+            },
+            if failed.is_empty() {
+                "the registry".to_owned()
+            } else {
+                failed
+                    .iter()
+                    .map(|(_, _, registry, _)| *registry)
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            },
+            String::from_utf8_lossy(&out.stdout),
+        ))
+    })
+}
+
+/// Whether `.ci/sdk-setup` finished installing into `dir` (it leaves `.installed-VERSION`).
+fn installed(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".installed-"))
+    })
+}
+
+/// The SDKs' directory under `target/sdk`, installed first if need be.
 #[track_caller]
-fn require(path: &Path, what: &str) {
+fn sdk(dir: &str, module: &str) -> PathBuf {
+    if let Err(why) = install_sdks() {
+        panic!("{why}");
+    }
+    let path = root().join("target/sdk").join(dir);
     assert!(
-        path.exists(),
-        "{what} is not installed at `{}`: run `bash .ci/sdk-setup` first",
+        path.join(module).exists(),
+        "`{module}` is not under `{}` although `.ci/sdk-setup` succeeded: remove `{}` and run \
+         `bash .ci/sdk-setup`",
+        path.display(),
         path.display()
     );
+    path
 }
 
 /// Runs an SDK script against the emulator and returns its JSON lines by call name.
@@ -52,9 +155,8 @@ fn find<'a>(lines: &'a [Value], call: &str) -> &'a Value {
 }
 
 #[tokio::test]
-async fn python_core_sdk_calls_the_emulator_unchanged() {
-    let sdk = root().join("target/sdk/python");
-    require(&sdk.join("aliyunsdkcore"), "aliyun-python-sdk-core");
+async fn interop_python_core_sdk_calls_the_emulator_unchanged() {
+    let sdk = sdk("python", "aliyunsdkcore");
     let emu = Emu::start(wire_world(), Options::default()).await;
     let endpoint = emu.base.trim_start_matches("http://").to_owned();
     let lines = run(
@@ -95,9 +197,8 @@ async fn python_core_sdk_calls_the_emulator_unchanged() {
 }
 
 #[tokio::test]
-async fn node_pop_core_calls_the_emulator_unchanged() {
-    let modules = root().join("target/sdk/node/node_modules");
-    require(&modules.join("@alicloud/pop-core"), "@alicloud/pop-core");
+async fn interop_node_pop_core_calls_the_emulator_unchanged() {
+    let modules = sdk("node", "node_modules/@alicloud/pop-core").join("node_modules");
     let emu = Emu::start(wire_world(), Options::default()).await;
     let endpoint = emu.base.trim_start_matches("http://").to_owned();
     let lines = run("node", "node_client.js", ("NODE_PATH", modules), &endpoint).await;

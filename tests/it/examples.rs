@@ -317,7 +317,10 @@ fn quickstart_joins_by_tag_an_eni_and_swaps_a_last_group_join_first() {
     assert_eq!(calls[leave].1, format!("[{join}] (same target)"));
 
     let applied = ex.apply_and_converge();
-    assert_contains(&applied, "Apply complete! 3 joined, 1 left, 1 replaced in ");
+    assert_contains(
+        &applied,
+        "Apply complete! 3 joined, 1 left, 1 replaced, 2 adopted, 0 forgotten in ",
+    );
     // Per-operation lines come in completion order; the worker's join ends before its leave
     // starts.
     let at = |line: &str| {
@@ -381,7 +384,10 @@ fn enterprise_migration_replaces_each_set_in_one_call() {
         "{calls:#?}"
     );
     let applied = ex.apply_and_converge();
-    assert_contains(&applied, "Apply complete! 0 joined, 0 left, 4 replaced in ");
+    assert_contains(
+        &applied,
+        "Apply complete! 0 joined, 0 left, 4 replaced, 2 adopted, 0 forgotten in ",
+    );
 }
 
 #[test]
@@ -431,7 +437,10 @@ fn authoritative_declarations_remove_an_out_of_band_member() {
         "{plan}"
     );
     let applied = ex.apply_and_converge();
-    assert_contains(&applied, "Apply complete! 0 joined, 1 left, 1 replaced in ");
+    assert_contains(
+        &applied,
+        "Apply complete! 0 joined, 1 left, 1 replaced, 3 adopted, 0 forgotten in ",
+    );
 
     // The sandbox world now says the same: the stray member is gone, the audit group kept.
     let after: serde_json::Value = serde_json::from_str(
@@ -505,7 +514,10 @@ fn multi_region_plans_each_region_through_its_provider() {
         "{plan}"
     );
     let applied = ex.apply_and_converge();
-    assert_contains(&applied, "Apply complete! 3 joined, 0 left, 0 replaced in ");
+    assert_contains(
+        &applied,
+        "Apply complete! 3 joined, 0 left, 0 replaced, 1 adopted, 0 forgotten in ",
+    );
     // The state records each membership with its provider and region.
     let state: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(ex.dir().join(".sgform/sandbox.state.json")).unwrap(),
@@ -658,7 +670,7 @@ fn ci_workflow_runs_commands_and_flags_that_exist() {
         .expect(0, "the merged plan applies");
     assert_contains(
         &applied.stdout,
-        "Apply complete! 2 joined, 0 left, 0 replaced in ",
+        "Apply complete! 2 joined, 0 left, 0 replaced, 0 adopted, 0 forgotten in ",
     );
     merged
         .run(&["plan", "--detailed-exitcode", &dir])

@@ -197,8 +197,11 @@ fn onboard(dir: &Path, args: &[&str], adopt: &str) -> String {
         stdout(&plan)
     );
     let apply = sg(dir, &["apply", "--auto-approve", "."]);
+    // An adopt-only apply counts what it adopted.
     assert!(
-        stdout(ok(&apply)).contains("Apply complete! 0 joined, 0 left, 0 replaced"),
+        stdout(ok(&apply)).contains(&format!(
+            "Apply complete! 0 joined, 0 left, 0 replaced, {adopt} adopted, 0 forgotten in "
+        )),
         "{}",
         stdout(&apply)
     );
@@ -739,7 +742,9 @@ fn a_generated_world_of_two_thousand_targets_onboards_to_an_empty_plan() {
         format!("Plan: 0 to join, 0 to leave, 0 to replace, {adopt} to adopt.")
     );
     assert!(
-        out.contains("Apply complete! 0 joined, 0 left, 0 replaced"),
+        out.contains(&format!(
+            "Apply complete! 0 joined, 0 left, 0 replaced, {adopt} adopted, 0 forgotten in "
+        )),
         "{}",
         out.lines().last().unwrap_or_default()
     );

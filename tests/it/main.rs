@@ -7,6 +7,7 @@ mod support;
 
 mod apply;
 mod apply_crash;
+mod apply_json;
 mod bad;
 mod cli_api;
 mod cli_completions_version;
@@ -42,4 +43,5 @@ mod signals;
 mod state_cli;
 mod state_files;
 mod state_read;
+mod summaries;
 mod tidy;

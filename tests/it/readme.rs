@@ -1,20 +1,26 @@
-//! README.md (and each example's README) checked against the binary, so the documentation cannot
-//! drift from what sgform does:
+//! README.md, CONTRIBUTING.md, ARCHITECTURE.md (RELIABILITY.md when there is one) and each
+//! example's README checked against the binary, so the documentation cannot drift from what
+//! sgform does:
 //!
-//! - every ```` ```console ```` block is run: each `$ ` line is a command (run by `sh` in a fresh
-//!   temporary copy of `examples/`, with `cargo run --release --` standing for the binary), and
-//!   the lines under it are what it prints (stdout and stderr as a terminal interleaves them),
-//!   trimmed (`…` marks a cut), with timings normalised; an example's README says how to plan
-//!   and apply it;
+//! - every code block is checked or exempted with a reason ([`samples`]): ```` ```console ````
+//!   blocks are run (each `$ ` line is a command, run by `sh` in a fresh temporary copy of
+//!   `examples/`, with `cargo run --release --` standing for the binary, and the lines under it
+//!   are what it prints, stdout and stderr as a terminal interleaves them, trimmed (`…` marks a
+//!   cut), with timings normalised); output samples marked with the command that prints them
+//!   are compared with it; `hcl` loads, `json` parses, shell commands name real options; an
+//!   example's README says how to plan and apply it; internal links resolve;
 //! - the CLI reference names every command and exactly the options each `--help` lists;
 //! - the test command the README gives is the one `.ci/run` runs;
-//! - the troubleshooting table has a row for every error code of the JoinSecurityGroup document.
+//! - the troubleshooting table has a row for every error code of the JoinSecurityGroup document;
+//! - the RAM policies grant exactly the actions the examples make the emulator answer.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::sgform;
+
+mod samples;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -229,62 +235,6 @@ fn check_console_block(source: &str, body: &str, bin: &Path) -> Option<String> {
     None
 }
 
-fn markdown_files() -> Vec<PathBuf> {
-    let mut files = vec![root().join("README.md")];
-    let mut examples: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path().join("README.md"))
-        .filter(|p| p.is_file())
-        .collect();
-    examples.sort();
-    files.extend(examples);
-    files
-}
-
-#[test]
-fn console_blocks_print_what_the_binary_prints() {
-    let bin = bin_dir();
-    let mut failures = Vec::new();
-    let mut checked = 0;
-    for file in markdown_files() {
-        let text = read(&file);
-        let name = file.strip_prefix(root()).unwrap().display().to_string();
-        let blocks: Vec<String> = fenced_blocks(&text)
-            .into_iter()
-            .filter(|(info, _)| info == "console")
-            .map(|(_, body)| body)
-            .collect();
-        if let Some(example) = file
-            .parent()
-            .filter(|d| d.parent() == Some(&root().join("examples")))
-        {
-            let rel = example.strip_prefix(root()).unwrap().display().to_string();
-            for how in [
-                format!("cargo run --release -- plan {rel}"),
-                format!("cargo run --release -- apply --auto-approve {rel}"),
-            ] {
-                if !text.contains(&how) {
-                    failures.push(format!("{name} must say how to run it: `{how}`"));
-                }
-            }
-            if blocks.is_empty() {
-                failures.push(format!(
-                    "{name} must quote the output of a real run in a console block"
-                ));
-            }
-        }
-        for body in blocks {
-            checked += 1;
-            failures.extend(check_console_block(&name, &body, bin.path()));
-        }
-    }
-    assert!(
-        checked >= 3,
-        "only {checked} console blocks: the checks lost their input"
-    );
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
 #[test]
 fn the_normaliser_and_matcher_do_what_the_blocks_rely_on() {
     assert_eq!(
@@ -300,22 +250,72 @@ fn the_normaliser_and_matcher_do_what_the_blocks_rely_on() {
 // ---------------------------------------------------------------------------------------------
 // the test command
 
+/// The commands a shell script runs: its lines without comments, blank lines, `set`, `cd`,
+/// `export`, `echo` and `rustup` (the toolchain's components), continuation lines joined.
+fn script_commands(script: &str) -> Vec<String> {
+    let mut commands: Vec<String> = Vec::new();
+    let mut pending = String::new();
+    for line in script.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        pending.push_str(line.trim_end_matches('\\').trim_end());
+        if line.ends_with('\\') {
+            pending.push(' ');
+            continue;
+        }
+        let command = std::mem::take(&mut pending);
+        let first = command.split_whitespace().next().unwrap_or("");
+        if !["set", "cd", "export", "echo", "rustup"].contains(&first) {
+            commands.push(command);
+        }
+    }
+    commands
+}
+
 #[test]
 fn the_test_command_is_the_one_ci_runs() {
     let readme = readme();
     let first_screen = &readme[..readme.find("\n## ").expect("README has sections")];
-    let ci = read(&root().join(".ci/run"));
-    let ci_test = ci
-        .lines()
-        .rev()
-        .find(|l| l.trim_start().starts_with("cargo test"))
-        .expect(".ci/run runs cargo test")
-        .trim();
-    assert!(
-        fenced_blocks(first_screen)
-            .iter()
-            .any(|(_, body)| body.lines().any(|l| l.trim().starts_with(ci_test))),
-        "the README's first screen must give `{ci_test}`, the command .ci/run runs"
+    let ci = script_commands(&read(&root().join(".ci/run")));
+    // The README's test command: the `cargo test` line of a block on its first screen.
+    let given: Vec<String> = fenced_blocks(first_screen)
+        .iter()
+        .flat_map(|(_, body)| body.lines().map(str::trim).map(str::to_owned))
+        .filter(|l| l.starts_with("cargo test"))
+        .collect();
+    assert_eq!(
+        given.len(),
+        1,
+        "the README's first screen must give one test command: {given:?}"
+    );
+    // .ci/run runs the checks, then exactly that command and nothing else: no setup step a
+    // newcomer following the README would not run.
+    let checks = ["cargo fmt ", "cargo clippy ", "RUSTDOCFLAGS="];
+    let (runs_checks, others): (Vec<&String>, Vec<&String>) = ci
+        .iter()
+        .partition(|c| checks.iter().any(|k| c.starts_with(k)));
+    assert_eq!(runs_checks.len(), 3, ".ci/run: fmt, clippy and doc: {ci:?}");
+    assert_eq!(
+        others,
+        [&given[0]],
+        ".ci/run must run exactly the README's test command besides fmt, clippy and doc"
+    );
+    assert_eq!(
+        ci.last(),
+        Some(&given[0]),
+        ".ci/run ends with the test command"
+    );
+}
+
+#[test]
+fn the_script_reader_sees_commands_only() {
+    assert_eq!(
+        script_commands(
+            "set -e\n# c\ncd x\nexport A=1\necho hi\ncargo a \\\n  b\nbash .ci/sdk-setup\n"
+        ),
+        ["cargo a b", "bash .ci/sdk-setup"]
     );
 }
 
@@ -400,7 +400,10 @@ fn command_paths() -> Vec<Vec<String>> {
 fn reference_entries(reference: &str) -> Vec<(Vec<String>, BTreeSet<String>)> {
     let mut entries: Vec<(Vec<String>, BTreeSet<String>)> = Vec::new();
     for line in reference.lines() {
-        if let Some(heading) = line.strip_prefix("### ") {
+        if let Some(heading) = line
+            .strip_prefix("#### ")
+            .or_else(|| line.strip_prefix("### "))
+        {
             let inner = heading.trim().trim_matches('`');
             let words: Vec<String> = inner
                 .split_whitespace()

@@ -152,7 +152,7 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
     if !plan.has_changes() {
         let text = crate::plan::render::text::summary(plan);
         runtime.block_on(session.close())?;
-        render::emit_line(args.json, &text, json!({"type": "no_changes"}))?;
+        render::emit_line(args.json, &text, render::event("no_changes", json!({})))?;
         return Ok(ExitCode::SUCCESS);
     }
     if !from_file {
@@ -163,7 +163,7 @@ pub(crate) fn run_with(args: &Run<'_>, destroy: bool) -> anyhow::Result<ExitCode
         let answer = if auto_approve {
             Ok(true)
         } else {
-            runtime.block_on(execute::confirm(plan.destroy))?
+            runtime.block_on(execute::confirm(plan))?
         };
         if answer != Ok(true) {
             let verb = verb(plan);

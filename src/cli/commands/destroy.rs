@@ -8,8 +8,9 @@
 //! managed pair already gone from the cloud is only forgotten. A leave that would take a
 //! target's last group is refused at plan time, naming the target and the address, and
 //! nothing is sent. The preview, the prompt (`Do you really want to destroy all managed
-//! memberships? ... Only 'yes' will be accepted:`), the execution, the state writes and the
-//! summary are apply's.
+//! memberships? ... Only 'yes' will be accepted:`, or with `--target` `... the managed
+//! memberships of `ADDR`?`), the execution, the state writes and the summary (`Destroy
+//! complete! N left, M forgotten ...`) are apply's.
 
 use super::apply;
 use crate::cli::args::ChangeArgs;

@@ -163,7 +163,7 @@ fn rm(args: &RmArgs) -> anyhow::Result<ExitCode> {
     if let Some(serial) = removed.serial {
         text.push_str(&format!(
             "Successfully removed {} from the state (serial {serial}); the cloud was not changed.\n",
-            plural(removed.entries.len(), "membership"),
+            crate::plan::render::text::count(removed.entries.len(), "membership", "memberships"),
         ));
     }
     // Report what was written before unlocking: the write stands even if the unlock fails.
@@ -192,12 +192,4 @@ fn hold_lock(args: &HoldArgs) -> anyhow::Result<ExitCode> {
 
 fn parse_address(raw: &str) -> anyhow::Result<Address> {
     Address::parse(raw).with_context(|| format!("invalid address `{raw}`"))
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }

@@ -32,13 +32,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         printer::diagnostics(&diags, config.sources());
         if valid {
-            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            use crate::plan::render::text::count;
             let (evaluated, deferred) = (config.declarations().len(), config.deferred().len());
             printer::data(&format!(
-                "The configuration is valid: {evaluated} declaration{} evaluated, {deferred} block{} \
-                 waiting for data sources.\n",
-                plural(evaluated),
-                plural(deferred),
+                "The configuration is valid: {} evaluated, {} waiting for data sources.\n",
+                count(evaluated, "declaration", "declarations"),
+                count(deferred, "block", "blocks"),
             ))?;
         }
     }

@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::mask::{Mask, SENSITIVE};
-use super::text::{self, ADOPT, thousands};
+use super::text::{self, ADOPT, count, thousands};
 use crate::diag::{Diagnostic, SourceMap};
 use crate::ids::{SecurityGroupId, Target};
 use crate::plan::model::{Action, Operation, Plan};
@@ -61,7 +61,8 @@ pub fn render(plan: &Plan, diagnostics: Option<Diagnostics<'_>>) -> String {
 
     let mut out = format!("{MARKER}\n### sgform plan\n\n");
     if plan.destroy {
-        let _ = writeln!(out, "**{}**\n", text::DESTROY_HEADING);
+        let heading = text::destroy_heading(plan, |a| code(&shown(&a.to_string(), &mask)));
+        let _ = writeln!(out, "**{heading}**\n");
     }
     if errors.is_empty() && blocked.is_empty() && !plan.has_changes() {
         let _ = writeln!(out, "{}", text::summary(plan));
@@ -97,11 +98,6 @@ pub fn render(plan: &Plan, diagnostics: Option<Diagnostics<'_>>) -> String {
     drift(&mut out, plan, &mask, &mut budget);
     state_only(&mut out, plan, &mask, &mut budget);
     out
-}
-
-/// `1 error`, `2 errors`, with thousands separators.
-fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// The summary table: one header row, one row of counts. Only numbers and fixed words, so

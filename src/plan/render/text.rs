@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use similar::{Algorithm, ChangeTag};
 
 use super::mask::Mask;
-use crate::ids::{SecurityGroupId, Target};
+use crate::ids::{Address, SecurityGroupId, Target};
 use crate::plan::model::{Action, Drift, Plan, ResourceChange, TargetChange};
 use crate::state::ManagedMembership;
 
@@ -34,6 +34,19 @@ pub const NO_CHANGES_DESTROY: &str = "No changes. No managed memberships to dest
 pub const DESTROY_HEADING: &str =
     "Destroy plan: every membership sgform manages leaves; nothing joins, nothing is adopted.";
 
+/// The first line of a destroy plan's preview: what it covers, every managed membership or
+/// those of its `--target` addresses (each shown through `quote`).
+pub fn destroy_heading(plan: &Plan, quote: impl Fn(&Address) -> String) -> String {
+    if plan.scope.is_empty() {
+        return DESTROY_HEADING.to_owned();
+    }
+    let listed: Vec<String> = plan.scope.iter().map(quote).collect();
+    format!(
+        "Destroy plan: the memberships sgform manages under {} leave, and no others; nothing joins, nothing is adopted.",
+        listed.join(", ")
+    )
+}
+
 /// Renders the preview of `plan`.
 pub fn render(plan: &Plan, options: TextOptions) -> String {
     let mask = Mask::of(plan);
@@ -42,7 +55,8 @@ pub fn render(plan: &Plan, options: TextOptions) -> String {
     };
     let mut out = String::new();
     if plan.destroy {
-        let _ = writeln!(out, "{}\n", style.bold(DESTROY_HEADING));
+        let heading = destroy_heading(plan, |a| format!("`{a}`"));
+        let _ = writeln!(out, "{}\n", style.bold(&heading));
     }
     if !plan.drift.is_empty() {
         drift(&mut out, plan, &mask, style);
@@ -145,6 +159,12 @@ fn blocked_mark(plan: &Plan, target: &Target) -> &'static str {
     } else {
         "  (blocked: see the errors)"
     }
+}
+
+/// `1 target`, `2 targets`, `12,345 targets`: a count and the word that agrees with it, with
+/// thousands separators. Every count a renderer shows before a noun goes through it.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// `12345` as `12,345`.

@@ -86,7 +86,12 @@ pub struct CliEnv {
 impl CliEnv {
     /// Starts an emulator on `world` and writes `body` after a provider block for it.
     pub async fn start(world: World, body: &str) -> CliEnv {
-        let emu = Emu::start(world, Options::default()).await;
+        CliEnv::start_with(world, body, Options::default()).await
+    }
+
+    /// [`CliEnv::start`] with the emulator's `options` (latency, faults, a rate limit).
+    pub async fn start_with(world: World, body: &str, options: Options) -> CliEnv {
+        let emu = Emu::start(world, options).await;
         let dir = tempfile::tempdir().unwrap();
         let provider = format!(
             "provider \"alicloud\" {{\n  region   = \"cn-hangzhou\"\n  endpoint = \"{}\"\n}}\n\n",

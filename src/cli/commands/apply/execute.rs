@@ -18,6 +18,7 @@ use crate::apply::{Cancel, Report};
 use crate::cli::printer;
 use crate::cli::progress::Progress;
 use crate::ops::apply::Session;
+use crate::plan::Plan;
 use crate::plan::render::Mask;
 
 /// What [`execute`] ran to: the report, and the exit code of the signal that cancelled it.
@@ -110,23 +111,41 @@ pub(super) async fn in_thread<T: Send + 'static>(
 }
 
 /// The prompt: `Ok(answer)`, or `Err(exit code)` after a stop signal while it waited.
-pub(super) async fn confirm(destroy: bool) -> anyhow::Result<Result<bool, u8>> {
+pub(super) async fn confirm(plan: &Plan) -> anyhow::Result<Result<bool, u8>> {
+    let question = question(plan);
     Ok(
-        match unless_signalled(in_thread(move || ask(destroy))).await? {
+        match unless_signalled(in_thread(move || ask(&question))).await? {
             Ok(answer) => Ok(answer?),
             Err(code) => Err(code),
         },
     )
 }
 
-/// Asks on stderr and reads one line from stdin; only `yes` proceeds.
-fn ask(destroy: bool) -> anyhow::Result<bool> {
-    let mut err = std::io::stderr().lock();
-    let question = if destroy {
-        "Do you really want to destroy all managed memberships?\n  sgform will leave every membership shown above. There is no undo.\n  Only 'yes' will be accepted:"
+/// What the prompt asks: a destroy names what it covers, all managed memberships or those of
+/// its `--target` addresses.
+fn question(plan: &Plan) -> String {
+    if !plan.destroy {
+        return "Do you want to apply these changes? Only 'yes' will be accepted:".to_owned();
+    }
+    let what = if plan.scope.is_empty() {
+        "all managed memberships".to_owned()
     } else {
-        "Do you want to apply these changes? Only 'yes' will be accepted:"
+        let listed: Vec<String> = plan.scope.iter().map(|a| format!("`{a}`")).collect();
+        format!("the managed memberships of {}", listed.join(", "))
     };
+    format!(
+        "Do you really want to destroy {what}?\n  sgform will leave every membership shown above{}. There is no undo.\n  Only 'yes' will be accepted:",
+        if plan.scope.is_empty() {
+            ""
+        } else {
+            ", and no others"
+        }
+    )
+}
+
+/// Asks on stderr and reads one line from stdin; only `yes` proceeds.
+fn ask(question: &str) -> anyhow::Result<bool> {
+    let mut err = std::io::stderr().lock();
     write!(err, "\n{question} ")?;
     err.flush()?;
     let mut answer = String::new();

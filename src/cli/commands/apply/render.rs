@@ -8,6 +8,7 @@ use serde_json::json;
 use super::verb;
 use crate::apply::{Event, Outcome, Report};
 use crate::cli::printer;
+use crate::plan::render::text::{count, thousands};
 use crate::plan::render::{Mask, SENSITIVE};
 use crate::plan::{Action, Operation, Plan};
 
@@ -46,6 +47,20 @@ fn done_word(action: Action) -> &'static str {
     }
 }
 
+/// The version of the `--json` event schema (README, "apply --json events"): every event
+/// carries it as `"version"`. Adding an event type or a field keeps it; renaming or removing
+/// one, or changing a field's meaning, raises it.
+pub(crate) const EVENTS_VERSION: u32 = 1;
+
+/// One `--json` event: `fields` with its `type` and the schema's `version`.
+pub(super) fn event(kind: &str, fields: serde_json::Value) -> serde_json::Value {
+    let mut event = json!({"type": kind, "version": EVENTS_VERSION});
+    if let (Some(to), serde_json::Value::Object(from)) = (event.as_object_mut(), fields) {
+        to.extend(from);
+    }
+    event
+}
+
 pub(super) fn emit_line(
     json_out: bool,
     text: &str,
@@ -61,19 +76,22 @@ pub(super) fn emit_line(
 pub(super) fn print_event(
     plan: &Plan,
     mask: &Mask,
-    event: &Event,
+    happened: &Event,
     json_out: bool,
 ) -> anyhow::Result<()> {
     let op_of = |i: usize| &plan.operations[i];
-    match event {
+    match happened {
         Event::Started { index } => {
             let op = op_of(*index);
             let text = format!("{}: {} ...", address_of(op, mask), what(op, mask));
             emit_line(
                 json_out,
                 &text,
-                json!({"type": "started", "index": index, "address": address_of(op, mask),
-                       "action": op.action, "target": mask.target(&op.target)}),
+                event(
+                    "started",
+                    json!({"index": index, "address": address_of(op, mask),
+                           "action": op.action, "target": mask.target(&op.target)}),
+                ),
             )
         }
         Event::Waiting {
@@ -91,8 +109,11 @@ pub(super) fn print_event(
             emit_line(
                 json_out,
                 &text,
-                json!({"type": "waiting", "index": index, "status": status,
-                       "elapsed_s": elapsed.as_secs_f64()}),
+                event(
+                    "waiting",
+                    json!({"index": index, "address": address_of(op, mask), "status": status,
+                           "elapsed_s": elapsed.as_secs_f64()}),
+                ),
             )
         }
         Event::Rechecking { index, .. } => {
@@ -105,7 +126,10 @@ pub(super) fn print_event(
             emit_line(
                 json_out,
                 &text,
-                json!({"type": "rechecking", "index": index}),
+                event(
+                    "rechecking",
+                    json!({"index": index, "address": address_of(op, mask)}),
+                ),
             )
         }
         Event::Finished {
@@ -136,8 +160,11 @@ pub(super) fn print_event(
             emit_line(
                 json_out,
                 &format!("{}: {text}", address_of(op, mask)),
-                json!({"type": "finished", "index": index, "outcome": kind,
-                       "address": address_of(op, mask), "elapsed_s": secs}),
+                event(
+                    "finished",
+                    json!({"index": index, "outcome": kind,
+                           "address": address_of(op, mask), "elapsed_s": secs}),
+                ),
             )
         }
         Event::Skipped { index, because } => {
@@ -151,14 +178,17 @@ pub(super) fn print_event(
             emit_line(
                 json_out,
                 &text,
-                json!({"type": "skipped", "index": index, "because": because}),
+                event(
+                    "skipped",
+                    json!({"index": index, "address": address_of(op, mask), "because": because}),
+                ),
             )
         }
         Event::Persisted { index } => {
             if json_out {
                 printer::data(&format!(
                     "{}\n",
-                    json!({"type": "persisted", "index": index})
+                    event("persisted", json!({"index": index}))
                 ))
             } else {
                 Ok(())
@@ -166,8 +196,15 @@ pub(super) fn print_event(
         }
         Event::Cancelling { in_flight } => {
             printer::status(&format!(
-                "Cancelling: starting nothing new, waiting for {in_flight} operation(s) in flight."
+                "Cancelling: starting nothing new, waiting for {} in flight.",
+                count(*in_flight, "operation", "operations")
             ));
+            if json_out {
+                printer::data(&format!(
+                    "{}\n",
+                    event("cancelling", json!({"in_flight": in_flight}))
+                ))?;
+            }
             Ok(())
         }
     }
@@ -206,9 +243,13 @@ pub(super) fn summary(
                 if json_out {
                     printer::data(&format!(
                         "{}\n",
-                        json!({"type": "failure", "index": r.index, "address": address_of(op, mask),
-                               "action": op.api_action(), "code": f.code, "message": f.message,
-                               "request_id": f.request_id, "hint": f.hint})
+                        event(
+                            "failure",
+                            json!({"index": r.index, "address": address_of(op, mask),
+                                   "action": op.api_action(), "code": f.code,
+                                   "message": f.message, "request_id": f.request_id,
+                                   "hint": f.hint})
+                        )
                     ))?;
                 }
             }
@@ -227,14 +268,13 @@ pub(super) fn summary(
             "error: the state could not be saved, so nothing more was started: {e}\n"
         ));
     }
-    let counts = json!({"joined": report.joined, "left": report.left, "replaced": report.replaced,
-        "failed": report.failed, "skipped": report.skipped, "not_started": report.not_started,
-        "api_calls": report.calls, "retries": report.retries,
-        "elapsed_s": report.elapsed.as_secs_f64()});
+    let counts = counts(report);
     if report.cancelled {
         let text = format!(
-            "{verb} cancelled: {} joined, {} left, {} replaced, {} failed, {} not started; the state holds every completed operation.",
-            report.joined, report.left, report.replaced, report.failed, report.not_started
+            "{verb} cancelled: {}, {} failed, {} not started; the state holds every completed operation.",
+            done(plan, report),
+            thousands(report.failed),
+            thousands(report.not_started)
         );
         if !json_out {
             for f in &failures {
@@ -244,7 +284,7 @@ pub(super) fn summary(
         emit_line(
             json_out,
             &format!("\n{text}"),
-            json!({"type": "cancelled", "counts": counts}),
+            event("cancelled", json!({"counts": counts})),
         )?;
         return Ok(ExitCode::from(
             signal_code.unwrap_or(crate::cli::exit::SIGINT),
@@ -252,18 +292,16 @@ pub(super) fn summary(
     }
     if report.succeeded() {
         let text = format!(
-            "\n{verb} complete! {} joined, {} left, {} replaced in {:.1} s ({} API calls, {} retries).",
-            report.joined,
-            report.left,
-            report.replaced,
+            "\n{verb} complete! {} in {:.1} s ({}, {}).",
+            done(plan, report),
             report.elapsed.as_secs_f64(),
-            report.calls,
-            report.retries
+            count(usize_of(report.calls), "API call", "API calls"),
+            count(usize_of(report.retries), "retry", "retries")
         );
         emit_line(
             json_out,
             &text,
-            json!({"type": "complete", "counts": counts}),
+            event("complete", json!({"counts": counts})),
         )?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -272,10 +310,52 @@ pub(super) fn summary(
             printer::data(&format!("\n{f}"))?;
         }
     }
+    // What did not happen beyond the failures, when something did not.
+    let mut undone = String::new();
+    if report.skipped > 0 {
+        undone.push_str(&format!(", {} skipped", thousands(report.skipped)));
+    }
+    if report.not_started > 0 {
+        undone.push_str(&format!(", {} not started", thousands(report.not_started)));
+    }
     let text = format!(
-        "\n{verb} failed: {} joined, {} left, {} replaced, {} failed.",
-        report.joined, report.left, report.replaced, report.failed
+        "\n{verb} failed: {}, {} failed{undone}.",
+        done(plan, report),
+        thousands(report.failed)
     );
-    emit_line(json_out, &text, json!({"type": "failed", "counts": counts}))?;
+    emit_line(json_out, &text, event("failed", json!({"counts": counts})))?;
     Ok(ExitCode::FAILURE)
+}
+
+/// What the run did, in the summary's words. A destroy plan only leaves and forgets, so its
+/// summary says only that: `3 left, 0 forgotten`; an apply's names every kind of change:
+/// `1 joined, 0 left, 0 replaced, 2 adopted, 0 forgotten`.
+fn done(plan: &Plan, report: &Report) -> String {
+    let n = |v: usize| thousands(v);
+    if plan.destroy {
+        format!("{} left, {} forgotten", n(report.left), n(report.forgotten))
+    } else {
+        format!(
+            "{} joined, {} left, {} replaced, {} adopted, {} forgotten",
+            n(report.joined),
+            n(report.left),
+            n(report.replaced),
+            n(report.adopted),
+            n(report.forgotten)
+        )
+    }
+}
+
+/// The `counts` object of the final event: the same numbers as the summary line, and the same
+/// keys for apply and destroy.
+fn counts(report: &Report) -> serde_json::Value {
+    json!({"joined": report.joined, "left": report.left, "replaced": report.replaced,
+        "adopted": report.adopted, "forgotten": report.forgotten,
+        "failed": report.failed, "skipped": report.skipped, "not_started": report.not_started,
+        "api_calls": report.calls, "retries": report.retries,
+        "elapsed_s": report.elapsed.as_secs_f64()})
+}
+
+fn usize_of(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
