@@ -410,8 +410,22 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_text() {
+        // The first three are what the `eval` and `load` fuzz targets found (a quote after a
+        // non-ASCII letter); the rest are edges of the scan.
         for text in [
-            "\"", "<<", "<<EOT", "/*", "\"${", "\"${\"", "}", "é\"\\", "\"\\", "é é",
+            "  e = \u{786}\"\n}\n",
+            "\u{5e3}lg-bp1webexample01\"\n \n",
+            "\u{6cc}g\"",
+            "\"",
+            "<<",
+            "<<EOT",
+            "/*",
+            "\"${",
+            "\"${\"",
+            "}",
+            "é\"\\",
+            "\"\\",
+            "é é",
         ] {
             let _ = scan(text);
             for at in 0..=text.len() + 1 {
