@@ -617,7 +617,10 @@ fn main() {
             "{}: marginal cost big/empty = {:.2} (target ≤ {TARGET_RATIO}): {}",
             b.name(),
             ratio,
-            if ratio <= TARGET_RATIO {
+            if empty <= 0.0 || full <= 0.0 {
+                // A marginal cost at or below zero is noise larger than the joins' cost.
+                "inconclusive (a marginal cost ≤ 0: noise exceeds the joins' cost; raise SGFORM_BENCH_REPS)"
+            } else if ratio <= TARGET_RATIO {
                 "met"
             } else {
                 "NOT met"
