@@ -58,7 +58,7 @@ pub enum Command {
     Graph(commands::graph::Args),
     /// Write the HCL that declares the memberships that exist now (onboarding an account).
     Generate(commands::generate::Args),
-    /// Read or edit the state without touching the cloud (`state list|show|rm`).
+    /// Read or edit the state without touching the cloud (`state list|show|rm|pull|push`).
     #[command(subcommand)]
     State(commands::state::Command),
     /// Remove a state lock whose holder is gone, by its id.

@@ -17,6 +17,20 @@ pub fn show(notice: Notice<'_>) {
                 "using local sandbox (no cloud calls): {world}, changes go to {copy}"
             ));
         }
+        Notice::Provider {
+            name,
+            region,
+            credentials,
+            endpoint,
+        } => {
+            let which = match name.split_once('.') {
+                Some((_, alias)) => format!("alias \"{alias}\""),
+                None => "default".to_owned(),
+            };
+            printer::status(&format!(
+                "provider \"alicloud\" ({which}): region {region}, {credentials}, endpoint {endpoint}"
+            ));
+        }
         Notice::WaitingForLock { timeout, holder } => printer::status(&format!(
             "Waiting up to {timeout:?} for the state lock, held by {holder}..."
         )),

@@ -231,6 +231,19 @@ pub fn render_diagnostics(diags: &[Diagnostic], sources: &SourceMap, color: bool
 /// The `--json` form of diagnostics (Terraform's `validate -json` shape): positions resolved to
 /// file, line and column; a stable, documented structure for scripts.
 pub fn diagnostics_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json::Value {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    serde_json::json!({
+        "valid": errors == 0,
+        "error_count": errors,
+        "warning_count": diags.len() - errors,
+        "diagnostics": diagnostic_list_json(diags, sources),
+    })
+}
+
+/// Each diagnostic as Terraform's JSON diagnostic (`severity`, `summary`, `detail`, `address`,
+/// `range`), with sgform's `label`, `labels`, `notes` and `hints` besides; `detail` is the
+/// label, the notes and the hints as text, one per line.
+pub fn diagnostic_list_json(diags: &[Diagnostic], sources: &SourceMap) -> Vec<serde_json::Value> {
     use serde_json::json;
     let range = |s: &Span| {
         let file = sources.get(s.file)?;
@@ -242,12 +255,20 @@ pub fn diagnostics_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json
             "end": { "line": end.line, "column": end.column, "byte": s.end },
         }))
     };
-    let list: Vec<serde_json::Value> = diags
+    diags
         .iter()
         .map(|d| {
+            let detail: Vec<String> = d
+                .primary_label
+                .iter()
+                .chain(&d.notes)
+                .cloned()
+                .chain(d.hints.iter().map(|h| format!("hint: {h}")))
+                .collect();
             json!({
                 "severity": d.severity,
                 "summary": d.summary,
+                "detail": detail.join("\n"),
                 "address": d.address.as_ref().map(ToString::to_string),
                 "range": d.primary.as_ref().and_then(range),
                 "label": d.primary_label,
@@ -259,13 +280,23 @@ pub fn diagnostics_json(diags: &[Diagnostic], sources: &SourceMap) -> serde_json
                 "hints": d.hints,
             })
         })
+        .collect()
+}
+
+/// An error that ended a command, as one JSON diagnostic: its first line is the summary; the
+/// rest of it and its causes, one per line, the detail.
+pub fn error_json(err: &anyhow::Error) -> serde_json::Value {
+    let text = err.to_string();
+    let (summary, rest) = text.split_once('\n').unwrap_or((&text, ""));
+    let detail: Vec<String> = rest
+        .lines()
+        .map(|l| l.trim().to_owned())
+        .chain(err.chain().skip(1).map(|c| c.to_string()))
         .collect();
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    json!({
-        "valid": errors == 0,
-        "error_count": errors,
-        "warning_count": diags.len() - errors,
-        "diagnostics": list,
+    serde_json::json!({
+        "severity": "error",
+        "summary": summary,
+        "detail": detail.join("\n"),
     })
 }
 

@@ -40,8 +40,8 @@ pub mod vars {
 /// An environment lookup: `None` when the variable is unset.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
-/// What the provider block says (the CLI fills it from `--region` and `--profile`); every field
-/// is optional.
+/// What the provider block says (`sgform api` fills it from `--region` and `--profile`); every
+/// field is optional.
 #[derive(Debug, Clone, Default)]
 pub struct ProviderSettings {
     pub access_key: Option<String>,
@@ -50,6 +50,51 @@ pub struct ProviderSettings {
     pub region: Option<String>,
     pub profile: Option<String>,
     pub endpoint: Option<String>,
+    /// Where `region` and `profile` come from, so that messages name a place the user can edit.
+    pub origin: Origin,
+}
+
+/// Who filled [`ProviderSettings`]: the flags of a command, or a provider block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// A command's `--region` and `--profile` flags (`sgform api`).
+    #[default]
+    Flags,
+    /// A provider block, by the name a reference gives it (`alicloud`, `alicloud.west`);
+    /// `declared` is false for the default provider the loader adds when there is no block.
+    Provider { name: String, declared: bool },
+}
+
+impl Origin {
+    /// The place that sets `region` (or `profile`), as a message names it.
+    fn setting(&self, attribute: &str) -> String {
+        match self {
+            Origin::Flags => format!("`--{attribute}`"),
+            Origin::Provider {
+                name,
+                declared: true,
+            } => format!("`{attribute}` of provider `{name}`"),
+            Origin::Provider { name, .. } => {
+                format!(
+                    "`{attribute}` of provider `{name}` (the configuration has no block for it)"
+                )
+            }
+        }
+    }
+
+    /// How to set `attribute` to `example`, as a hint says it.
+    fn how_to_set(&self, attribute: &str, example: &str) -> String {
+        match self {
+            Origin::Flags => format!("pass `--{attribute} {example}`"),
+            Origin::Provider {
+                name,
+                declared: true,
+            } => format!("set `{attribute} = \"{example}\"` in the block of provider `{name}`"),
+            Origin::Provider { .. } => format!(
+                "add `provider \"alicloud\" {{ {attribute} = \"{example}\" }}` to the configuration"
+            ),
+        }
+    }
 }
 
 /// Where the credentials in use came from, for messages and `--debug` output.
@@ -110,7 +155,16 @@ fn not_set(place: impl Into<String>) -> Looked {
     }
 }
 
-/// Resolves credentials through the chain; the error lists every place looked at.
+fn looked_at(place: impl Into<String>, found: impl Into<String>) -> Looked {
+    Looked {
+        place: place.into(),
+        found: found.into(),
+    }
+}
+
+/// Resolves credentials through the chain; the error lists what it found in the places that
+/// exist (a variable set but empty, a token without a key, a profile file without a current
+/// profile), not the places that are simply absent.
 pub fn resolve_credentials(
     settings: &ProviderSettings,
     env: EnvLookup<'_>,
@@ -142,7 +196,18 @@ pub fn resolve_credentials(
                 detail: "`secret_key` is set but `access_key` is not".to_owned(),
             });
         }
-        (None, None) => looked.push(not_set("provider settings `access_key` / `secret_key`")),
+        (None, None) => {
+            if settings
+                .security_token
+                .as_ref()
+                .is_some_and(|t| !t.is_empty())
+            {
+                looked.push(looked_at(
+                    "provider settings `security_token`",
+                    "set, but `access_key` and `secret_key` are not",
+                ));
+            }
+        }
     }
 
     // 2. Environment, SDK names first, then the terraform provider's.
@@ -179,7 +244,19 @@ pub fn resolve_credentials(
                     detail: format!("{secret_var} is set but {id_var} is not"),
                 });
             }
-            (None, None) => looked.push(not_set(format!("environment {id_var} / {secret_var}"))),
+            (None, None) => {
+                for var in [id_var, secret_var] {
+                    if env(var).is_some() {
+                        looked.push(looked_at(format!("environment {var}"), "set but empty"));
+                    }
+                }
+                if non_empty(env(token_var)).is_some() {
+                    looked.push(looked_at(
+                        format!("environment {token_var}"),
+                        format!("set, but {id_var} and {secret_var} are not"),
+                    ));
+                }
+            }
         }
     }
 
@@ -194,10 +271,22 @@ pub fn resolve_credentials(
                 ..creds
             });
         }
-        ProfileLookup::Missing(entry) => looked.push(entry),
+        ProfileLookup::Missing { entry, exists } => {
+            if exists {
+                looked.push(entry);
+            }
+        }
     }
 
-    Err(Error::NoCredentials { looked })
+    let mut hint = "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or run `aliyun configure` (it writes ~/.aliyun/config.json)".to_owned();
+    if looked.iter().any(|l| l.found == NO_CURRENT_PROFILE) {
+        hint = format!(
+            "{}, set {}, or {hint}",
+            settings.origin.how_to_set("profile", "NAME"),
+            vars::ALIBABA_CLOUD_PROFILE
+        );
+    }
+    Err(Error::NoCredentials { looked, hint })
 }
 
 /// Resolves the region through the chain; the error lists every place looked at.
@@ -213,10 +302,11 @@ pub fn resolve_region(
         })
     };
     let mut looked = Vec::new();
+    let setting = settings.origin.setting("region");
     if let Some(region) = non_empty(settings.region.clone()) {
-        return parse("provider setting `region` (`--region`)", &region);
+        return parse(&setting, &region);
     }
-    looked.push(not_set("provider setting `region` (`--region`)"));
+    looked.push(not_set(setting));
     for var in [vars::ALIBABA_CLOUD_REGION_ID, vars::ALICLOUD_REGION] {
         if let Some(region) = non_empty(env(var)) {
             return parse(&format!("environment {var}"), &region);
@@ -235,9 +325,14 @@ pub fn resolve_region(
                 None => looked.push(not_set(place)),
             }
         }
-        ProfileLookup::Missing(entry) => looked.push(entry),
+        ProfileLookup::Missing { entry, .. } => looked.push(entry),
     }
-    Err(Error::NoRegion { looked })
+    let hint = format!(
+        "{}, or set {}",
+        settings.origin.how_to_set("region", "cn-hangzhou"),
+        vars::ALIBABA_CLOUD_REGION_ID
+    );
+    Err(Error::NoRegion { looked, hint })
 }
 
 /// The endpoint: `override_` (the CLI's `--endpoint`) → provider `endpoint` →
@@ -350,9 +445,20 @@ impl Profile {
 }
 
 enum ProfileLookup {
-    Found { path: PathBuf, profile: Profile },
-    Missing(Looked),
+    Found {
+        path: PathBuf,
+        profile: Profile,
+    },
+    /// No profile to read, and why; `exists`: the file is there (or cannot be looked for), so a
+    /// credentials error names it.
+    Missing {
+        entry: Looked,
+        exists: bool,
+    },
 }
+
+/// What a profile file without a profile to read says (the hint then suggests naming one).
+const NO_CURRENT_PROFILE: &str = "no profile requested and no `current` profile";
 
 /// The aliyun CLI config path under `home`.
 pub fn profile_path(home: &Path) -> PathBuf {
@@ -365,7 +471,7 @@ fn load_profile(
     home: Option<&Path>,
 ) -> Result<ProfileLookup, Error> {
     let requested = non_empty(settings.profile.clone())
-        .map(|p| (p, "provider setting `profile`".to_owned()))
+        .map(|p| (p, settings.origin.setting("profile")))
         .or_else(|| {
             non_empty(env(vars::ALIBABA_CLOUD_PROFILE))
                 .map(|p| (p, format!("environment {}", vars::ALIBABA_CLOUD_PROFILE)))
@@ -380,7 +486,10 @@ fn load_profile(
                 path: PathBuf::from("~/.aliyun/config.json"),
                 detail: format!("profile `{name}` (from {from}) requested, but HOME is not set"),
             }),
-            None => Ok(ProfileLookup::Missing(looked)),
+            None => Ok(ProfileLookup::Missing {
+                entry: looked,
+                exists: true,
+            }),
         };
     };
     let path = profile_path(home);
@@ -395,10 +504,13 @@ fn load_profile(
                     ),
                 });
             }
-            return Ok(ProfileLookup::Missing(Looked {
-                place: path.display().to_string(),
-                found: "file does not exist".to_owned(),
-            }));
+            return Ok(ProfileLookup::Missing {
+                entry: Looked {
+                    place: path.display().to_string(),
+                    found: "file does not exist".to_owned(),
+                },
+                exists: false,
+            });
         }
         Err(e) => {
             return Err(Error::ProfileFile {
@@ -416,10 +528,13 @@ fn load_profile(
         None => match non_empty(file.current.clone()) {
             Some(current) => (current, "the file's `current`".to_owned()),
             None => {
-                return Ok(ProfileLookup::Missing(Looked {
-                    place: path.display().to_string(),
-                    found: "no profile requested and no `current` profile".to_owned(),
-                }));
+                return Ok(ProfileLookup::Missing {
+                    entry: Looked {
+                        place: path.display().to_string(),
+                        found: NO_CURRENT_PROFILE.to_owned(),
+                    },
+                    exists: true,
+                });
             }
         },
     };

@@ -261,6 +261,16 @@ fn list(looked: &[Looked]) -> String {
         .collect::<String>()
 }
 
+fn found_credentials(looked: &[Looked]) -> String {
+    if looked.is_empty() {
+        return "no Alibaba Cloud credentials found: no credential environment variable is set and there is no aliyun CLI profile file".to_owned();
+    }
+    format!(
+        "no Alibaba Cloud credentials found; what sgform found:{}",
+        list(looked)
+    )
+}
+
 /// Everything that can go wrong in the `cloud` module.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -329,23 +339,23 @@ pub enum Error {
     #[error("{action}: paging did not end: {detail}; this is a bug in sgform or the endpoint")]
     Paging { action: String, detail: String },
 
-    /// No credentials anywhere in the chain.
-    #[error(
-        "no Alibaba Cloud credentials found; sgform looked in, in order:{}\nhint: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or run `aliyun configure`",
-        list(looked)
-    )]
-    NoCredentials { looked: Vec<Looked> },
+    /// No credentials anywhere in the chain. `looked`: only the sources that exist but gave
+    /// none (an empty variable, a profile file without a current profile); `hint`: what to set,
+    /// worded for where the settings came from (a provider block or a command's flags).
+    #[error("{}\nhint: {hint}", found_credentials(looked))]
+    NoCredentials { looked: Vec<Looked>, hint: String },
 
     /// A source had half a credential (an ID without a secret, or the reverse).
     #[error("incomplete credentials in {place}: {detail}")]
     IncompleteCredentials { place: String, detail: String },
 
     /// No region anywhere in the chain.
+    /// `hint`: what to set, worded for where the settings came from.
     #[error(
-        "no region set; sgform looked in, in order:{}\nhint: pass `--region cn-hangzhou` or set ALIBABA_CLOUD_REGION_ID",
+        "no region set; sgform looked in, in order:{}\nhint: {hint}",
         list(looked)
     )]
-    NoRegion { looked: Vec<Looked> },
+    NoRegion { looked: Vec<Looked>, hint: String },
 
     /// A region was set but is not a region ID.
     #[error("invalid region from {place}: {error}")]

@@ -117,6 +117,8 @@ fn header_span(file: FileId, block: &Block) -> Span {
 
 struct Decoder<'a> {
     file: FileId,
+    /// The file's name (`vars.hcl`), for the hint on a file of only attributes.
+    name: String,
     diags: &'a mut Vec<Diagnostic>,
     out: &'a mut Decoded,
     first_provider: &'a mut IndexMap<Option<String>, Span>,
@@ -124,14 +126,19 @@ struct Decoder<'a> {
 
 pub(super) fn decode(
     bodies: &[(FileId, Body)],
-    _sources: &SourceMap,
+    sources: &SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) -> Decoded {
     let mut out = Decoded::default();
     let mut first_provider = IndexMap::new();
     for (file, body) in bodies {
+        let name = sources
+            .path(*file)
+            .and_then(|p| p.file_name())
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let mut d = Decoder {
             file: *file,
+            name,
             diags,
             out: &mut out,
             first_provider: &mut first_provider,
@@ -143,20 +150,37 @@ pub(super) fn decode(
 
 impl Decoder<'_> {
     fn body(&mut self, body: &Body) {
+        // A file of only `name = value` lines is a variables file under the wrong name.
+        let only_attributes = body.iter().all(|s| matches!(s, Structure::Attribute(_)));
+        let mut hint = Some(if only_attributes {
+            let stem = self.name.strip_suffix(".hcl").unwrap_or(&self.name);
+            format!(
+                "`{}` looks like a variables file: rename it to `{stem}.auto.tfvars` (loaded automatically), or to `{stem}.tfvars` and pass it with -var-file",
+                self.name
+            )
+        } else {
+            "put local values in a `locals { ... }` block and inputs in `variable` blocks"
+                .to_owned()
+        });
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attr) => {
                     let key_span = span(self.file, attr.key.span());
-                    self.diags.push(
-                        Diagnostic::error(format!(
-                            "unexpected attribute `{}` at the top level",
-                            attr.key.as_str()
-                        ))
-                        .with_span_label(key_span, "attributes belong inside a block")
-                        .with_hint(
-                            "put local values in a `locals { ... }` block and inputs in `variable` blocks",
-                        ),
-                    );
+                    let mut d = Diagnostic::error(format!(
+                        "unexpected attribute `{}` at the top level",
+                        attr.key.as_str()
+                    ))
+                    .with_span_label(key_span, "attributes belong inside a block");
+                    // A variables file's hint once, on its first attribute.
+                    let once = if only_attributes {
+                        hint.take()
+                    } else {
+                        hint.clone()
+                    };
+                    if let Some(hint) = once {
+                        d = d.with_hint(hint);
+                    }
+                    self.diags.push(d);
                 }
                 Structure::Block(block) => self.block(block),
             }

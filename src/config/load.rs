@@ -93,6 +93,71 @@ pub(super) fn read_dir(dir: &Path) -> Result<Vec<(PathBuf, String)>, Error> {
         .collect()
 }
 
+/// The variables file loaded automatically before the `*.auto.tfvars` ones (Terraform's
+/// `terraform.tfvars`).
+pub const AUTO_VAR_FILE: &str = "sgform.tfvars";
+
+/// The suffix of the variables files loaded automatically, in lexical order, after
+/// [`AUTO_VAR_FILE`] and before `--var-file`.
+pub const AUTO_VAR_SUFFIX: &str = ".auto.tfvars";
+
+/// Whether a file of this name in the configuration directory is loaded automatically as
+/// variables (`sgform.tfvars`, `*.auto.tfvars`).
+pub fn is_auto_var_file(name: &str) -> bool {
+    name == AUTO_VAR_FILE || (name.ends_with(AUTO_VAR_SUFFIX) && name != AUTO_VAR_SUFFIX)
+}
+
+/// What [`auto_var_files`] finds: the files read as `(path, text)`, and the JSON ones not read.
+pub(super) type AutoVarFiles = (Vec<(PathBuf, String)>, Vec<PathBuf>);
+
+/// The variables files of the configuration in `dir` that are loaded without a flag, in the
+/// order they apply (later wins): `sgform.tfvars`, then every `*.auto.tfvars` by name; each as
+/// `(path, text)` with paths shown as [`read_dir`] shows them. Also the names of JSON variables
+/// files that Terraform would load (`sgform.tfvars.json`, `*.auto.tfvars.json`), which sgform
+/// does not read, so the loader can say so.
+pub(super) fn auto_var_files(dir: &Path) -> Result<AutoVarFiles, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut names = Vec::new();
+    let mut json = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::ReadDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let shown = if dir == Path::new(".") {
+            PathBuf::from(&name)
+        } else {
+            entry.path()
+        };
+        if !entry.path().is_file() {
+            continue;
+        }
+        if is_auto_var_file(&name) {
+            names.push((name != AUTO_VAR_FILE, name, shown));
+        } else if name.strip_suffix(".json").is_some_and(is_auto_var_file) {
+            json.push(shown);
+        }
+    }
+    // `sgform.tfvars` first, then the `*.auto.tfvars` in lexical (byte) order.
+    names.sort();
+    json.sort();
+    let files = names
+        .into_iter()
+        .map(|(_, _, path)| {
+            let bytes = read_capped(&path).map_err(|source| Error::ReadFile {
+                path: path.clone(),
+                source,
+            })?;
+            Ok((path, String::from_utf8_lossy(&bytes).into_owned()))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok((files, json))
+}
+
 /// The largest `*.hcl` file read (16 MiB each): a configuration file is hand-written, and
 /// something larger (a device, a mistaken dump) must not be read until memory runs out.
 pub const HCL_FILE_LIMIT: u64 = 16 * 1024 * 1024;

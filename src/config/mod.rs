@@ -45,7 +45,7 @@ mod tests;
 
 pub use crate::ids::{DataKind, DeclarationKind};
 pub use feeds::EmptyFeed;
-pub use load::check_dir;
+pub use load::{AUTO_VAR_FILE, check_dir, is_auto_var_file};
 pub use variables::{Inputs, VarSource};
 
 /// The default limit of security groups per target (the ECS default quota).
@@ -555,11 +555,36 @@ impl Config {
 ///
 /// A `dir` that does not exist, is not a directory or has no `*.hcl` file is an error
 /// ([`check_dir`]), never an empty configuration.
+///
+/// Variables files in `dir` apply without a flag, as Terraform's do: `sgform.tfvars`, then
+/// `*.auto.tfvars` in lexical order, after `SGFORM_VAR_*` and before `--var-file` and `--var`.
 pub fn load(dir: &Path, inputs: &Inputs) -> Result<(Config, Vec<Diagnostic>), Error> {
     let files = load::read_dir(dir)?;
-    let (mut config, diags) = load_sources(files, inputs);
+    let (auto, json) = load::auto_var_files(dir)?;
+    let inputs = inputs.after_files(auto);
+    let (mut config, mut diags) = load_sources(files, &inputs);
     config.dir = dir.to_path_buf();
+    for path in json {
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let hcl = name.strip_suffix(".json").unwrap_or(&name);
+        diags.push(
+            Diagnostic::warning(format!("`{}` is not loaded", path.display()))
+                .with_note("sgform reads variables files in HCL only, not JSON")
+                .with_hint(format!("write it as `name = value` lines in `{hcl}`")),
+        );
+    }
     Ok((config, diags))
+}
+
+/// The configuration of a directory that has no `*.hcl` file yet (`sgform generate` writing
+/// its first one): the default provider the loader adds, and `inputs` resolved against no
+/// declarations.
+pub fn empty(dir: &Path, inputs: &Inputs) -> (Config, Vec<Diagnostic>) {
+    let (mut config, diags) = load_sources(Vec::new(), inputs);
+    config.dir = dir.to_path_buf();
+    (config, diags)
 }
 
 /// Like [`load`] but from in-memory files (`(display path, text)`), as tests and the fuzz target

@@ -1,6 +1,7 @@
 //! Input variables: declarations, type constraints and values from defaults, the environment
-//! (`SGFORM_VAR_name`), `--var-file` and `--var`, with Terraform's precedence (later wins):
-//! default < environment < `--var-file` and `--var` in the order given.
+//! (`SGFORM_VAR_name`), the variables files in the configuration directory, `--var-file` and
+//! `--var`, with Terraform's precedence (later wins): default < environment < `sgform.tfvars` <
+//! `*.auto.tfvars` in lexical order < `--var-file` and `--var` in the order given.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -34,11 +35,26 @@ pub struct Inputs {
 pub enum VarSource {
     /// `--var name=value`.
     Var { name: String, value: String },
-    /// `--var-file FILE`, already read: HCL attributes `name = value`.
+    /// `--var-file FILE` (or `sgform.tfvars`, `*.auto.tfvars`), already read: HCL attributes
+    /// `name = value`.
     File { path: PathBuf, text: String },
 }
 
 impl Inputs {
+    /// These inputs with the variables `files` (`(path, text)`, in order) applied before the
+    /// command line's: how the loader adds `sgform.tfvars` and `*.auto.tfvars`.
+    pub fn after_files(&self, files: Vec<(PathBuf, String)>) -> Inputs {
+        let mut sources: Vec<VarSource> = files
+            .into_iter()
+            .map(|(path, text)| VarSource::File { path, text })
+            .collect();
+        sources.extend(self.sources.iter().cloned());
+        Inputs {
+            sources,
+            ..self.clone()
+        }
+    }
+
     /// Parses `name=value` as `--var` takes it.
     pub fn parse_var(arg: &str) -> Result<VarSource, String> {
         match arg.split_once('=') {
@@ -355,7 +371,7 @@ pub(super) fn resolve(
                 Diagnostic::error(format!("no value for required variable `{name}`"))
                     .with_span_label(*header, "declared without a default")
                     .with_hint(format!(
-                        "pass `--var {name}=VALUE`, set `SGFORM_VAR_{name}`, add it to a `--var-file`, or give it a `default`"
+                        "pass `--var {name}=VALUE`, set `SGFORM_VAR_{name}`, add `{name} = VALUE` to `sgform.tfvars` (or a `--var-file`), or give it a `default`"
                     )),
             );
         }

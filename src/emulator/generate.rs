@@ -13,7 +13,18 @@ use super::world::{
     Vpc, World, WorldFile,
 };
 
-/// The size of a generated world.
+/// The most instances, and the most secondary ENIs, a generated world has: with both at the
+/// most, the world file stays under [`super::MAX_WORLD_FILE_BYTES`], so `emulator serve` can
+/// read it.
+pub const MAX_TARGETS: usize = 200_000;
+/// The most security groups a generated world has.
+pub const MAX_GROUPS: usize = 20_000;
+/// The most VPCs a generated world has.
+pub const MAX_VPCS: usize = 1_000;
+/// The most regions a generated world spans (the regions it knows ID infixes for).
+pub const MAX_REGIONS: usize = 8;
+
+/// The size of a generated world; [`GenerateOptions::check`] says which sizes are allowed.
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
     pub instances: usize,
@@ -24,6 +35,49 @@ pub struct GenerateOptions {
     pub vpcs: Option<usize>,
     pub regions: usize,
     pub seed: u64,
+}
+
+impl GenerateOptions {
+    /// Refuses a size outside the documented ranges: instances and ENIs 0 to [`MAX_TARGETS`],
+    /// groups 1 to [`MAX_GROUPS`] and at least one per VPC (each VPC's first group is where
+    /// its targets can always be), VPCs 1 to [`MAX_VPCS`] (default one per region), regions 1
+    /// to [`MAX_REGIONS`].
+    pub fn check(&self) -> Result<(), EmulatorError> {
+        let err = |flag: &'static str, value: usize, why: String| {
+            Err(EmulatorError::GenerateOption { flag, value, why })
+        };
+        for (flag, value) in [("--instances", self.instances), ("--enis", self.enis)] {
+            if value > MAX_TARGETS {
+                return err(flag, value, format!("at most {MAX_TARGETS}"));
+            }
+        }
+        if !(1..=MAX_REGIONS).contains(&self.regions) {
+            return err("--regions", self.regions, format!("1 to {MAX_REGIONS}"));
+        }
+        if !(1..=MAX_GROUPS).contains(&self.groups) {
+            return err("--groups", self.groups, format!("1 to {MAX_GROUPS}"));
+        }
+        let vpcs = self.vpcs.unwrap_or(self.regions);
+        if let Some(v) = self.vpcs
+            && !(1..=MAX_VPCS).contains(&v)
+        {
+            return err("--vpcs", v, format!("1 to {MAX_VPCS}"));
+        }
+        if self.groups < vpcs {
+            let vpcs_from = match self.vpcs {
+                Some(v) => format!("`--vpcs {v}`"),
+                None => format!("one per region, `--regions {}`", self.regions),
+            };
+            return err(
+                "--groups",
+                self.groups,
+                format!(
+                    "each VPC needs a group of its own, and there are {vpcs} VPCs ({vpcs_from}); give at least `--groups {vpcs}`"
+                ),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Regions and the ID infix their resources carry (reference §7).
@@ -75,8 +129,10 @@ fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
-/// A world of the given size; always valid (it is checked before it is returned).
+/// A world of the given size; always valid (it is checked before it is returned). A size out
+/// of range ([`GenerateOptions::check`]) is an error.
 pub fn generate(opts: &GenerateOptions) -> Result<World, EmulatorError> {
+    opts.check()?;
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let mut ids = Ids {
         rng: StdRng::seed_from_u64(opts.seed ^ 0x5EED),

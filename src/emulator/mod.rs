@@ -54,6 +54,12 @@ pub enum EmulatorError {
         path: Option<PathBuf>,
         problems: Vec<WorldProblem>,
     },
+    #[error("invalid `{flag} {value}` for a generated world: {why}")]
+    GenerateOption {
+        flag: &'static str,
+        value: usize,
+        why: String,
+    },
     #[error("invalid --faults `{spec}`: {why}")]
     FaultSpec { spec: String, why: String },
     #[error("failed to write world file `{path}`")]

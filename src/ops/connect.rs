@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::{Context as _, Environment, Error, Notice, Notify, Result};
-use crate::cloud::credentials::{self, ProviderSettings};
+use crate::cloud::credentials::{self, CredentialSource, Origin, ProviderSettings};
 use crate::cloud::{Client, ClientConfig, Credentials, Secret};
 use crate::config::{self, Config, Inputs, Provider};
 use crate::emulator::{self, EmulatorError, Options, World};
@@ -124,16 +124,22 @@ pub async fn connect(
                 if explicit && is_implicit(provider) {
                     match cloud_client_limited(provider, rate_limit, config.sensitive_values(), env)
                     {
-                        Ok(client) => clients.insert(None, client),
+                        Ok((client, _)) => clients.insert(None, client),
                         Err(e) => tracing::debug!("implicit default provider left out: {e}"),
                     }
                     continue;
                 }
-                let client =
+                let (client, credentials) =
                     cloud_client_limited(provider, rate_limit, config.sensitive_values(), env)
                         .with_context(|| {
                             format!("failed to set up provider `{}`", provider.name())
                         })?;
+                notify(Notice::Provider {
+                    name: &provider.name(),
+                    region: client.region().as_str(),
+                    credentials: &credentials,
+                    endpoint: &shown_endpoint(client.endpoint()),
+                });
                 clients.insert(provider.alias.clone(), client);
             }
             Ok(Connection {
@@ -275,24 +281,53 @@ pub fn ensure_state_dir(location: &Location) -> Result<()> {
 /// environment and `~/.aliyun/config.json`, exactly as `sgform api` resolves them
 /// (`cloud::credentials::resolve`).
 pub fn cloud_client(provider: &Provider, env: &Environment) -> Result<Client, crate::cloud::Error> {
-    cloud_client_limited(provider, None, &[], env)
+    cloud_client_limited(provider, None, &[], env).map(|(client, _)| client)
 }
 
+/// A provider's client, and where its credentials came from as [`Notice::Provider`] says it.
 fn cloud_client_limited(
     provider: &Provider,
     rate_limit: Option<u32>,
     masked: &[String],
     env: &Environment,
-) -> Result<Client, crate::cloud::Error> {
+) -> Result<(Client, String), crate::cloud::Error> {
     let settings = ProviderSettings {
         region: provider.region.as_ref().map(ToString::to_string),
         profile: provider.profile.clone(),
         endpoint: provider.endpoint.clone(),
+        origin: Origin::Provider {
+            name: provider.name(),
+            declared: provider.span.is_some(),
+        },
         ..ProviderSettings::default()
     };
     let mut config = real_cloud_config(&settings, None, "provider client", env)?;
     tune(&mut config, provider, rate_limit, masked);
-    Client::new(config)
+    let credentials = match &config.credentials.source {
+        CredentialSource::Profile { name, .. } => format!("profile {name}"),
+        CredentialSource::Environment { id_var } => format!("credentials from {id_var}"),
+        CredentialSource::ProviderSettings => "credentials from the provider settings".to_owned(),
+    };
+    Ok((Client::new(config)?, credentials))
+}
+
+/// An endpoint as the provider banner shows it: scheme, host, port and path (none for the root),
+/// without user info (which could hold a password), query or fragment; the client refuses
+/// those already, so this only makes sure.
+fn shown_endpoint(endpoint: &str) -> String {
+    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    // The client keeps a root path as `/`; the banner shows the endpoint as configured.
+    let path = if path == "/" { "" } else { path };
+    if scheme.is_empty() {
+        format!("{host}{path}")
+    } else {
+        format!("{scheme}://{host}{path}")
+    }
 }
 
 /// The client configuration for real Alibaba Cloud from `settings` (and an endpoint override):
@@ -345,29 +380,32 @@ pub struct Reset {
     pub copy: PathBuf,
     /// Whether an earlier copy (with whatever changed in it) was replaced.
     pub replaced: bool,
-    /// The sandbox's state, when there was one to remove (with its backup and lock files).
+    /// The sandbox's state, when there was one to remove (with its backup and journal).
     pub state: Option<PathBuf>,
 }
 
 /// Starts the sandbox of the configuration in `config_dir` over: the copy becomes the
 /// checked-in world again and the sandbox's own state ([`state_path`]) is removed with its
-/// backup and lock files, taking its lock first (a run in progress is not pulled from under).
+/// backup and journal, taking its lock first (a run in progress is not pulled from under).
 /// The checked-in world is only read.
 pub fn reset(config_dir: &Path, world: &SandboxWorld, env: &Environment) -> Result<Reset> {
     // Refuse a broken world before anything is removed.
     World::load(&world.path)?;
     let state = state_path(config_dir);
     let existed = state.exists();
-    if existed || fsutil::with_suffix(&state, ".lock").exists() {
+    let journal = fsutil::with_suffix(&state, ".journal");
+    if existed || journal.exists() {
         let backend = crate::state::open(&Location::Local(state.clone()));
         let guard = backend.lock(super::lock::info("sandbox reset", env), None)?;
-        for path in [state.clone(), fsutil::with_suffix(&state, ".backup")] {
+        for path in [
+            state.clone(),
+            fsutil::with_suffix(&state, ".backup"),
+            journal,
+        ] {
             remove_if_there(&path)?;
         }
-        drop(guard);
-        for suffix in [".lock", ".lock.info"] {
-            remove_if_there(&fsutil::with_suffix(&state, suffix))?;
-        }
+        // The lock file stays: a process waiting on it must find the inode it waits on.
+        guard.unlock()?;
     }
     let copy = copy_path(config_dir);
     let replaced = copy.exists();

@@ -78,7 +78,21 @@ pub enum Outcome {
         diagnostics: Vec<Diagnostic>,
     },
     /// The file was written.
-    Written(Stats),
+    Written {
+        stats: Stats,
+        /// The `provider "alicloud"` block written with the declarations when DIR had none,
+        /// so that `sgform plan DIR` reads where generate read.
+        provider: Option<ProviderBlock>,
+    },
+}
+
+/// The `provider "alicloud"` block `generate` writes into a directory that declares no
+/// provider: the region it read in, and the sandbox world when it read one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderBlock {
+    pub region: String,
+    /// The world, relative to the configuration directory (as the `sandbox` attribute takes it).
+    pub sandbox: Option<String>,
 }
 
 fn exists_error(out: &Path) -> Error {
@@ -162,8 +176,12 @@ pub async fn generate(
     let selection = selection(args)?;
     let inputs = args.variables.inputs()?;
     let (config, diagnostics) = match config::load(&args.dir, &inputs) {
-        // Onboarding starts from a directory with a provider block and no declarations; without
-        // any `*.hcl` file nothing says where to read.
+        // A directory without any `*.hcl` file: generate writes its first one when `--out` is
+        // in it (with a provider block saying where it read); elsewhere nothing says where to
+        // read, and DIR is more likely the wrong directory.
+        Err(config::Error::NoConfiguration { .. }) if in_dir(&args.out, &args.dir) => {
+            config::empty(&args.dir, &inputs)
+        }
         Err(config::Error::NoConfiguration { path }) => {
             return Err(Error::refused(format!(
                 "no configuration in `{}`: it has no `*.hcl` files, so no `provider \"alicloud\"` block says where to read (sgform reads every `*.hcl` file in the directory, not recursively)\n  hint: write one first, e.g. `{}` with `provider \"alicloud\" {{ region = \"cn-hangzhou\" }}`, then run `sgform generate` again",
@@ -196,6 +214,7 @@ pub async fn generate(
     }
 
     let parallelism = args.parallelism as usize;
+    let world = connect::sandbox_world(&config, args.connect.sandbox.as_deref())?;
     let connection = connect::connect(&config, &args.connect, env, notify).await?;
     let read = read(
         &connection.clients,
@@ -220,6 +239,13 @@ pub async fn generate(
         data_calls: declared.calls,
     });
 
+    // No provider block at all: write one, so that `sgform plan DIR` reads where this did.
+    let provider_block = (alias.is_none() && config.providers().iter().all(|p| p.span.is_none()))
+        .then(|| ProviderBlock {
+            region: region.clone(),
+            sandbox: world.as_ref().map(|w| relative_to(&w.path, &args.dir)),
+        });
+
     let provider = config::provider_name(alias.as_deref());
     if let Some(missing) = selection
         .groups
@@ -242,13 +268,16 @@ pub async fn generate(
         declarations: &declared.declarations,
         blocks: &blocks,
     };
-    let (document, stats) = generate::generate(&observed(&listing), &request, &existing);
+    let (mut document, stats) = generate::generate(&observed(&listing), &request, &existing);
     notify(Notice::LeftOut {
         stats: &stats,
         dir: &args.dir,
     });
     if stats.blocks == 0 {
         return Ok(Outcome::Nothing);
+    }
+    if let Some(block) = &provider_block {
+        document.blocks.insert(0, block.to_block());
     }
     let text = generate::render(&document);
 
@@ -267,7 +296,69 @@ pub async fn generate(
     }
 
     write_new(&args.out, &text)?;
-    Ok(Outcome::Written(stats))
+    Ok(Outcome::Written {
+        stats,
+        provider: provider_block,
+    })
+}
+
+impl ProviderBlock {
+    fn to_block(&self) -> generate::Block {
+        let mut attributes = vec![("region", generate::Value::String(self.region.clone()))];
+        let comment = match &self.sandbox {
+            Some(world) => {
+                attributes.push(("sandbox", generate::Value::String(world.clone())));
+                "Where `sgform generate` read: the embedded local emulator seeded from this world."
+            }
+            None => {
+                "Where `sgform generate` read; credentials come from the environment or ~/.aliyun/config.json."
+            }
+        };
+        generate::Block {
+            comment: vec![comment.to_owned()],
+            kind: "provider",
+            name: "alicloud".to_owned(),
+            attributes,
+        }
+    }
+}
+
+/// Whether `file` will be read as part of the configuration in `dir`: a `*.hcl` file directly
+/// in it.
+pub fn in_dir(file: &Path, dir: &Path) -> bool {
+    let parent = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    file.extension().is_some_and(|e| e == "hcl")
+        && match (std::fs::canonicalize(parent), std::fs::canonicalize(dir)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+}
+
+/// `path` relative to the directory `base` (both as the working directory sees them), as a
+/// provider's `sandbox` takes it; the absolute path when either cannot be resolved.
+fn relative_to(path: &Path, base: &Path) -> String {
+    let (Ok(path), Ok(base)) = (std::fs::canonicalize(path), std::fs::canonicalize(base)) else {
+        return std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string();
+    };
+    let common = path
+        .components()
+        .zip(base.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out = PathBuf::new();
+    for _ in base.components().skip(common) {
+        out.push("..");
+    }
+    for c in path.components().skip(common) {
+        out.push(c);
+    }
+    out.display().to_string()
 }
 
 /// What the command read from the cloud.
@@ -394,7 +485,8 @@ fn header(selection: &Selection, provider: &str, region: &str) -> Vec<String> {
     vec![
         "Generated by `sgform generate`: the security-group memberships that existed when it ran,".to_owned(),
         format!("for {scope}, in region `{region}` (provider `{provider}`)."),
-        "`sgform plan` adopts them into the state with no API call; edit them like any configuration.".to_owned(),
+        "`sgform plan` shows them as adoptions and `sgform apply` records them in the state, with no".to_owned(),
+        "change in the cloud; edit them like any configuration.".to_owned(),
     ]
 }
 

@@ -55,9 +55,10 @@ pub struct Source {
 
 impl Source {
     /// Checks that the configuration directory holds a configuration ([`config::check_dir`]),
-    /// then opens the state's backend (the one that will also do every write) and takes its
-    /// lock for `operation`: nothing is locked or created beside a directory that is missing,
-    /// a file, or has no `*.hcl` file.
+    /// and that no local state was left behind a remote one
+    /// ([`state::refuse_local_state_left_behind`]), then opens the state's backend (the one
+    /// that will also do every write) and takes its lock for `operation`: nothing is locked or
+    /// created beside a directory that is missing, a file, or has no `*.hcl` file.
     ///
     /// [`config::check_dir`]: crate::config::check_dir
     pub fn lock(
@@ -70,6 +71,7 @@ impl Source {
         Option<crate::state::LockGuard>,
     )> {
         crate::config::check_dir(&self.dir)?;
+        state::refuse_local_state_left_behind(&self.dir, &self.state)?;
         connect::ensure_state_dir(&self.state)?;
         let backend = crate::state::open(&self.state);
         let lock = lock::acquire(&backend, operation, self.locking, env, notify)?;
@@ -109,6 +111,16 @@ pub enum Notice<'a> {
     /// whose changes go to `copy` (the working copy in `.sgform/`, as a path from the working
     /// directory).
     Sandbox { world: &'a str, copy: &'a str },
+    /// A provider's client talks to Alibaba Cloud (not the sandbox): which region, where its
+    /// credentials come from (`profile NAME`, `environment ALIBABA_CLOUD_ACCESS_KEY_ID`; never a
+    /// key or a secret) and the endpoint (without any user info or query). Once per provider.
+    Provider {
+        /// `alicloud` or `alicloud.ALIAS`.
+        name: &'a str,
+        region: &'a str,
+        credentials: &'a str,
+        endpoint: &'a str,
+    },
     /// The state lock is held by `holder`; waiting up to `timeout` for it.
     WaitingForLock { timeout: Duration, holder: &'a str },
     /// The refresh read this much.

@@ -1,15 +1,23 @@
 //! The state lock: who holds it ([`LockInfo`]), the guard that releases it ([`LockGuard`]), and
-//! the local backend's lock, an OS file lock on `<state>.lock`.
+//! the local backend's lock, an OS file lock on `.sgform/locks/<state>.lock` beside the state.
 //!
 //! Why a separate lock file and not a lock on the state file itself (as Terraform's local
 //! backend takes): every write replaces the state file by a rename, and a lock belongs to the
 //! replaced inode, so the next process would lock the new file while the old holder still runs.
-//! The lock file is never renamed or deleted, so every process locks the same inode.
+//! The lock file is never renamed or deleted, so every process locks the same inode: deleting
+//! it while another process waits on it would let that process lock an inode nobody else will
+//! open again, while a third creates and locks a new file under the name.
+//!
+//! Where: for a state file `DIR/NAME` (a symbolic link's target, so two links to one state
+//! share one lock), `DIR/.sgform/locks/NAME.lock` and `DIR/.sgform/locks/NAME.lock.info`; when
+//! `DIR` is itself a `.sgform` directory (the sandbox's own state), `DIR/locks/`. A `.sgform/`
+//! this creates gets a `.gitignore` of `*`, so a configuration directory keeps nothing but
+//! the state, its backup and what the user asked for, and nothing of `.sgform/` is committed.
 //!
 //! The OS lock (`flock`, through `std::fs::File::lock`) belongs to the open file: it is released
 //! when the holder closes the file, exits, crashes or is killed with SIGKILL, so a dead holder
 //! never blocks the next run. It names no one, so the holder also writes its [`LockInfo`] to
-//! `<state>.lock.info` (atomically, mode 0600) for a waiting run to report. That file can
+//! the `.lock.info` file (atomically, mode 0600) for a waiting run to report. That file can
 //! outlive its holder (after a SIGKILL); it is only information: the next locker overwrites it,
 //! and `force-unlock ID` removes it.
 
@@ -143,7 +151,8 @@ impl Default for Backoff {
 /// The largest holder info read (a real one is a few hundred bytes; anything else is ignored).
 const MAX_INFO_BYTES: u64 = 64 * 1024;
 
-/// The local backend's lock files: `<state>.lock` (the OS lock) and `<state>.lock.info`.
+/// The local backend's lock files: `<name>.lock` (the OS lock) and `<name>.lock.info` in the
+/// lock directory ([`lock_dir`]).
 #[derive(Debug, Clone)]
 pub(crate) struct FileLock {
     lock_path: PathBuf,
@@ -156,14 +165,25 @@ impl FileLock {
     /// The lock files of the state file `target` (the file itself, not a link to it), reported
     /// in messages as the state at `location`.
     pub(crate) fn beside(target: &Path, location: String) -> Self {
+        let name = target
+            .file_name()
+            .map_or_else(|| "state".into(), std::ffi::OsStr::to_os_string);
+        let base = lock_dir(target).join(name);
         Self {
-            lock_path: fsutil::with_suffix(target, ".lock"),
-            info_path: fsutil::with_suffix(target, ".lock.info"),
+            lock_path: fsutil::with_suffix(&base, ".lock"),
+            info_path: fsutil::with_suffix(&base, ".lock.info"),
             location,
         }
     }
 
     fn open(&self) -> Result<File, Error> {
+        let failed = |source| Error::Lock {
+            location: self.lock_path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = self.lock_path.parent() {
+            create_lock_dir(dir).map_err(failed)?;
+        }
         fsutil::create_with_mode(
             OpenOptions::new()
                 .read(true)
@@ -272,6 +292,57 @@ impl FileLock {
         drop(file);
         Ok(holder)
     }
+}
+
+/// The directory of the lock files of the state file `target`: `.sgform/locks/` beside it, or
+/// `locks/` when `target` is itself in a `.sgform` directory.
+pub(crate) fn lock_dir(target: &Path) -> PathBuf {
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if dir.file_name() == Some(LOCAL_DIR.as_ref()) {
+        dir.join("locks")
+    } else {
+        dir.join(LOCAL_DIR).join("locks")
+    }
+}
+
+/// sgform's own directory beside a configuration (the sandbox keeps its files there too).
+const LOCAL_DIR: &str = ".sgform";
+
+/// Creates the lock directory `dir` (`…/.sgform/locks`), and a `.gitignore` of `*` in the
+/// `.sgform/` above it if it has none, so that nothing in it is ever committed.
+fn create_lock_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    // The state's own directory is not created: a `--state` in a missing directory is an
+    // error, as its write would be.
+    let local = dir.parent().unwrap_or(Path::new("."));
+    let state_dir = match local.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !state_dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no directory `{}`", state_dir.display()),
+        ));
+    }
+    std::fs::create_dir_all(dir)?;
+    if let Some(local) = dir.parent() {
+        let ignore = local.join(".gitignore");
+        if !ignore.exists() {
+            // Another process may create it at the same moment: either one's `*` will do.
+            match fsutil::write_new(&ignore, b"*\n", 0o644) {
+                Ok(()) => {}
+                Err(_) if ignore.exists() => {}
+                Err(e) => return Err(std::io::Error::other(e)),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Removes the info file if it still names lock `id`.

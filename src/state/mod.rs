@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{Address, RegionId, SecurityGroupId, Target};
 
 mod document;
+mod journal;
 pub mod lock;
 pub mod store;
 
@@ -46,6 +47,14 @@ impl Location {
     /// The default location for the configuration in `dir`, unless `state` overrides it.
     pub fn for_dir(dir: &Path, state: Option<&Path>) -> Self {
         Self::Local(state.map_or_else(|| dir.join(DEFAULT_FILE), Path::to_path_buf))
+    }
+
+    /// Whether the state lives anywhere but a local file: then a `sgform.state.json` beside
+    /// the configuration is a state left behind, which `plan` and `apply` refuse to ignore.
+    pub fn is_remote(&self) -> bool {
+        match self {
+            Self::Local(_) => false,
+        }
     }
 }
 
@@ -178,6 +187,21 @@ pub enum Error {
     #[error(transparent)]
     Write(#[from] crate::fsutil::WriteError),
     #[error(
+        "state journal `{journal}` does not continue state file `{location}`: {reason}; sgform will not guess which holds what it manages\n  hint: the journal holds the commits of a command that did not finish; if `{location}` is the state you mean, move `{journal}` away and run `sgform plan` to see what the cloud has"
+    )]
+    Journal {
+        location: String,
+        journal: String,
+        reason: String,
+    },
+    #[error("the state backend at `{location}` does not support {what}")]
+    Unsupported { location: String, what: String },
+    #[error("failed to write state journal `{location}`")]
+    JournalWrite {
+        location: String,
+        source: std::io::Error,
+    },
+    #[error(
         "state file `{location}` changed since it was read (expected {expected}, found {found}); another run wrote it, so sgform will not overwrite it: run the command again"
     )]
     ChangedUnderneath {
@@ -240,9 +264,16 @@ fn lock_hint(source: &std::io::Error, lock_file: &str) -> String {
         std::io::ErrorKind::ReadOnlyFilesystem => "is on a read-only file system",
         _ => return String::new(),
     };
-    let dir = match Path::new(lock_file).parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
-        _ => ".".to_owned(),
+    // The lock file is in `.sgform/locks/` beside the state: the state's directory is the one
+    // that must be writable.
+    let mut dir = Path::new(lock_file).parent().unwrap_or(Path::new(""));
+    if dir.ends_with(".sgform/locks") {
+        dir = dir.parent().and_then(Path::parent).unwrap_or(Path::new(""));
+    }
+    let dir = if dir.as_os_str().is_empty() {
+        ".".to_owned()
+    } else {
+        dir.display().to_string()
     };
     format!(
         ": the directory `{dir}` {why}\n  hint: sgform locks the state with a file beside it, so its directory must be writable: make `{dir}` writable, keep the state elsewhere (`--state PATH`), or, for a command that only reads the state, pass `--lock=false`"

@@ -1307,6 +1307,50 @@ async fn refresh_only_forgets_what_is_gone_and_calls_nothing() {
     );
 }
 
+/// Issue 16, "the configuration directory stays clean": after plan, apply (whose commits go
+/// through the state's journal), a saved plan and the state commands, the directory holds the
+/// configuration, the plan file asked for, the state and its backup, and `.sgform/` (which
+/// ignores itself): no lock file, no journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configuration_directory_keeps_only_the_state_and_what_was_asked_for() {
+    let n = 6;
+    let emu = Emu::start(world(n, false), Options::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    emulator_config(dir.path(), &emu.base, &all_in_a(n));
+    for args in [
+        &["plan", "."][..],
+        &["apply", ".", "--auto-approve", "--parallelism", "1"],
+        &["plan", ".", "--out", "next.plan"],
+        &["state", "list"],
+        &["state", "rm", "--dry-run", "group_members.a"],
+        &["force-unlock", "00000000-0000-4000-8000-000000000000"],
+    ] {
+        let out = sgform_with_key(dir.path())
+            .args(args)
+            .output()
+            .await
+            .unwrap();
+        let expect_ok = args[0] != "force-unlock";
+        assert_eq!(out.status.success(), expect_ok, "{args:?}: {}", text(&out));
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "sgform.state.json.backup")
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [".sgform", "main.hcl", "next.plan", "sgform.state.json"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".sgform/.gitignore")).unwrap(),
+        "*\n"
+    );
+    let state = sgform::state::read(&dir.path().join("sgform.state.json")).unwrap();
+    assert_eq!(state.memberships.len(), n);
+}
+
 /// Two runs on one state: while another process holds the state lock, apply fails at once
 /// naming the holder and changes nothing (the sandbox copy is not even created); once the
 /// holder is killed with SIGKILL, the next apply takes the lock with no manual step.

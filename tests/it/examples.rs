@@ -636,6 +636,7 @@ fn ci_workflow_runs_commands_and_flags_that_exist() {
         [
             "sgform plan --detailed-exitcode --out plan.bin",
             "sgform show plan.bin --format markdown > plan.md",
+            "sgform show plan.bin --json > plan.json",
             "sgform apply plan.bin",
         ],
         "{commands:#?}"
@@ -643,7 +644,7 @@ fn ci_workflow_runs_commands_and_flags_that_exist() {
     // The plan job runs before the apply job, and the plan is made on pull requests.
     let plan_job = yaml.find("\n  plan:\n").unwrap();
     let apply_job = yaml.find("\n  apply:\n").unwrap();
-    assert!(plan_job < yaml.find(lines[0]).unwrap() && yaml.find(lines[2]).unwrap() > apply_job);
+    assert!(plan_job < yaml.find(lines[0]).unwrap() && yaml.find(lines[3]).unwrap() > apply_job);
     assert!(yaml[plan_job..apply_job].contains("if: github.event_name == 'pull_request'"));
     assert!(yaml[apply_job..].contains("if: github.event_name == 'push'"));
 

@@ -93,7 +93,7 @@ fn dir_with(world: &Value, hcl: &str) -> TempDir {
     dir
 }
 
-fn sg(dir: &Path, args: &[&str]) -> Output {
+fn sg<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> Output {
     sgform().current_dir(dir).args(args).output().unwrap()
 }
 
@@ -420,11 +420,86 @@ fn group_members_of_chosen_groups_and_the_sandbox_flag() {
         declared(&dir.path().join("imported.hcl")),
         pairs(&[(OPS, WEB1), (OPS, SECONDARY)])
     );
-    let plan = sg(dir.path(), &["plan", ".", "--sandbox", "world.json"]);
+    // The next step it prints carries `--sandbox` too, and works as printed.
+    let plan = sg(dir.path(), &next_step(&err, "plan"));
     assert_eq!(
         summary(ok(&plan)),
         "Plan: 0 to join, 0 to leave, 0 to replace, 2 to adopt."
     );
+    // DIR had a provider block: none was added.
+    let text = std::fs::read_to_string(dir.path().join("imported.hcl")).unwrap();
+    assert!(!text.contains("provider \"alicloud\""), "{text}");
+}
+
+/// The arguments of the `sgform COMMAND …` that generate's `Next:` line on `stderr` suggests.
+#[track_caller]
+fn next_step(stderr: &str, command: &str) -> Vec<String> {
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("Next: "))
+        .unwrap_or_else(|| panic!("no `Next:` line in:\n{stderr}"));
+    let quoted = line
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|q| q.starts_with(&format!("sgform {command} ")))
+        .unwrap_or_else(|| panic!("no `sgform {command}` in: {line}"));
+    quoted
+        .split_whitespace()
+        .skip(1)
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn into_an_empty_directory_it_writes_the_provider_block_too() {
+    // The world beside the project, which has no file at all yet.
+    let root = dir_with(&world(), "");
+    std::fs::remove_file(root.path().join("main.hcl")).unwrap();
+    std::fs::create_dir(root.path().join("proj")).unwrap();
+    let out = sg(
+        root.path(),
+        &[
+            "generate",
+            "proj",
+            "--out",
+            "proj/imported.hcl",
+            "--sandbox",
+            "world.json",
+        ],
+    );
+    let err = stderr(ok(&out));
+    assert!(
+        err.contains("Wrote `proj/imported.hcl`: a `provider \"alicloud\"` block (region `cn-hangzhou`, sandbox `../world.json`) and "),
+        "{err}"
+    );
+    // Nothing says `plan` writes the state: apply does.
+    assert!(!err.contains("plan proj` adopts"), "{err}");
+    assert!(err.contains("records them in the state"), "{err}");
+    let text = std::fs::read_to_string(root.path().join("proj/imported.hcl")).unwrap();
+    assert!(
+        text.contains("provider \"alicloud\" {\n  region  = \"cn-hangzhou\"\n  sandbox = \"../world.json\"\n}\n"),
+        "{text}"
+    );
+    assert!(!text.contains("`sgform plan` adopts"), "{text}");
+
+    // `sgform plan proj`, as printed, with no flag: only adoptions.
+    let plan_args = next_step(&err, "plan");
+    assert_eq!(plan_args, ["plan", "proj"]);
+    let plan = sg(root.path(), &plan_args);
+    assert_eq!(
+        summary(ok(&plan)),
+        "Plan: 0 to join, 0 to leave, 0 to replace, 5 to adopt."
+    );
+    let apply = sg(root.path(), &["apply", "--auto-approve", "proj"]);
+    ok(&apply);
+    let again = sg(root.path(), &plan_args);
+    assert_eq!(
+        summary(ok(&again)),
+        "No changes. Membership matches the configuration."
+    );
+    // `fmt` leaves the file as written.
+    ok(&sg(root.path(), &["fmt", "--check", "proj/imported.hcl"]));
 }
 
 /// The pairs `generate` declares with `args`, in a fresh directory.

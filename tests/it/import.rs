@@ -207,7 +207,7 @@ async fn import_refuses_a_malformed_id() {
     assert_eq!(env.total_calls().await, 0);
     assert!(!env.path("sgform.state.json").exists());
     assert!(
-        !env.path("sgform.state.json.lock").exists(),
+        !env.path(".sgform/locks/sgform.state.json.lock").exists(),
         "refused before taking the lock"
     );
 }

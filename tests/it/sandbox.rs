@@ -208,7 +208,7 @@ fn sandbox_reset_removes_the_sandbox_state_and_says_so() {
     assert!(out.status.success(), "{}", stderr(&out));
     let state = d.join(".sgform/sandbox.state.json");
     assert!(state.is_file());
-    assert!(d.join(".sgform/sandbox.state.json.lock").exists());
+    assert!(d.join(".sgform/locks/sandbox.state.json.lock").exists());
 
     let out = run_in(d, &["sandbox", "reset"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -216,10 +216,15 @@ fn sandbox_reset_removes_the_sandbox_state_and_says_so() {
         stderr(&out),
         "sandbox reset: replaced `./.sgform/sandbox-world.json` from `world.json`; removed the sandbox state `./.sgform/sandbox.state.json`\n"
     );
-    for suffix in ["", ".backup", ".lock", ".lock.info"] {
+    for suffix in ["", ".backup", ".journal"] {
         let path = format!("{}{suffix}", state.display());
         assert!(!Path::new(&path).exists(), "{path} is removed");
     }
+    // The lock file stays (a waiting process may hold it open); its holder info is gone.
+    assert!(
+        !d.join(".sgform/locks/sandbox.state.json.lock.info")
+            .exists()
+    );
     // The world and the state start over together: the first plan adopts again.
     let plan = run_in(d, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.status.code(), Some(2), "{}", stderr(&plan));

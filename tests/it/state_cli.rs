@@ -58,7 +58,8 @@ impl Dir {
     }
 
     fn info(&self) -> PathBuf {
-        self.path().join("sgform.state.json.lock.info")
+        self.path()
+            .join(".sgform/locks/sgform.state.json.lock.info")
     }
 
     fn run(&self, args: &[&str]) -> Output {

@@ -147,8 +147,12 @@ fn state_rm_writes_through_a_symlinked_state() {
         std::fs::read_to_string(shared.join("prod.state.json.backup")).unwrap(),
         state_json()
     );
-    assert!(shared.join("prod.state.json.lock").exists());
+    assert!(shared.join(".sgform/locks/prod.state.json.lock").exists());
     assert_eq!(names(dir.path()), ["sgform.state.json", "shared"]);
+    assert_eq!(
+        names(&shared),
+        [".sgform", "prod.state.json", "prod.state.json.backup"]
+    );
 }
 
 /// The state may hold sensitive values: a rewrite narrows a looser state file to 0600, and
@@ -164,7 +168,14 @@ fn a_rewritten_state_and_its_lock_are_owner_only() {
     );
     assert!(out.status.success(), "{out:?}");
     assert_eq!(mode(&dir.path().join("sgform.state.json")), 0o600);
-    assert_eq!(mode(&dir.path().join("sgform.state.json.lock")), 0o600);
+    assert_eq!(
+        mode(&dir.path().join(".sgform/locks/sgform.state.json.lock")),
+        0o600
+    );
+    assert_eq!(
+        names(dir.path()),
+        [".sgform", "sgform.state.json", "sgform.state.json.backup"]
+    );
 }
 
 /// A directory this process cannot create files in: a 0555 directory for an ordinary user;
@@ -205,7 +216,7 @@ fn a_state_in_a_read_only_directory_fails_with_a_hint() {
     let dir = ro.display();
     assert!(
         stderr.starts_with(&format!(
-            "error: failed to lock `{dir}/sgform.state.json.lock`: the directory `{dir}` "
+            "error: failed to lock `{dir}/.sgform/locks/sgform.state.json.lock`: the directory `{dir}` "
         )),
         "{stderr}"
     );

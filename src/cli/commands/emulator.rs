@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::cli::printer;
+use crate::emulator::generate::{MAX_GROUPS, MAX_REGIONS, MAX_TARGETS, MAX_VPCS};
 use crate::emulator::{self, Faults, GenerateOptions, Options, World};
 
 #[derive(Debug, clap::Subcommand)]
@@ -53,21 +54,29 @@ pub struct ServeArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    #[arg(long, value_name = "N")]
+    /// Instances, spread over the VPCs, in every status (0 to 200000).
+    #[arg(long, value_name = "N", value_parser = range(0, MAX_TARGETS))]
     pub instances: usize,
-    /// Secondary network interfaces.
-    #[arg(long, value_name = "N")]
+    /// Secondary network interfaces, attached to an instance of their VPC or free (0 to 200000).
+    #[arg(long, value_name = "N", value_parser = range(0, MAX_TARGETS))]
     pub enis: usize,
-    #[arg(long, value_name = "N")]
+    /// Security groups, spread over the VPCs (1 to 20000, and at least one per VPC).
+    #[arg(long, value_name = "N", value_parser = range(1, MAX_GROUPS))]
     pub groups: usize,
-    /// VPCs (default: one per region).
-    #[arg(long, value_name = "N")]
+    /// VPCs, spread over the regions (1 to 1000, at most --groups) [default: one per region].
+    #[arg(long, value_name = "N", value_parser = range(1, MAX_VPCS))]
     pub vpcs: Option<usize>,
-    /// Regions (1 to 8).
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Regions: cn-hangzhou, cn-shanghai, cn-beijing, … in this order (1 to 8).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = range(1, MAX_REGIONS))]
     pub regions: usize,
+    /// Seed of the random choices: the same sizes and seed give the same world.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+}
+
+/// A `usize` flag value within `min..=max` (clap names the flag and the range when it is not).
+fn range(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(min as u64..=max as u64)
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {

@@ -2,7 +2,7 @@
 //! that exist now (`ops::generate`, whose docs say how), and say what was written and what
 //! next.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cli::args::{ConfigArgs, ConnectionArgs};
@@ -114,8 +114,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         &env,
         &mut notice::show,
     ))?;
-    let stats = match outcome {
-        Outcome::Written(stats) => stats,
+    let (stats, provider) = match outcome {
+        Outcome::Written { stats, provider } => (stats, provider),
         Outcome::Refused {
             config,
             diagnostics,
@@ -147,8 +147,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let n = |x: usize| thousands(x);
     let plural =
         |x: usize, one: &str, many: &str| format!("{} {}", n(x), if x == 1 { one } else { many });
+    let provider_note = match &provider {
+        Some(p) => format!(
+            "a `provider \"alicloud\"` block (region `{}`{}) and ",
+            p.region,
+            p.sandbox
+                .as_deref()
+                .map(|w| format!(", sandbox `{w}`"))
+                .unwrap_or_default()
+        ),
+        None => String::new(),
+    };
     printer::status(&format!(
-        "Wrote `{}`: {} for {}, {}.",
+        "Wrote `{}`: {provider_note}{} for {}, {}.",
         args.out.display(),
         plural(
             stats.blocks,
@@ -158,30 +169,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         plural(stats.targets, "target", "targets"),
         plural(stats.pairs, "membership", "memberships"),
     ));
-    let next = if in_dir(&args.out, &args.dir) {
-        format!("`sgform plan {}`", args.dir.display())
+    // The plan to suggest reads where generate read: `--sandbox` again, unless the provider
+    // block just written names the world.
+    let dir = args.dir.display();
+    let sandbox = match (&request.connect.sandbox, &provider) {
+        (Some(world), None) => format!(" --sandbox {}", world.display()),
+        _ => String::new(),
+    };
+    let plan = format!("`sgform plan {dir}{sandbox}`");
+    let next = if ops::generate::in_dir(&args.out, &args.dir) {
+        plan
     } else {
-        format!(
-            "move it into `{}`; then `sgform plan {}`",
-            args.dir.display(),
-            args.dir.display()
-        )
+        format!("move it into `{dir}`; then {plan}")
     };
     printer::status(&format!(
-        "Next: {next} adopts them into the state (no API call); `sgform apply` records them."
+        "Next: {next} shows them as adoptions; `sgform apply {dir}{sandbox}` records them in the state (no change in the cloud)."
     ));
     Ok(ExitCode::SUCCESS)
-}
-
-/// Whether `file` will be read as part of the configuration in `dir`.
-fn in_dir(file: &Path, dir: &Path) -> bool {
-    let parent = match file.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    file.extension().is_some_and(|e| e == "hcl")
-        && match (std::fs::canonicalize(parent), std::fs::canonicalize(dir)) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        }
 }

@@ -83,6 +83,12 @@ impl Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // With `--json`, a failure is one errored document on stdout, as Terraform's.
+    let json = args.output.format() == Ok(Format::Json);
+    plan(args).or_else(|err| failed(json, err))
+}
+
+fn plan(args: Args) -> anyhow::Result<ExitCode> {
     let format = match args.output.format() {
         Ok(format) => format,
         Err(message) => return Ok(usage_error("plan", &message)),
@@ -101,6 +107,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if format == Format::Markdown && attempt.has_errors() {
         // The comment says why the plan failed; nothing is saved.
         printer::data(&markdown(&attempt))?;
+    }
+    if format == Format::Json && attempt.has_errors() {
+        let list = printer::diagnostic_list_json(&attempt.diagnostics, attempt.config.sources());
+        printer::data(&render::json::errored_string(list))?;
     }
     let Some(planned) = attempt.into_planned() else {
         return Ok(ExitCode::FAILURE);
@@ -143,4 +153,4 @@ mod format;
 mod tests;
 
 pub use format::{Format, FormatArgs};
-pub(crate) use format::{rendered, rendered_as, usage_error};
+pub(crate) use format::{failed, rendered, rendered_as, usage_error};

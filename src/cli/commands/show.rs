@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::plan::{Format, FormatArgs, rendered_as, usage_error};
+use super::plan::{Format, FormatArgs, failed, rendered_as, usage_error};
 use super::state::Sensitive;
 use crate::cli::args::{ConfigArgs, StateArgs};
 use crate::cli::printer;
@@ -40,6 +40,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // With `--json`, a plan file that cannot be read is one errored document on stdout.
+    let json = args.output.format() == Ok(Format::Json);
+    show(args).or_else(|err| failed(json, err))
+}
+
+fn show(args: Args) -> anyhow::Result<ExitCode> {
     let format = match args.output.format() {
         Ok(format) => format,
         Err(message) => return Ok(usage_error("show", &message)),

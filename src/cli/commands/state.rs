@@ -1,9 +1,10 @@
-//! `sgform state list|show|rm`: read or edit the state without touching the cloud.
+//! `sgform state list|show|rm|pull|push`: read, edit or move the state without touching the cloud.
 //!
 //! - `state list` prints one line per managed membership, `ADDRESS<TAB>SG/TARGET`, sorted.
 //! - `state show ADDR` prints the entries of one address (or of every instance of a block).
 //! - `state rm ADDR...` forgets entries: under the state lock, all or nothing (an address that
 //!   matches nothing is an error and nothing is removed), written atomically with a backup.
+//! - `state pull` and `state push FILE` move the state document (`transfer`).
 //!
 //! `list` and `show` print an ID that holds the value of a sensitive variable of the
 //! configuration in DIR as plans do, `(sensitive value)` ([`Sensitive`]).
@@ -21,6 +22,7 @@ use crate::ids::Address;
 use crate::ops;
 
 mod masked;
+mod transfer;
 pub use masked::Sensitive;
 
 #[derive(Debug, clap::Subcommand)]
@@ -31,6 +33,11 @@ pub enum Command {
     Show(ShowArgs),
     /// Forget addresses (sgform stops managing them; the cloud is not touched).
     Rm(RmArgs),
+    /// Print the state document as JSON on stdout.
+    Pull(transfer::PullArgs),
+    /// Write a state file into the configured state (another lineage or an older serial is
+    /// refused without `--force`).
+    Push(transfer::PushArgs),
     /// Take the state lock and hold it until stdin closes (for tests and maintenance scripts).
     #[command(hide = true)]
     HoldLock(HoldArgs),
@@ -93,6 +100,8 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::List(args) => list(&args),
         Command::Show(args) => show(&args),
         Command::Rm(args) => rm(&args),
+        Command::Pull(args) => transfer::pull(&args),
+        Command::Push(args) => transfer::push(&args),
         Command::HoldLock(args) => hold_lock(&args),
     }
 }

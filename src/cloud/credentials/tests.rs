@@ -130,13 +130,13 @@ fn unsupported_mode_and_missing_profile_are_clear_errors() {
     let err = resolve_credentials(&settings, &env_of(&[]), Some(home.path())).unwrap_err();
     assert!(
         err.to_string()
-            .contains("profile `nope` (from provider setting `profile`) is not in the file"),
+            .contains("profile `nope` (from `--profile`) is not in the file"),
         "{err}"
     );
 }
 
 #[test]
-fn missing_credentials_list_every_place_looked() {
+fn missing_credentials_name_only_the_sources_that_exist() {
     let home = tempfile::tempdir().unwrap();
     let err = resolve_credentials(
         &ProviderSettings::default(),
@@ -145,14 +145,87 @@ fn missing_credentials_list_every_place_looked() {
     )
     .unwrap_err();
     let text = err.to_string();
-    for place in [
-        "provider settings",
-        "ALIBABA_CLOUD_ACCESS_KEY_ID",
-        "ALICLOUD_ACCESS_KEY",
-        ".aliyun/config.json: file does not exist",
-    ] {
-        assert!(text.contains(place), "{place} missing from: {text}");
+    assert!(
+        text.starts_with("no Alibaba Cloud credentials found: no credential environment variable is set and there is no aliyun CLI profile file\nhint: set ALIBABA_CLOUD_ACCESS_KEY_ID"),
+        "{text}"
+    );
+    let head = text.split("\nhint:").next().unwrap();
+    for absent in ["provider settings", "ALICLOUD_ACCESS_KEY", "config.json"] {
+        assert!(!head.contains(absent), "{absent} in: {text}");
     }
+
+    // What is there but gives nothing is listed: an empty variable, a lone token, a profile
+    // file without a current profile (and then the hint says how to name one).
+    let home = home_with(r#"{"profiles": [{"name": "a", "mode": "AK"}]}"#);
+    let settings = ProviderSettings {
+        origin: Origin::Provider {
+            name: "alicloud.west".into(),
+            declared: true,
+        },
+        ..Default::default()
+    };
+    let env = env_of(&[
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", ""),
+        ("ALICLOUD_SECURITY_TOKEN", "tok"),
+    ]);
+    let text = resolve_credentials(&settings, &env, Some(home.path()))
+        .unwrap_err()
+        .to_string();
+    for found in [
+        "- environment ALIBABA_CLOUD_ACCESS_KEY_ID: set but empty",
+        "- environment ALICLOUD_SECURITY_TOKEN: set, but ALICLOUD_ACCESS_KEY and ALICLOUD_SECRET_KEY are not",
+        "config.json: no profile requested and no `current` profile",
+        "hint: set `profile = \"NAME\"` in the block of provider `alicloud.west`, set ALIBABA_CLOUD_PROFILE, or set",
+    ] {
+        assert!(text.contains(found), "{found} missing from: {text}");
+    }
+    assert!(
+        !text.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET: "),
+        "{text}"
+    );
+}
+
+#[test]
+fn region_hint_names_the_flag_or_the_provider_block() {
+    let none = env_of(&[]);
+    let hint = |origin: Origin| {
+        let settings = ProviderSettings {
+            origin,
+            ..Default::default()
+        };
+        resolve_region(&settings, &none, None)
+            .unwrap_err()
+            .to_string()
+    };
+    let text = hint(Origin::Flags);
+    assert!(text.contains("- `--region`: not set"), "{text}");
+    assert!(
+        text.ends_with("hint: pass `--region cn-hangzhou`, or set ALIBABA_CLOUD_REGION_ID"),
+        "{text}"
+    );
+    let text = hint(Origin::Provider {
+        name: "alicloud".into(),
+        declared: true,
+    });
+    assert!(
+        text.contains("- `region` of provider `alicloud`: not set"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("hint: set `region = \"cn-hangzhou\"` in the block of provider `alicloud`, or set ALIBABA_CLOUD_REGION_ID"),
+        "{text}"
+    );
+    let text = hint(Origin::Provider {
+        name: "alicloud".into(),
+        declared: false,
+    });
+    assert!(
+        text.contains(
+            "hint: add `provider \"alicloud\" { region = \"cn-hangzhou\" }` to the configuration"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("--region"), "{text}");
 }
 
 #[test]

@@ -41,7 +41,10 @@ fn records_bump_the_serial_and_keep_one_lineage() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    // No temp file is left behind: the state and the backup of its previous version.
+    // Settled, no temp file or journal is left behind: the state and the backup of its
+    // previous version.
+    file.settle().unwrap();
+    assert_eq!(crate::state::read(&path).unwrap().serial, 2);
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

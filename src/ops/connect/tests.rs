@@ -92,7 +92,10 @@ async fn the_first_use_copies_the_world_and_changes_persist_only_in_the_copy() {
     let done = reset(dir.path(), &world, &Environment::empty()).unwrap();
     assert!(done.replaced);
     assert_eq!(done.state.as_deref(), Some(state.as_path()));
-    for suffix in ["", ".backup", ".lock", ".lock.info"] {
+    std::fs::write(crate::fsutil::with_suffix(&state, ".journal"), "").unwrap();
+    let done = reset(dir.path(), &world, &Environment::empty()).unwrap();
+    assert!(done.replaced);
+    for suffix in ["", ".backup", ".journal"] {
         let path = crate::fsutil::with_suffix(&state, suffix);
         assert!(!path.exists(), "{} is removed", path.display());
     }
@@ -265,4 +268,22 @@ fn the_default_state_is_the_sandboxs_own_on_the_sandbox_and_state_wins() {
     )
     .unwrap();
     assert_eq!(state_location(dir.path(), None, None), own);
+}
+
+#[test]
+fn the_banner_shows_an_endpoint_without_user_info_or_query() {
+    for (given, shown) in [
+        (
+            "https://ecs.cn-hangzhou.aliyuncs.com",
+            "https://ecs.cn-hangzhou.aliyuncs.com",
+        ),
+        ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+        (
+            "https://user:hunter2@proxy.example:8443/ecs?token=abc#x",
+            "https://proxy.example:8443/ecs",
+        ),
+        ("ecs.example.com", "ecs.example.com"),
+    ] {
+        assert_eq!(shown_endpoint(given), shown, "{given}");
+    }
 }

@@ -75,3 +75,101 @@ fn remove_is_all_or_nothing_and_a_dry_run_changes_nothing() {
     assert_eq!(left.serial, 2);
     assert_eq!(left.memberships.len(), 1);
 }
+
+fn doc(lineage: &str, serial: u64, sgs: &[&str]) -> State {
+    let mut state = State {
+        lineage: lineage.to_owned(),
+        serial,
+        ..State::empty()
+    };
+    state
+        .memberships
+        .extend(sgs.iter().map(|sg| entry("membership.db", sg)));
+    state
+}
+
+const L1: &str = "8d0c6b0e-1f7a-4c55-9d2e-3a4b5c6d7e8f";
+const L2: &str = "11111111-1f7a-4c55-9d2e-3a4b5c6d7e8f";
+const SG1: &str = "sg-bp1db000000000001";
+const SG2: &str = "sg-bp1db000000000002";
+
+#[test]
+fn a_push_onto_nothing_keeps_the_document_whole() {
+    let pushed = doc(L1, 7, &[SG1]);
+    assert_eq!(
+        decide_push(&State::empty(), &pushed, false),
+        Ok(Some(pushed))
+    );
+}
+
+#[test]
+fn a_push_of_what_is_stored_writes_nothing() {
+    let stored = doc(L1, 7, &[SG1]);
+    assert_eq!(decide_push(&stored, &stored.clone(), false), Ok(None));
+    assert_eq!(decide_push(&stored, &stored.clone(), true), Ok(None));
+}
+
+#[test]
+fn a_push_of_another_lineage_is_refused_unless_forced() {
+    let stored = doc(L1, 7, &[SG1]);
+    let pushed = doc(L2, 2, &[SG2]);
+    let why = decide_push(&stored, &pushed, false).unwrap_err();
+    assert!(
+        why.contains("lineage 11111111-") && why.contains("another state"),
+        "{why}"
+    );
+    assert_eq!(decide_push(&stored, &pushed, true), Ok(Some(pushed)));
+}
+
+#[test]
+fn a_push_keeps_a_newer_serial_and_otherwise_advances_the_stored_one() {
+    let stored = doc(L1, 7, &[SG1]);
+    let newer = doc(L1, 10, &[SG2]);
+    assert_eq!(decide_push(&stored, &newer, false), Ok(Some(newer)));
+    let same_serial = doc(L1, 7, &[SG2]);
+    assert_eq!(
+        decide_push(&stored, &same_serial, false)
+            .unwrap()
+            .unwrap()
+            .serial,
+        8
+    );
+    let older = doc(L1, 3, &[SG2]);
+    let why = decide_push(&stored, &older, false).unwrap_err();
+    assert!(
+        why.contains("serial 3 is older than the stored serial 7"),
+        "{why}"
+    );
+    let forced = decide_push(&stored, &older, true).unwrap().unwrap();
+    assert_eq!((forced.serial, forced.memberships), (8, older.memberships));
+}
+
+#[test]
+fn a_local_state_beside_a_remote_one_stops_plan_and_apply_saying_how_to_push_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let remote = "postgres://db.internal/sgform (workspace default)";
+    // Nothing left behind: fine, remote or not.
+    assert!(left_behind(dir.path(), true, remote).is_ok());
+    std::fs::write(dir.path().join("sgform.state.json"), "{}").unwrap();
+    let err = left_behind(dir.path(), true, remote)
+        .unwrap_err()
+        .to_string();
+    let local = dir.path().join("sgform.state.json");
+    let local = local.display();
+    let d = dir.path().display();
+    assert!(
+        err.starts_with(&format!("a local state file `{local}` sits beside the configuration in `{d}`, whose state is in `{remote}`")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "sgform state push {local} {d}`, then move `{local}` away"
+        )),
+        "{err}"
+    );
+    // The local file is the state itself when the state is local.
+    assert!(left_behind(dir.path(), false, "sgform.state.json").is_ok());
+    let location = Location::for_dir(dir.path(), None);
+    assert!(!location.is_remote());
+    assert!(refuse_local_state_left_behind(dir.path(), &location).is_ok());
+}

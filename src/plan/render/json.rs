@@ -4,17 +4,24 @@
 //! Shape (keys in this order; fixed by the structs below, so the bytes are deterministic):
 //!
 //! ```text
-//! { "format_version": "1.2", "sgform_version": "0.1.0", "applyable": true, "destroy"?: true,
+//! { "format_version": "1.2", "sgform_version": "0.1.0", "applyable": true, "complete": true,
+//!   "errored": false, "destroy"?: true,
 //!   "resource_drift": [ { address, mode, type, name, index?, provider_name, provider_alias,
-//!                         change: { actions, before, after, before_sensitive, after_sensitive },
+//!                         change: { actions, before, after, after_unknown, before_sensitive,
+//!                                   after_sensitive },
 //!                         planned_back } ],
 //!   "resource_changes": [ { address, mode, type, name, index?, provider_name, provider_alias,
-//!                           change: { actions, before, after, before_sensitive,
+//!                           change: { actions, before, after, after_unknown, before_sensitive,
 //!                                     after_sensitive, importing? },
-//!                           removed_from_config, join, leave, adopt, replace } ],
+//!                           action_reason?, removed_from_config, join, leave, adopt,
+//!                           replace } ],
 //!   "operations": [ { index, action, kind, target, parameters, depends_on, addresses } ],
 //!   "summary": { join, leave, replace, adopt, forget } }
 //! ```
+//!
+//! `change.actions` keep Terraform's meaning, so a policy written for Terraform plans reads
+//! them right (see `actions`; the README maps them). A run that failed prints
+//! [`errored_string`] instead.
 //!
 //! `before`/`after` per type: `membership` a pair object
 //! (`{"security_group_id", "instance_id" | "network_interface_id"}`) or `null`;
@@ -22,6 +29,8 @@
 //! `group_members` `{"security_group_id", "instance_ids": [...], "network_interface_ids": [...]}`.
 //! Unlike Terraform, sensitive values are not written at all: they are `"(sensitive value)"`,
 //! and `before_sensitive`/`after_sensitive` mark the attributes, as Terraform's do.
+
+use std::collections::HashSet;
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -52,19 +61,48 @@ pub fn render_string(plan: &Plan) -> String {
     text
 }
 
+/// The document `--json` prints instead of a plan when the run failed (a configuration with
+/// errors, or a plan that could not be made): Terraform's header with `"errored": true` and
+/// the run's `diagnostics` (as `validate --json` writes each one), and nothing planned.
+pub fn errored_string(diagnostics: Vec<Value>) -> String {
+    #[derive(Serialize)]
+    struct Errored {
+        format_version: &'static str,
+        sgform_version: &'static str,
+        applyable: bool,
+        complete: bool,
+        errored: bool,
+        diagnostics: Vec<Value>,
+    }
+    let mut text = serde_json::to_string_pretty(&Errored {
+        format_version: FORMAT_VERSION,
+        sgform_version: env!("CARGO_PKG_VERSION"),
+        applyable: false,
+        complete: false,
+        errored: true,
+        diagnostics,
+    })
+    .unwrap_or_else(|e| unreachable!("plan JSON serialisation failed: {e}"));
+    text.push('\n');
+    text
+}
+
 fn document(plan: &Plan) -> Document {
     let mask = Mask::of(plan);
+    let facts = StateFacts::of(plan);
     let (join, leave, replace) = plan.counts();
     Document {
         format_version: FORMAT_VERSION,
         sgform_version: env!("CARGO_PKG_VERSION"),
         applyable: plan.has_changes(),
+        complete: true,
+        errored: false,
         destroy: plan.destroy,
         resource_drift: plan.drift.iter().map(|d| drift(plan, d, &mask)).collect(),
         resource_changes: plan
             .resource_changes
             .iter()
-            .map(|c| change(c, &mask))
+            .map(|c| change(c, plan.destroy, &facts, &mask))
             .collect(),
         operations: operations(plan, &mask),
         summary: Summary {
@@ -82,6 +120,10 @@ struct Document {
     format_version: &'static str,
     sgform_version: &'static str,
     applyable: bool,
+    /// Every change is planned (sgform defers nothing): `true` here.
+    complete: bool,
+    /// `false` here; `true` only in the document of a run that failed ([`errored_string`]).
+    errored: bool,
     /// Only in a destroy plan (`plan --destroy`), as `true`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     destroy: bool,
@@ -133,6 +175,8 @@ struct Inner {
     actions: &'static [&'static str],
     before: Value,
     after: Value,
+    /// Every value is known when sgform plans: always `{}`, as Terraform writes it then.
+    after_unknown: Value,
     before_sensitive: Value,
     after_sensitive: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,6 +188,9 @@ struct ChangeJson {
     #[serde(flatten)]
     head: Head,
     change: Inner,
+    /// Terraform's reason for the actions; only `delete_because_no_resource_config`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action_reason: Option<&'static str>,
     removed_from_config: bool,
     join: Value,
     leave: Value,
@@ -179,16 +226,73 @@ struct OperationJson {
     groups_after: Vec<String>,
 }
 
-/// Terraform's `change.actions` for one address.
-pub fn actions(change: &ResourceChange) -> &'static [&'static str] {
-    if change.join.is_empty() && change.leave.is_empty() && change.replace.is_empty() {
-        &["no-op"]
-    } else if change.removed_from_config || change.after.is_empty() {
-        &["delete"]
-    } else if change.before.is_empty() {
-        &["create"]
+/// What a change's Terraform verdict needs to know beyond the change itself: which addresses
+/// hold a state entry that goes away (see [`actions`]).
+struct StateFacts<'a> {
+    /// Addresses with a state entry that an operation removes (a managed pair that leaves).
+    leaving: HashSet<&'a Address>,
+    /// Addresses with a state entry dropped without a call (`Plan::forget`).
+    forgotten: HashSet<&'a Address>,
+}
+
+impl<'a> StateFacts<'a> {
+    fn of(plan: &'a Plan) -> Self {
+        Self {
+            leaving: plan
+                .operations
+                .iter()
+                .flat_map(|op| &op.state_remove)
+                .map(|m| &m.address)
+                .collect(),
+            forgotten: plan.forget.iter().map(|m| &m.address).collect(),
+        }
+    }
+
+    /// Whether sgform manages a pair of `c` now: one it keeps (declared, present and not
+    /// adopted), one that leaves, or one whose entry moves to another address.
+    fn manages(&self, c: &ResourceChange) -> bool {
+        self.leaving.contains(&c.address)
+            || self.forgotten.contains(&c.address)
+            || c.after
+                .iter()
+                .any(|p| c.before.binary_search(p).is_ok() && c.adopt.binary_search(p).is_err())
+    }
+}
+
+/// Terraform's `change.actions` and `action_reason` for one address (the README's table):
+/// - removed from the configuration, or in a destroy plan: `["delete"]` when a pair leaves,
+///   else `["forget"]` when only state entries go (the pairs are gone, or another address
+///   takes them over), else `["no-op"]`; a removed address says
+///   `delete_because_no_resource_config`;
+/// - declared: `["no-op"]` when no call changes it; `["create"]` when it only joins and sgform
+///   manages no pair of it yet (so a pair that exists and leaves, managed or not, is never part
+///   of a create); else `["update"]` (an adoption with calls is Terraform's import with
+///   changes).
+///
+/// An adoption is marked by `importing` beside these actions, as a Terraform 1.5 import is.
+fn actions(
+    c: &ResourceChange,
+    destroy: bool,
+    facts: &StateFacts<'_>,
+) -> (&'static [&'static str], Option<&'static str>) {
+    let calls = !(c.join.is_empty() && c.leave.is_empty() && c.replace.is_empty());
+    if c.removed_from_config || destroy {
+        let reason = c
+            .removed_from_config
+            .then_some("delete_because_no_resource_config");
+        if !c.leave.is_empty() || !c.replace.is_empty() {
+            (&["delete"], reason)
+        } else if facts.forgotten.contains(&c.address) {
+            (&["forget"], None)
+        } else {
+            (&["no-op"], None)
+        }
+    } else if !calls {
+        (&["no-op"], None)
+    } else if !c.leave.is_empty() || !c.adopt.is_empty() || facts.manages(c) {
+        (&["update"], None)
     } else {
-        &["update"]
+        (&["create"], None)
     }
 }
 
@@ -299,25 +403,44 @@ fn pairs_json(pairs: &[Pair], mask: &Mask) -> Value {
     )
 }
 
-fn change(c: &ResourceChange, mask: &Mask) -> ChangeJson {
+/// The `sgform import` ID of each pair (`SG/TARGET`), comma-separated.
+fn import_id(pairs: &[Pair], mask: &Mask) -> String {
+    let ids: Vec<String> = pairs
+        .iter()
+        .map(|p| {
+            format!(
+                "{}/{}",
+                mask.group(&p.security_group_id),
+                mask.target(&p.target)
+            )
+        })
+        .collect();
+    ids.join(",")
+}
+
+fn change(c: &ResourceChange, destroy: bool, facts: &StateFacts<'_>, mask: &Mask) -> ChangeJson {
     let before = object(c, &c.before, mask);
     let after = if c.removed_from_config {
         Value::Null
     } else {
         object(c, &c.after, mask)
     };
+    let (actions, action_reason) = actions(c, destroy, facts);
     ChangeJson {
         head: Head::new(&c.address, &c.provider),
         change: Inner {
-            actions: actions(c),
+            actions,
             before_sensitive: sensitive_marks(c, &before),
             after_sensitive: sensitive_marks(c, &after),
             before,
             after,
-            // Terraform marks an import this way; sgform's adoption is the same idea.
-            importing: (!c.adopt.is_empty())
-                .then(|| json!({ "pairs": pairs_json(&c.adopt, mask) })),
+            after_unknown: json!({}),
+            // Terraform marks an import this way; sgform's adoption is the same idea, and its
+            // ID is what `sgform import ADDR ID` takes (`SG/TARGET`), comma-separated when a
+            // block adopts several pairs (`adopt` lists them).
+            importing: (!c.adopt.is_empty()).then(|| json!({ "id": import_id(&c.adopt, mask) })),
         },
+        action_reason,
         removed_from_config: c.removed_from_config,
         join: pairs_json(&c.join, mask),
         leave: pairs_json(&c.leave, mask),
@@ -356,6 +479,7 @@ fn drift(plan: &Plan, d: &Drift, mask: &Mask) -> DriftJson {
             actions: &["delete"],
             before: Value::Object(before),
             after: Value::Null,
+            after_unknown: json!({}),
             before_sensitive: Value::Object(marks),
             after_sensitive: Value::Bool(false),
             importing: None,

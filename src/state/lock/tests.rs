@@ -20,6 +20,7 @@ fn store() -> (tempfile::TempDir, LocalFile) {
 fn write_info(store: &LocalFile, info: &LockInfo) {
     let lock = FileLock::beside(store.path(), store.location());
     let text = serde_json::to_string(info).unwrap();
+    std::fs::create_dir_all(lock.info_path.parent().unwrap()).unwrap();
     crate::fsutil::write_atomic(
         &lock.info_path,
         text.as_bytes(),
@@ -187,4 +188,52 @@ fn lock_files_are_mode_0600() {
         let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", path.display());
     }
+}
+
+/// The lock files live in `.sgform/locks/` beside the state, which ignores itself: after a
+/// lock is taken and released, the directory holds nothing else of sgform's.
+#[test]
+fn lock_files_live_in_a_self_ignoring_sgform_directory() {
+    let (dir, store) = store();
+    let held = store.lock(info("apply"), None).unwrap();
+    let lock = FileLock::beside(store.path(), store.location());
+    assert_eq!(
+        lock.lock_path,
+        dir.path().join(".sgform/locks/sgform.state.json.lock")
+    );
+    assert_eq!(
+        lock.info_path,
+        dir.path().join(".sgform/locks/sgform.state.json.lock.info")
+    );
+    assert!(lock.info_path.exists());
+    held.unlock().unwrap();
+    assert!(!lock.info_path.exists());
+    assert!(lock.lock_path.exists(), "the locked file is never deleted");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, [".sgform"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".sgform/.gitignore")).unwrap(),
+        "*\n"
+    );
+}
+
+/// A state kept in a `.sgform` directory (the sandbox's own) has its locks in `locks/` there,
+/// not in a `.sgform` of its own.
+#[test]
+fn a_state_inside_sgform_locks_in_its_locks_directory() {
+    assert_eq!(
+        lock_dir(Path::new("cfg/.sgform/sandbox.state.json")),
+        Path::new("cfg/.sgform/locks")
+    );
+    assert_eq!(
+        lock_dir(Path::new("sgform.state.json")),
+        Path::new("./.sgform/locks")
+    );
+    assert_eq!(
+        lock_dir(Path::new("/srv/shared/prod.json")),
+        Path::new("/srv/shared/.sgform/locks")
+    );
 }

@@ -314,12 +314,11 @@ fn a_symlinked_state_is_written_through_the_link() {
     assert_eq!(names_in(&dir.path().join("config")), ["sgform.state.json"]);
     assert_eq!(
         names_in(&dir.path().join("shared")),
-        [
-            "real.json",
-            "real.json.backup",
-            "real.json.lock",
-            "real.json.lock.info"
-        ]
+        [".sgform", "real.json", "real.json.backup"]
+    );
+    assert_eq!(
+        names_in(&dir.path().join("shared/.sgform/locks")),
+        ["real.json.lock", "real.json.lock.info"]
     );
     guard.unlock().unwrap();
 }
@@ -439,7 +438,7 @@ fn a_read_only_directory_gives_a_hint() {
     let shown = err.to_string();
     assert!(
         shown.starts_with(&format!(
-            "failed to lock `{dir}/sgform.state.json.lock`: the directory `{dir}` "
+            "failed to lock `{dir}/.sgform/locks/sgform.state.json.lock`: the directory `{dir}` "
         )),
         "{shown}"
     );
@@ -459,3 +458,6 @@ fn a_read_only_directory_gives_a_hint() {
     );
     assert!(shown.contains("\n  hint: "), "{shown}");
 }
+
+#[cfg(unix)]
+mod commit;

@@ -30,6 +30,18 @@ pub(crate) fn rendered_as(
     }
 }
 
+/// Ends a run of `plan` or `show` that failed with `err`: with `--json`, stdout has one
+/// document, Terraform's `"errored": true` with the error as its diagnostic; the error itself
+/// goes to stderr as for any format, and the exit code is 1.
+pub(crate) fn failed(json: bool, err: anyhow::Error) -> anyhow::Result<ExitCode> {
+    if json {
+        printer::data(&render::json::errored_string(vec![printer::error_json(
+            &err,
+        )]))?;
+    }
+    Err(err)
+}
+
 /// How `plan` and `show` print a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::plan::model::Action;
 use crate::plan::render::fixtures::{self, *};
 
 fn rc(plan: &Plan, address: &str) -> Value {
@@ -20,6 +21,8 @@ fn document_has_terraforms_header_and_sgforms_summary() {
     assert_eq!(doc["format_version"], "1.2");
     assert_eq!(doc["sgform_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(doc["applyable"], true);
+    assert_eq!(doc["complete"], true);
+    assert_eq!(doc["errored"], false);
     assert_eq!(
         doc["summary"],
         json!({"join": 1, "leave": 1, "replace": 0, "adopt": 0, "forget": 0})
@@ -64,18 +67,20 @@ fn actions_per_case() {
         json!({"security_group_id": OLD, "instance_id": WEB})
     );
     assert_eq!(gone["removed_from_config"], true);
+    assert_eq!(gone["action_reason"], "delete_because_no_resource_config");
+    assert_eq!(gone["change"]["after_unknown"], json!({}));
     let adopted = rc(&plan, "membership.existing");
     assert_eq!(adopted["change"]["actions"], json!(["no-op"]));
     assert_eq!(
         adopted["change"]["importing"],
-        json!({"pairs": [{"security_group_id": BASE, "target": ENI}]})
+        json!({"id": format!("{BASE}/{ENI}")})
     );
+    assert!(adopted.get("action_reason").is_none());
     assert_eq!(render(&plan)["summary"]["adopt"], 1);
 
     let mut noop = fixtures::change("group_members.db");
     noop.before = pairs([(BASE, DB), (BASE, ENI)]);
     noop.after = noop.before.clone();
-    assert_eq!(actions(&noop), ["no-op"]);
     let mut p = Plan::default();
     p.resource_changes.push(noop);
     let c = rc(&p, "group_members.db");
@@ -84,9 +89,155 @@ fn actions_per_case() {
         json!({"security_group_id": BASE, "instance_ids": [DB], "network_interface_ids": [ENI]})
     );
 
+    assert_eq!(c["change"]["actions"], json!(["no-op"]));
+
     let replaced = rc(&fixtures::replace_plan(), "membership_set.eni");
     assert_eq!(replaced["change"]["actions"], json!(["update"]));
     assert_eq!(replaced["replace"], json!([ENI]));
+}
+
+/// A `group_members` emptied: its managed members leave, and it stays declared.
+fn emptied_group_plan(removed: bool) -> Plan {
+    let addr = "group_members.db";
+    let mut c = fixtures::change(addr);
+    c.before = pairs([(BASE, DB)]);
+    c.leave = pairs([(BASE, DB)]);
+    c.removed_from_config = removed;
+    let mut plan = Plan::default();
+    plan.resource_changes.push(c);
+    plan.operations = vec![op(
+        Action::Leave,
+        BASE,
+        DB,
+        &[BASE, OLD],
+        &[OLD],
+        addr,
+        vec![],
+    )];
+    plan
+}
+
+#[test]
+fn a_declared_block_that_changes_is_an_update_and_only_a_removed_one_a_delete() {
+    let c = rc(&emptied_group_plan(false), "group_members.db");
+    assert_eq!(c["change"]["actions"], json!(["update"]));
+    assert_eq!(
+        c["change"]["after"],
+        json!({"security_group_id": BASE, "instance_ids": [], "network_interface_ids": []})
+    );
+    assert!(c.get("action_reason").is_none());
+
+    let c = rc(&emptied_group_plan(true), "group_members.db");
+    assert_eq!(c["change"]["actions"], json!(["delete"]));
+    assert_eq!(c["change"]["after"], Value::Null);
+
+    // Destroying, a declared block whose pairs leave is deleted too, without a reason.
+    let mut plan = emptied_group_plan(false);
+    plan.destroy = true;
+    let c = rc(&plan, "group_members.db");
+    assert_eq!(c["change"]["actions"], json!(["delete"]));
+    assert!(c.get("action_reason").is_none());
+}
+
+#[test]
+fn a_declaration_that_only_joins_and_manages_nothing_yet_is_a_create() {
+    let addr = "group_members.db";
+    let mut c = fixtures::change(addr);
+    c.after = pairs([(BASE, DB)]);
+    c.join = pairs([(BASE, DB)]);
+    let mut plan = Plan::default();
+    plan.resource_changes.push(c.clone());
+    plan.operations = vec![op(
+        Action::Join,
+        BASE,
+        DB,
+        &[OLD],
+        &[OLD, BASE],
+        addr,
+        vec![],
+    )];
+    assert_eq!(rc(&plan, addr)["change"]["actions"], json!(["create"]));
+
+    // An unmanaged member leaves the authoritative group_members declared for the first
+    // time: an update of what exists, never a create.
+    let mut kicks = c.clone();
+    kicks.before = pairs([(BASE, WEB)]);
+    kicks.leave = pairs([(BASE, WEB)]);
+    let mut leave = op(Action::Leave, BASE, WEB, &[BASE], &[], addr, vec![]);
+    leave.state_remove.clear();
+    plan.operations.push(leave);
+    plan.resource_changes = vec![kicks];
+    assert_eq!(rc(&plan, addr)["change"]["actions"], json!(["update"]));
+
+    // One member it keeps (in the state, present, still listed): an update.
+    let mut kept = c.clone();
+    kept.before = pairs([(BASE, ENI)]);
+    kept.after = pairs([(BASE, DB), (BASE, ENI)]);
+    plan.resource_changes = vec![kept.clone()];
+    assert_eq!(rc(&plan, addr)["change"]["actions"], json!(["update"]));
+
+    // The same member adopted rather than kept: an import with changes, as Terraform 1.5's.
+    let mut adopting = kept;
+    adopting.adopt = pairs([(BASE, ENI)]);
+    plan.resource_changes = vec![adopting];
+    let c = rc(&plan, addr);
+    assert_eq!(c["change"]["actions"], json!(["update"]));
+    assert_eq!(
+        c["change"]["importing"],
+        json!({"id": format!("{BASE}/{ENI}")})
+    );
+}
+
+#[test]
+fn a_removed_block_whose_pairs_are_gone_or_taken_over_is_forgotten() {
+    let doc = render(&fixtures::drift_plan());
+    let mut plan = fixtures::drift_plan();
+    let mut gone = fixtures::change("membership.gone");
+    gone.removed_from_config = true;
+    plan.resource_changes.insert(0, gone);
+    let c = rc(&plan, "membership.gone");
+    assert_eq!(c["change"]["actions"], json!(["forget"]));
+    assert!(c.get("action_reason").is_none());
+    // The address still declared, whose pair was deleted outside sgform, is created again
+    // (Terraform plans a resource deleted outside it as a create).
+    assert_eq!(
+        rc(&plan, "membership.web")["change"]["actions"],
+        json!(["create"])
+    );
+    assert_eq!(
+        doc["resource_drift"][0]["change"]["after_unknown"],
+        json!({})
+    );
+
+    // Refresh-only: nothing leaves and nothing is forgotten, so nothing happens to it.
+    let mut kept = fixtures::change("membership.kept");
+    kept.before = pairs([(OLD, WEB)]);
+    kept.removed_from_config = true;
+    let mut p = Plan::default();
+    p.resource_changes.push(kept);
+    assert_eq!(
+        rc(&p, "membership.kept")["change"]["actions"],
+        json!(["no-op"])
+    );
+}
+
+#[test]
+fn a_failed_run_is_one_errored_document() {
+    let diagnostic = json!({"severity": "error", "summary": "boom", "detail": ""});
+    let text = errored_string(vec![diagnostic.clone()]);
+    assert!(text.ends_with("}\n"));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        doc,
+        json!({
+            "format_version": "1.2",
+            "sgform_version": env!("CARGO_PKG_VERSION"),
+            "applyable": false,
+            "complete": false,
+            "errored": true,
+            "diagnostics": [diagnostic],
+        })
+    );
 }
 
 #[test]

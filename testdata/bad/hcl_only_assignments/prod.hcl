@@ -1,0 +1,2 @@
+group = "sg-bp1webexample01"
+count = 2

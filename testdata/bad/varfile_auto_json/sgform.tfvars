@@ -1,0 +1,1 @@
+group = "sg-bp1webexample01"
