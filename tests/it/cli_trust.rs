@@ -139,6 +139,15 @@ membership "tagged" {
     let d = dir.path().to_str().unwrap();
     let plan_file = dir.path().join("p.plan");
     let p = plan_file.to_str().unwrap();
+    // The key shows, escaped: the reviewer sees what the address is.
+    let out = run_sgform(&["plan", d], &[]).await;
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains(r#"membership.keyed["a\u{1b}[31mred\r\u{202e}b"]"#),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // (Before the apply: once applied, the state keeps the key and the plan has no changes.)
     for args in [
         vec!["plan", d],
         vec!["plan", d, "--verbose"],
@@ -166,12 +175,4 @@ membership "tagged" {
             assert!(bad.is_empty(), "{args:?} {stream}: {bad:?} in\n{text}");
         }
     }
-    // The key still shows, escaped: the reviewer sees what the address is.
-    let out = run_sgform(&["plan", d], &[]).await;
-    assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains(r#"membership.keyed["a\u{1b}[31mred\r\u{202e}b"]"#),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
 }
