@@ -134,6 +134,25 @@ impl SourceMap {
         self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
     }
 
+    /// Hides the text under `span` (a sensitive value's source) from every snippet: each byte
+    /// but a line break becomes `*`, so every other span and line number of the file still
+    /// points where it did (the mask keeps the value's length in bytes, nothing else).
+    pub fn mask(&mut self, span: Span) {
+        let Some(file) = self.files.get_mut(span.file.0) else {
+            return;
+        };
+        let end = span.end.min(file.text.len());
+        let start = span.start.min(end);
+        if !file.text.is_char_boundary(start) || !file.text.is_char_boundary(end) {
+            return;
+        }
+        let masked: String = file.text[start..end]
+            .bytes()
+            .map(|b| if b == b'\n' { '\n' } else { '*' })
+            .collect();
+        file.text.replace_range(start..end, &masked);
+    }
+
     /// `path:line:col` of a span's start, for one-line output.
     pub fn location(&self, span: Span) -> Option<String> {
         let file = self.get(span.file)?;
@@ -260,6 +279,20 @@ mod tests {
         assert_eq!(f.line_col(11), LineCol { line: 4, column: 1 });
         assert_eq!(f.line_col(999), LineCol { line: 4, column: 5 });
         assert_eq!(map.location(Span::new(id, 3..4)).unwrap(), "a.hcl:2:1");
+    }
+
+    #[test]
+    fn mask_hides_the_span_and_keeps_every_offset() {
+        let mut map = SourceMap::new();
+        let id = map.add("v.tfvars", "pin = \"h\u{e9}\n2\"\nafter = 1\n");
+        map.mask(Span::new(id, 6..13));
+        let f = map.get(id).unwrap();
+        assert_eq!(f.text, "pin = ****\n**\nafter = 1\n");
+        assert_eq!(map.location(Span::new(id, 14..19)).unwrap(), "v.tfvars:3:1");
+        // Out of range or inside a character: nothing changes, nothing panics.
+        map.mask(Span::new(id, 100..200));
+        map.mask(Span::new(FileId(9), 0..1));
+        assert_eq!(map.get(id).unwrap().text, "pin = ****\n**\nafter = 1\n");
     }
 
     #[test]

@@ -369,10 +369,10 @@ impl Address {
                     .strip_prefix("[\"")
                     .and_then(|s| s.strip_suffix("\"]"))
                     .ok_or_else(err)?;
-                if inner.contains('"') {
-                    return Err(err());
-                }
-                (&value[..open], Some(Arc::from(inner)))
+                // The key is shown with Rust's string escapes (`Display` below): undo them, so
+                // a key with `\\` or a control character reads back as it was written.
+                let key = unescape_key(inner).ok_or_else(err)?;
+                (&value[..open], Some(Arc::from(key)))
             }
             None => (value, None),
         };
@@ -401,6 +401,37 @@ impl Address {
             key,
         })
     }
+}
+
+/// A key as `Address`'s `Display` escapes it (`{:?}`), unescaped; `None` for a bare `"` or an
+/// escape that `{:?}` does not write.
+fn unescape_key(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return None,
+            '\\' => out.push(match chars.next()? {
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                '0' => '\0',
+                '\\' => '\\',
+                '"' => '"',
+                '\'' => '\'',
+                'u' => {
+                    let rest = chars.as_str().strip_prefix('{')?;
+                    let (hex, after) = rest.split_once('}')?;
+                    let c = char::from_u32(u32::from_str_radix(hex, 16).ok()?)?;
+                    chars = after.chars();
+                    c
+                }
+                _ => return None,
+            }),
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 impl fmt::Display for Address {

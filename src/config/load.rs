@@ -191,9 +191,23 @@ pub(super) fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Op
         return None;
     }
     match hcl_edit::parser::parse_body(text) {
-        Ok(body) => Some(body),
+        Ok(body) => {
+            let mut huge = HugeIntegers::new(text);
+            hcl_edit::visit::Visit::visit_body(&mut huge, &body);
+            if huge.found.is_empty() {
+                return Some(body);
+            }
+            for range in huge.found {
+                diags.push(huge_integer(Span::new(file, range)));
+            }
+            None
+        }
         Err(err) => {
             let offset = err.location().offset().min(text.len());
+            if let Some(d) = super::syntax::explain(file, text, offset, err.message()) {
+                diags.push(d);
+                return None;
+            }
             let end = next_char_boundary(text, offset);
             diags.push(
                 Diagnostic::error("invalid HCL syntax")
@@ -210,4 +224,50 @@ fn next_char_boundary(text: &str, offset: usize) -> usize {
     text.get(offset..)
         .and_then(|rest| rest.chars().next())
         .map_or(offset, |c| offset + c.len_utf8())
+}
+
+/// The literals in a tree written as integers that do not fit in 64 bits. hcl-edit reads
+/// them as floats, so `99999999999999999999999999 % 7` computed 6 and not 1: they are refused
+/// instead of silently rounded.
+pub(super) struct HugeIntegers<'a> {
+    text: &'a str,
+    /// Byte ranges of the literals in `text`.
+    pub found: Vec<std::ops::Range<usize>>,
+}
+
+impl<'a> HugeIntegers<'a> {
+    /// A visitor over a tree parsed from `text`.
+    pub fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            found: Vec::new(),
+        }
+    }
+}
+
+impl hcl_edit::visit::Visit for HugeIntegers<'_> {
+    fn visit_number(&mut self, node: &hcl_edit::Formatted<hcl_edit::Number>) {
+        use hcl_edit::Span as _;
+        let Some(range) = node.span() else {
+            return;
+        };
+        let written = self.text.get(range.clone()).unwrap_or("");
+        let digits = written.trim_start_matches('-').trim_start();
+        if node.is_f64() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            self.found.push(range);
+        }
+    }
+}
+
+/// The diagnostic for an integer literal beyond 64 bits at `span`.
+pub(super) fn huge_integer(span: Span) -> Diagnostic {
+    Diagnostic::error("integer literal too large")
+        .with_span_label(
+            span,
+            "beyond the 64-bit integer range: sgform would compute with a rounded value",
+        )
+        .with_hint(
+            "integers are exact from -9223372036854775808 to 18446744073709551615; \
+             write a fraction (`1e26`) if an approximate number is meant",
+        )
 }

@@ -39,6 +39,7 @@ pub mod generate;
 mod load;
 mod refs;
 mod show;
+mod syntax;
 mod variables;
 
 #[cfg(test)]

@@ -314,6 +314,10 @@ pub(super) fn resolve(
                     Ok(b) => b,
                     Err(err) => {
                         let at = err.location().offset().min(text.len());
+                        if let Some(d) = super::syntax::explain(file, text, at, err.message()) {
+                            diags.push(d);
+                            continue;
+                        }
                         diags.push(
                             Diagnostic::error("invalid HCL syntax in variable file")
                                 .with_span_label(Span::new(file, at..at), err.message().to_owned()),
@@ -345,6 +349,19 @@ pub(super) fn resolve(
                         diags.push(w);
                         continue;
                     };
+                    if var.sensitive {
+                        // Whatever diagnostic points into this file later must not show it.
+                        sources.mask(value_span);
+                    }
+                    let mut huge = super::load::HugeIntegers::new(text);
+                    hcl_edit::visit::Visit::visit_expr(&mut huge, &attr.value);
+                    if !huge.found.is_empty() {
+                        failed.insert(name.to_owned());
+                        for range in huge.found {
+                            diags.push(super::load::huge_integer(Span::new(file, range)));
+                        }
+                        continue;
+                    }
                     let v = expr::evaluate(&attr.value, &ctx).and_then(|v| var.ty.convert(v));
                     match v {
                         Ok(v) => var.value = Some(v),
@@ -404,6 +421,27 @@ fn from_text(ty: &Ty, raw: &str, ctx: &hcl::eval::Context<'_>) -> Result<Value, 
         _ => {
             let expr = hcl_edit::parser::parse_expr(raw)
                 .map_err(|e| format!("`{raw}` is not an HCL value: {}", e.message()))?;
+            // A bare word parses as a reference, and evaluating it would say "undefined
+            // variable": say what is wrong with the value instead.
+            if let Some(r) = super::refs::references(&expr).first() {
+                let word = r.names.join(".");
+                return Err(match ty {
+                    Ty::Number => format!("`{raw}` is not a number"),
+                    Ty::Bool => format!("`{raw}` is not a bool: write `true` or `false`"),
+                    _ => format!(
+                        "`{raw}` is not a `{}` value: `{word}` is a bare word; quote strings inside it, like `[\"a\", \"b\"]`",
+                        ty.show()
+                    ),
+                });
+            }
+            let mut huge = super::load::HugeIntegers::new(raw);
+            hcl_edit::visit::Visit::visit_expr(&mut huge, &expr);
+            if let Some(range) = huge.found.first() {
+                return Err(format!(
+                    "`{}` is beyond the 64-bit integer range; integers are exact from -9223372036854775808 to 18446744073709551615",
+                    raw.get(range.clone()).unwrap_or(raw)
+                ));
+            }
             let v = expr::evaluate(&expr, ctx)?;
             ty.convert(v)
         }

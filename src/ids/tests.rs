@@ -165,3 +165,29 @@ fn each_declaration_kind_names_its_attributes() {
     );
     assert_eq!(K::Membership.ignored_groups_attr(), None);
 }
+
+/// Found by the `state` fuzz target: a key with `\` or a control character was written
+/// escaped and read back raw, so a state did not read back as it was written.
+#[test]
+fn address_keys_with_escapes_read_back_as_written() {
+    use crate::ids::DeclarationKind;
+    for key in [
+        "a\\b",
+        "tab\there",
+        "q\"uote",
+        "nul\0",
+        "\u{8}bs",
+        "é\u{200b}",
+        "plain",
+    ] {
+        let a = Address::new(DeclarationKind::Membership, "web").with_key(key);
+        assert_eq!(Address::parse(&a.to_string()).unwrap(), a, "{a}");
+    }
+    for bad in [
+        r#"membership.web["a"b"]"#,
+        r#"membership.web["a\q"]"#,
+        r#"membership.web["\u{zz}"]"#,
+    ] {
+        assert!(Address::parse(bad).is_err(), "{bad}");
+    }
+}

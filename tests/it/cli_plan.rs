@@ -1193,7 +1193,7 @@ async fn markdown_shows_the_errors_that_block_a_plan_and_exits_1() {
     assert!(
         broken
             .stdout
-            .contains("1. **invalid HCL syntax**\n   - at `broken.hcl:1:17`: invalid block body"),
+            .contains("1. **unclosed `{`**\n   - at `broken.hcl:1:16`: this `{` has no matching"),
         "{}",
         broken.stdout
     );

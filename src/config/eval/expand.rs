@@ -156,14 +156,25 @@ fn expand_resource(
                         Value::Array(_) => "a list",
                         v => type_name(v),
                     };
-                    r.push(
-                        Diagnostic::error("`for_each` must be a set or a map")
-                            .with_span_label(attr.value_span, format!("this is {what}"))
+                    let d = Diagnostic::error("`for_each` must be a set or a map")
+                        .with_span_label(attr.value_span, format!("this is {what}"));
+                    // Each mistake gets its own remedy: a string is one value (often a
+                    // comma-separated list by mistake), a list needs `toset`.
+                    let d = match &other {
+                        Value::String(s) if s.contains(',') => d
+                            .with_note("a string is one value, not a collection of keys")
+                            .with_hint("split it into a set: `toset(split(\",\", ...))`, or write a set literal `toset([\"a\", \"b\"])`"),
+                        Value::String(_) => d
+                            .with_note("a string is one value, not a collection of keys")
+                            .with_hint("for one instance, drop `for_each`; for several, write `toset([\"a\", \"b\"])`"),
+                        Value::Array(_) => d
                             .with_note(
                                 "a list's keys would be positions, which shift when an element is removed",
                             )
                             .with_hint("wrap a list of strings in `toset(...)`, or build a map"),
-                    );
+                        _ => d.with_hint("use a set of strings (`toset([...])`) or a map"),
+                    };
+                    r.push(d);
                     return;
                 }
             }
