@@ -34,6 +34,7 @@ mod generate;
 mod import;
 mod inputs_edge;
 mod pg;
+mod pg_state_moves;
 mod plan_golden;
 mod plan_json;
 mod plan_props;

@@ -5,7 +5,6 @@
 //! Without `SGFORM_PG_CONN_STR` these tests fail (not skip), saying how to start a server.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use sgform::emulator::Options;
@@ -15,20 +14,9 @@ use tokio::io::AsyncBufReadExt as _;
 
 use crate::apply::{emulator_config, hcl_list, instance, sgform_with_key, text, world};
 use crate::support::emu_env::Emu;
+use crate::support::pg_env::{backend_block, conn_str, unique_schema};
 
 const GROUP: &str = "sg-bp1grpa0000000";
-
-/// The server's connection string, or a failure that says how to start one.
-#[allow(clippy::disallowed_methods)] // tests read their own setting
-fn conn_str() -> String {
-    match std::env::var("SGFORM_PG_CONN_STR") {
-        Ok(s) if !s.is_empty() => s,
-        _ => panic!(
-            "SGFORM_PG_CONN_STR is not set: the pg backend's tests need a PostgreSQL server.\n\
-             Start a throwaway one with `eval \"$(bash .ci/pg-start)\"` (stop it with `bash .ci/pg-stop`), then run the tests again."
-        ),
-    }
-}
 
 /// The password in the connection string (what no output may show).
 fn password() -> String {
@@ -41,26 +29,6 @@ fn password() -> String {
         "the test server's connection string has a password"
     );
     pw
-}
-
-/// A schema name no other test (or run) uses.
-fn unique_schema(tag: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "t_{tag}_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn backend_block(schema: &str, workspace: &str) -> String {
-    format!(
-        "backend \"pg\" {{\n  schema_name = \"{schema}\"\n  workspace   = \"{workspace}\"\n}}\n\n"
-    )
 }
 
 fn members(ids: &[String]) -> String {

@@ -69,7 +69,8 @@ async fn four_concurrent_applies_on_one_state_serialise_and_agree_with_the_cloud
 
     let runs: Vec<_> = (0..4)
         .map(|_| {
-            fleet::sgform(dir.path())
+            fleet
+                .sgform(dir.path())
                 .args(["apply", ".", "--auto-approve", "--lock-timeout", "5m"])
                 .output()
         })
@@ -100,8 +101,8 @@ async fn four_concurrent_applies_on_one_state_serialise_and_agree_with_the_cloud
     );
     let cloud = fleet::cloud_pairs(&emu.world().await);
     assert_eq!(cloud, fleet.pairs(&after));
-    assert_eq!(fleet::state_pairs(dir.path()).await, cloud);
-    assert!(fleet::plan_is_empty(dir.path()).await);
+    assert_eq!(fleet.state_pairs(dir.path()).await, cloud);
+    assert!(fleet.plan_is_empty(dir.path()).await);
     let last = sgform::state::read(&state_path).unwrap();
     assert_eq!(last.lineage, first.lineage);
     assert!(last.serial > first.serial);

@@ -1,7 +1,8 @@
 //! The crash run: one big apply (joins and leaves of pairs an earlier apply left in the state)
 //! against an emulator with latency, SIGKILLed at random moments: each time `apply` is started
 //! again from where the last one was killed, and killed again, `SGFORM_CRASH_KILLS` times
-//! (default 5) over `SGFORM_CRASH_OPS` operations (default 150). After every kill the state
+//! (default 5) over `SGFORM_CRASH_OPS` operations (default 150); once with the state in the
+//! local file, once with it in PostgreSQL (`SGFORM_PG_CONN_STR`). After every kill the state
 //! parses (`sgform state list` exits 0). After the last, one more apply converges, `plan` is
 //! empty, the state equals the cloud and the request log shows no committed mutation sent
 //! again.
@@ -13,10 +14,9 @@
 use std::time::{Duration, Instant};
 
 use sgform::emulator::Options;
-use sgform::state::Backend as _;
 use tokio::io::AsyncBufReadExt as _;
 
-use super::fleet::{self, Fleet, Rng};
+use super::fleet::{self, Backend, Fleet, Rng};
 use super::soak::converge;
 use crate::support::emu_env::Emu;
 
@@ -44,9 +44,20 @@ fn is_operation_line(line: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
-    let ops = size("SGFORM_CRASH_OPS", 150);
-    let kills = size("SGFORM_CRASH_KILLS", 5);
-    let fleet = Fleet::for_round(ops);
+    let (ops, kills) = (size("SGFORM_CRASH_OPS", 150), size("SGFORM_CRASH_KILLS", 5));
+    crash(Backend::Local, ops, kills).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkilled_applies_on_pg_leave_a_state_that_parses_and_the_next_converges() {
+    let (ops, kills) = (size("SGFORM_CRASH_OPS", 150), size("SGFORM_CRASH_KILLS", 5));
+    crash(Backend::pg("crash"), ops, kills).await;
+}
+
+/// One apply of `ops` operations SIGKILLed `kills` times, the state in `backend`.
+#[allow(clippy::print_stdout)] // the run's figures, which `--nocapture` shows
+async fn crash(backend: Backend, ops: usize, kills: usize) {
+    let fleet = Fleet::for_round(ops).on(backend);
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("emulator.log");
@@ -62,18 +73,18 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
         ..Options::default()
     };
     let emu = Emu::start(fleet.world(&before), options).await;
-    let state_path = dir.path().join("sgform.state.json");
-    sgform::state::LocalFile::new(&state_path)
-        .write(&fleet.state(&before))
-        .unwrap();
+    fleet.seed(dir.path(), &before);
     std::fs::write(dir.path().join("main.hcl"), fleet.config(&emu.base, &after)).unwrap();
 
     let (mut killed, mut finished, mut lines_total) = (0, 0, 0);
     let mut remaining_kills = kills;
     while remaining_kills > 0 {
-        let mut child = fleet::sgform(dir.path())
+        let mut child = fleet
+            .sgform(dir.path())
             .args(["apply", ".", "--auto-approve", "--parallelism", "10"])
-            .args(["--rate-limit", "1000"])
+            // A killed holder's lock is gone when the kernel closes its file (local) or, for
+            // pg, once the server has seen its connection close: a moment later.
+            .args(["--rate-limit", "1000", "--lock-timeout", "30s"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -113,21 +124,17 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
         killed += 1;
         remaining_kills -= 1;
         // The state parses, as the binary reads it.
-        fleet::state_pairs(dir.path()).await;
+        fleet.state_pairs(dir.path()).await;
     }
     assert!(
         killed == kills || finished == 1,
         "{killed} kills, {finished} finished"
     );
 
-    let (applies, retries) = converge(dir.path(), 10).await;
+    let (applies, retries) = converge(&fleet, dir.path(), 10).await;
     let cloud = fleet::cloud_pairs(&emu.world().await);
     assert_eq!(cloud, fleet.pairs(&after), "cloud vs configuration");
-    assert_eq!(
-        fleet::state_pairs(dir.path()).await,
-        cloud,
-        "state vs cloud"
-    );
+    assert_eq!(fleet.state_pairs(dir.path()).await, cloud, "state vs cloud");
     emu.stop().await;
     let log = fleet::read_log(&log);
     assert!(
@@ -137,10 +144,11 @@ async fn sigkilled_applies_leave_a_state_that_parses_and_the_next_converges() {
         log.resent.join("\n")
     );
     println!(
-        "crash: {ops} operations over {} instances, {} ENIs, {} groups; {killed} SIGKILLs \
+        "crash ({:?}): {ops} operations over {} instances, {} ENIs, {} groups; {killed} SIGKILLs \
          ({lines_total} operation lines seen before them){}; converged with {applies} more \
          applies ({retries} retries) in {:.1} s in all; {} API calls ({} mutations, {} committed); \
          0 confirmed operations re-sent",
+        fleet.backend,
         fleet.instances,
         fleet.enis,
         fleet.groups,

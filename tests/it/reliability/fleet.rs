@@ -1,6 +1,7 @@
 //! A fleet of instances and ENIs, groups to move them between, and what the suite checks: the
 //! configuration for a set of pairs, the world to start from, the pairs the state and the
-//! cloud hold, and the request log read for re-sent mutations.
+//! cloud hold, and the request log read for re-sent mutations. A fleet's [`Backend`] says where
+//! its state lives: the local file, or a PostgreSQL schema of its own (`SGFORM_PG_CONN_STR`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -8,6 +9,9 @@ use std::process::Output;
 
 use serde_json::{Value, json};
 use sgform::emulator::World;
+use sgform::state::Backend as _;
+
+use crate::support::pg_env;
 
 /// A (target, group) pair, as IDs.
 pub type Pair = (String, String);
@@ -41,12 +45,61 @@ impl Rng {
     }
 }
 
-/// `instances` instances and `enis` free secondary ENIs, `groups` groups to move them between.
-#[derive(Debug, Clone, Copy)]
+/// Where a fleet's state lives.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// `sgform.state.json` in the configuration's directory.
+    Local,
+    /// The `backend "pg"` block: this schema (of its own), workspace `default`, the server of
+    /// `SGFORM_PG_CONN_STR`, which the binary is given.
+    Pg { schema: String },
+}
+
+impl Backend {
+    /// A pg backend in a new schema; fails (as `tests/it/pg.rs` does) without a server.
+    pub fn pg(tag: &str) -> Backend {
+        pg_env::conn_str();
+        Backend::Pg {
+            schema: pg_env::unique_schema(tag),
+        }
+    }
+
+    /// What the configuration says about the backend (nothing for the local file).
+    fn block(&self) -> String {
+        match self {
+            Backend::Local => String::new(),
+            Backend::Pg { schema } => pg_env::backend_block(schema, "default"),
+        }
+    }
+
+    /// The state the configuration in `dir` reads, through the library.
+    fn open(&self, dir: &Path) -> Box<dyn sgform::state::Backend> {
+        match self {
+            Backend::Local => {
+                Box::new(sgform::state::LocalFile::new(dir.join("sgform.state.json")))
+            }
+            Backend::Pg { schema } => {
+                let location = sgform::state::pg::PgLocation::new(
+                    Some(&pg_env::conn_str()),
+                    &|_| None,
+                    schema,
+                    "default",
+                )
+                .unwrap();
+                Box::new(sgform::state::pg::Pg::new(location))
+            }
+        }
+    }
+}
+
+/// `instances` instances and `enis` free secondary ENIs, `groups` groups to move them between;
+/// the state in `backend`.
+#[derive(Debug, Clone)]
 pub struct Fleet {
     pub instances: usize,
     pub enis: usize,
     pub groups: usize,
+    pub backend: Backend,
 }
 
 /// Pairs by index: (target, group).
@@ -60,7 +113,13 @@ impl Fleet {
             instances: targets * 2 / 3,
             enis: targets - targets * 2 / 3,
             groups: 8,
+            backend: Backend::Local,
         }
+    }
+
+    /// The same fleet with its state in `backend`.
+    pub fn on(self, backend: Backend) -> Fleet {
+        Fleet { backend, ..self }
     }
 
     pub fn targets(&self) -> usize {
@@ -128,7 +187,8 @@ impl Fleet {
         format!("membership.{block}[\"t{t}g{g}\"]")
     }
 
-    /// The configuration: one additive `membership` per pair, through two `for_each` blocks.
+    /// The configuration: the backend's block, one additive `membership` per pair, through two
+    /// `for_each` blocks.
     pub fn config(&self, endpoint: &str, pairs: &Indexes) -> String {
         let entries = |enis: bool| {
             pairs
@@ -144,10 +204,11 @@ impl Fleet {
                 .collect::<String>()
         };
         format!(
-            "provider \"alicloud\" {{\n  region   = \"cn-hangzhou\"\n  endpoint = \"{endpoint}\"\n}}\n\n\
+            "{}provider \"alicloud\" {{\n  region   = \"cn-hangzhou\"\n  endpoint = \"{endpoint}\"\n}}\n\n\
              locals {{\n  i = {{\n{}  }}\n  e = {{\n{}  }}\n}}\n\n\
              membership \"i\" {{\n  for_each          = local.i\n  security_group_id = each.value.g\n  instance_id       = each.value.t\n}}\n\n\
              membership \"e\" {{\n  for_each             = local.e\n  security_group_id    = each.value.g\n  network_interface_id = each.value.t\n}}\n",
+            self.backend.block(),
             entries(false),
             entries(true)
         )
@@ -205,6 +266,69 @@ impl Fleet {
             ..sgform::state::State::empty()
         }
     }
+
+    /// Writes [`Fleet::state`] of `pairs` where the configuration in `dir` keeps its state (as
+    /// an earlier apply would have), through the library; returns the state stored.
+    pub fn seed(&self, dir: &Path, pairs: &Indexes) -> sgform::state::State {
+        self.backend.open(dir).write(&self.state(pairs)).unwrap()
+    }
+
+    /// The binary in `dir`, with the fleet's key (and the server's connection string when the
+    /// state is in pg).
+    pub fn sgform(&self, dir: &Path) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::from(crate::support::sgform());
+        cmd.current_dir(dir)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true);
+        if let Backend::Pg { .. } = self.backend {
+            cmd.env("SGFORM_PG_CONN_STR", pg_env::conn_str());
+        }
+        cmd
+    }
+
+    /// The pairs the state of the configuration in `dir` manages, through `sgform state list`
+    /// (so whatever the backend keeps, in the database or beside the file, is read as the binary
+    /// reads it); panics when the state does not parse.
+    pub async fn state_pairs(&self, dir: &Path) -> BTreeSet<Pair> {
+        let out = self
+            .sgform(dir)
+            .args(["state", "list"])
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "state list: {}", text(&out));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let (_, pair) = line.split_once('\t').unwrap();
+                let (group, target) = pair.split_once('/').unwrap();
+                (target.to_owned(), group.to_owned())
+            })
+            .collect()
+    }
+
+    /// `sgform plan --detailed-exitcode` until it answers 0 (nothing to do) or 2 (changes); an
+    /// error (a refresh that met too many faults) is tried again. True when nothing is to do.
+    #[allow(clippy::print_stderr)] // a test's own progress, shown when it fails
+    pub async fn plan_is_empty(&self, dir: &Path) -> bool {
+        for _ in 0..5 {
+            let out = self
+                .sgform(dir)
+                .args(["plan", ".", "--detailed-exitcode"])
+                .output()
+                .await
+                .unwrap();
+            match out.status.code() {
+                Some(0) => return true,
+                Some(2) => return false,
+                _ => eprintln!("plan failed (tried again): {}", text(&out)),
+            }
+        }
+        panic!("plan failed five times in a row");
+    }
 }
 
 /// The pairs of the emulator's world outside [`BASE`].
@@ -223,17 +347,6 @@ pub fn cloud_pairs(world: &Value) -> BTreeSet<Pair> {
     pairs
 }
 
-/// The hermetic binary in `dir`, with the fleet's key.
-pub fn sgform(dir: &Path) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::from(crate::support::sgform());
-    cmd.current_dir(dir)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
-        .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY_SECRET)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    cmd
-}
-
 pub fn text(out: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -241,41 +354,6 @@ pub fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
-}
-
-/// The pairs the state in `dir` manages, through `sgform state list` (so whatever the backend
-/// keeps beside the file is read as the binary reads it); panics when the state does not parse.
-pub async fn state_pairs(dir: &Path) -> BTreeSet<Pair> {
-    let out = sgform(dir).args(["state", "list"]).output().await.unwrap();
-    assert_eq!(out.status.code(), Some(0), "state list: {}", text(&out));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|line| {
-            let (_, pair) = line.split_once('\t').unwrap();
-            let (group, target) = pair.split_once('/').unwrap();
-            (target.to_owned(), group.to_owned())
-        })
-        .collect()
-}
-
-/// `sgform plan --detailed-exitcode` until it answers 0 (nothing to do) or 2 (changes); an
-/// error (a refresh that met too many faults) is tried again. True when nothing is to do.
-#[allow(clippy::print_stderr)] // a test's own progress, shown when it fails
-pub async fn plan_is_empty(dir: &Path) -> bool {
-    for _ in 0..5 {
-        let out = sgform(dir)
-            .args(["plan", ".", "--detailed-exitcode"])
-            .output()
-            .await
-            .unwrap();
-        match out.status.code() {
-            Some(0) => return true,
-            Some(2) => return false,
-            _ => eprintln!("plan failed (tried again): {}", text(&out)),
-        }
-    }
-    panic!("plan failed five times in a row");
 }
 
 /// The retries an apply's summary reports (`(N API calls, M retries)`), 0 without one.

@@ -5,13 +5,14 @@
 //! the state equals the cloud equals the configuration; at the end the request log shows no
 //! committed mutation sent again.
 //!
-//! `SGFORM_SOAK_OPS` (default 300) operations in all, in rounds of at most 500.
+//! `SGFORM_SOAK_OPS` (default 300) operations in all, in rounds of at most 500; once with the
+//! state in the local file, once with it in PostgreSQL (`SGFORM_PG_CONN_STR`).
 
 use std::time::Instant;
 
 use sgform::emulator::{Fault, Faults, Options};
 
-use super::fleet::{self, Fleet, Indexes, Rng};
+use super::fleet::{self, Backend, Fleet, Indexes, Rng};
 use crate::support::emu_env::Emu;
 
 #[allow(clippy::disallowed_methods)] // the suite's own size knob, not sgform's environment
@@ -24,14 +25,15 @@ fn size(name: &str, default: usize) -> usize {
 
 /// Applies until `plan` is empty, at most ten times; returns (applies, retries).
 #[allow(clippy::print_stderr)] // a test's own progress, shown when it fails
-pub async fn converge(dir: &std::path::Path, parallelism: usize) -> (u64, u64) {
+pub async fn converge(fleet: &Fleet, dir: &std::path::Path, parallelism: usize) -> (u64, u64) {
     let (mut applies, mut retries) = (0, 0);
     loop {
         assert!(applies < 10, "no convergence after 10 applies");
-        let out = fleet::sgform(dir)
+        let out = fleet
+            .sgform(dir)
             .args(["apply", ".", "--auto-approve", "--parallelism"])
             .arg(parallelism.to_string())
-            .args(["--rate-limit", "1000"])
+            .args(["--rate-limit", "1000", "--lock-timeout", "30s"])
             .output()
             .await
             .unwrap();
@@ -43,7 +45,7 @@ pub async fn converge(dir: &std::path::Path, parallelism: usize) -> (u64, u64) {
                 fleet::text(&out)
             );
         }
-        if fleet::plan_is_empty(dir).await {
+        if fleet.plan_is_empty(dir).await {
             return (applies, retries);
         }
     }
@@ -51,9 +53,19 @@ pub async fn converge(dir: &std::path::Path, parallelism: usize) -> (u64, u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_with_faults_converges_and_never_resends_a_confirmed_operation() {
-    let total = size("SGFORM_SOAK_OPS", 300);
+    soak(Backend::Local, size("SGFORM_SOAK_OPS", 300)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_on_pg_with_faults_converges_and_never_resends_a_confirmed_operation() {
+    soak(Backend::pg("soak"), size("SGFORM_SOAK_OPS", 300)).await;
+}
+
+/// `total` operations in two rounds (or rounds of 500), the state in `backend`.
+#[allow(clippy::print_stdout)] // the run's figures, which `--nocapture` shows
+async fn soak(backend: Backend, total: usize) {
     let round = (total / 2).clamp(1, 500);
-    let fleet = Fleet::for_round(round);
+    let fleet = Fleet::for_round(round).on(backend);
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("emulator.log");
@@ -83,7 +95,7 @@ async fn soak_with_faults_converges_and_never_resends_a_confirmed_operation() {
             fleet.config(&emu.base, &desired),
         )
         .unwrap();
-        let (a, r) = converge(dir.path(), 20).await;
+        let (a, r) = converge(&fleet, dir.path(), 20).await;
         applies += a;
         retries += r;
         let cloud = fleet::cloud_pairs(&emu.world().await);
@@ -93,7 +105,7 @@ async fn soak_with_faults_converges_and_never_resends_a_confirmed_operation() {
             "round {rounds}: cloud vs configuration"
         );
         assert_eq!(
-            fleet::state_pairs(dir.path()).await,
+            fleet.state_pairs(dir.path()).await,
             cloud,
             "round {rounds}: state vs cloud"
         );
@@ -120,9 +132,10 @@ async fn soak_with_faults_converges_and_never_resends_a_confirmed_operation() {
         log.codes
     );
     println!(
-        "soak: {total} operations in {rounds} rounds over {} instances, {} ENIs, {} groups: \
+        "soak ({:?}): {total} operations in {rounds} rounds over {} instances, {} ENIs, {} groups: \
          converged with {applies} applies in {:.1} s; {} API calls ({} mutations, {} committed), \
          {} faults injected ({:.1}%), {retries} retries reported; 0 confirmed operations re-sent",
+        fleet.backend,
         fleet.instances,
         fleet.enis,
         fleet.groups,

@@ -7,6 +7,7 @@ pub mod cloud_server;
 pub mod emu_env;
 pub mod emu_sign;
 pub mod oracle;
+pub mod pg_env;
 pub mod refresh_env;
 
 /// The real `sgform` binary in a hermetic environment: nothing is inherited (no credentials,
