@@ -313,6 +313,13 @@ pub(super) fn resolve(
                 let body = match hcl_edit::parser::parse_body(text) {
                     Ok(b) => b,
                     Err(err) => {
+                        // The file does not parse, so its values have no spans: hide the text
+                        // of every sensitive variable's assignment by its lines instead.
+                        for range in
+                            assignments_of(text, |n| out.get(n).is_some_and(|v| v.sensitive))
+                        {
+                            sources.mask(Span::new(file, range));
+                        }
                         let at = err.location().offset().min(text.len());
                         if let Some(d) = super::syntax::explain(file, text, at, err.message()) {
                             diags.push(d);
@@ -394,6 +401,42 @@ pub(super) fn resolve(
         }
     }
     out
+}
+
+/// The byte ranges of the values assigned to the names `wanted` picks in `text`, found by
+/// lines (for a file that does not parse): from after the `=` of a line `NAME = …` up to the
+/// next line that starts another assignment (`IDENT =`), or to the end of the file, so a value
+/// spread over several lines is covered too.
+fn assignments_of(text: &str, wanted: impl Fn(&str) -> bool) -> Vec<std::ops::Range<usize>> {
+    let assignment = |line: &str| -> Option<(String, usize)> {
+        let trimmed = line.trim_start();
+        let name_len = trimmed
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(trimmed.len());
+        let rest = trimmed[name_len..].trim_start();
+        (name_len > 0 && rest.starts_with('=') && !rest.starts_with("==")).then(|| {
+            let value = rest[1..].trim_start_matches([' ', '\t']);
+            (trimmed[..name_len].to_owned(), line.len() - value.len())
+        })
+    };
+    let mut ranges = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some((name, value_at)) = assignment(line) {
+            if let Some(start) = open.take() {
+                ranges.push(start..offset);
+            }
+            if wanted(&name) {
+                open = Some(offset + value_at);
+            }
+        }
+        offset += line.len();
+    }
+    if let Some(start) = open {
+        ranges.push(start..text.len());
+    }
+    ranges
 }
 
 fn redact_if(sensitive: bool, message: String) -> String {

@@ -259,6 +259,7 @@ bad_case!(varfile_missing);
 bad_case!(varfile_reference);
 bad_case!(varfile_sensitive_snippet);
 bad_case!(varfile_sensitive_wrong_type);
+bad_case!(varfile_sensitive_syntax_error);
 bad_case!(varfile_syntax);
 bad_case!(varfile_unknown_variable);
 bad_case!(varfile_wrong_type);

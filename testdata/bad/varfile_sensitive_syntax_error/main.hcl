@@ -1,0 +1,8 @@
+provider "alicloud" {
+  region  = "cn-hangzhou"
+  sandbox = "world.json"
+}
+variable "pin" {
+  type      = number
+  sensitive = true
+}
