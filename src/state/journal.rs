@@ -207,10 +207,7 @@ pub(super) fn replay(state: Option<&mut State>, records: &[Record]) -> Result<Re
                 bad.address
             ));
         }
-        for m in &record.remove {
-            state.memberships.remove(m);
-        }
-        state.memberships.extend(record.add.iter().cloned());
+        state.apply_change(&record.add, &record.remove);
         state.serial = record.serial;
         done.applied += 1;
     }

@@ -138,6 +138,15 @@ impl State {
         self.lineage.is_empty()
     }
 
+    /// One change of the managed set: `remove` leaves it, then `add` joins it (what a
+    /// [`Backend::commit`] persists and a journal record holds).
+    pub fn apply_change(&mut self, add: &[ManagedMembership], remove: &[ManagedMembership]) {
+        for m in remove {
+            self.memberships.remove(m);
+        }
+        self.memberships.extend(add.iter().cloned());
+    }
+
     /// Parses a state document and checks what its types cannot say (see `document`);
     /// `location` names it in errors (a path, or what [`Backend::location`] says).
     pub fn from_json(location: &str, text: &str) -> Result<State, Error> {

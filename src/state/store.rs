@@ -424,7 +424,7 @@ impl Backend for LocalFile {
     ) -> Result<(), Error> {
         if state.is_new() {
             let mut next = state.clone();
-            apply_change(&mut next, add, remove);
+            next.apply_change(add, remove);
             *state = self.write(&next)?;
             return Ok(());
         }
@@ -453,7 +453,7 @@ impl Backend for LocalFile {
                 source,
             }
         })?;
-        apply_change(state, add, remove);
+        state.apply_change(add, remove);
         state.serial = serial;
         current.serial = serial;
         current.journal = Some(id);
@@ -516,14 +516,6 @@ impl Backend for LocalFile {
     fn force_unlock(&self, id: &str) -> Result<LockInfo, Error> {
         self.file_lock().force_unlock(id)
     }
-}
-
-/// `remove` leaves the managed set, then `add` joins it.
-fn apply_change(state: &mut State, add: &[ManagedMembership], remove: &[ManagedMembership]) {
-    for m in remove {
-        state.memberships.remove(m);
-    }
-    state.memberships.extend(add.iter().cloned());
 }
 
 /// The compare-and-swap check: the stored state (`(lineage, serial)`, `None` when nothing is

@@ -360,10 +360,7 @@ impl Backend for Pg {
         remove: &[ManagedMembership],
     ) -> Result<(), Error> {
         let (lineage, serial) = self.swap(state, false, add.to_vec(), remove.to_vec())?;
-        for m in remove {
-            state.memberships.remove(m);
-        }
-        state.memberships.extend(add.iter().cloned());
+        state.apply_change(add, remove);
         state.version = VERSION;
         state.lineage = lineage;
         state.serial = serial;

@@ -230,28 +230,13 @@ impl Sql {
         tx: &Transaction<'_>,
         list: &[ManagedMembership],
     ) -> Result<u64, tokio_postgres::Error> {
-        if list.is_empty() {
-            return Ok(0);
-        }
-        let c = Columns::of(list);
         let q = format!(
             "INSERT INTO {} (workspace, address, provider, region, security_group_id, target)
              SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
              ON CONFLICT DO NOTHING",
             self.t("memberships")
         );
-        tx.execute(
-            &q,
-            &[
-                &self.workspace,
-                &c.address,
-                &c.provider,
-                &c.region,
-                &c.group,
-                &c.target,
-            ],
-        )
-        .await
+        self.for_rows(tx, &q, list).await
     }
 
     /// Removes `list` (absent ones are no error).
@@ -260,10 +245,6 @@ impl Sql {
         tx: &Transaction<'_>,
         list: &[ManagedMembership],
     ) -> Result<u64, tokio_postgres::Error> {
-        if list.is_empty() {
-            return Ok(0);
-        }
-        let c = Columns::of(list);
         let q = format!(
             "DELETE FROM {} m USING unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
                AS d(address, provider, region, security_group_id, target)
@@ -272,8 +253,23 @@ impl Sql {
                AND m.target = d.target",
             self.t("memberships")
         );
+        self.for_rows(tx, &q, list).await
+    }
+
+    /// Runs `query` once over `list` (none: no statement): `$1` the workspace, `$2`..`$6` the
+    /// rows' columns as arrays.
+    async fn for_rows(
+        &self,
+        tx: &Transaction<'_>,
+        query: &str,
+        list: &[ManagedMembership],
+    ) -> Result<u64, tokio_postgres::Error> {
+        if list.is_empty() {
+            return Ok(0);
+        }
+        let c = Columns::of(list);
         tx.execute(
-            &q,
+            query,
             &[
                 &self.workspace,
                 &c.address,
